@@ -1,0 +1,315 @@
+#include "app/config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+
+std::string escape_pointer_token(const std::string& key) {
+  std::string out;
+  for (const char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out.push_back(c);
+  }
+  return out;
+}
+
+// Expands ${NAME} and ${NAME:-default} in every string of the document, in place.
+void expand_env(json& node, const std::string& path, const EnvLookup& env, std::vector<ConfigProblem>& problems) {
+  if (node.is_object()) {
+    for (auto& [key, value] : node.items()) expand_env(value, path + "/" + escape_pointer_token(key), env, problems);
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) expand_env(node[i], path + "/" + std::to_string(i), env, problems);
+  } else if (node.is_string()) {
+    const std::string& s = node.get_ref<const std::string&>();
+    if (s.find("${") == std::string::npos) return;
+    std::string out;
+    size_t pos = 0;
+    while (pos < s.size()) {
+      const size_t start = s.find("${", pos);
+      if (start == std::string::npos) {
+        out.append(s, pos);
+        break;
+      }
+      out.append(s, pos, start - pos);
+      const size_t end = s.find('}', start);
+      if (end == std::string::npos) {
+        problems.push_back({path, "unterminated ${ in string"});
+        return;
+      }
+      std::string name = s.substr(start + 2, end - start - 2);
+      std::optional<std::string> fallback;
+      if (const size_t d = name.find(":-"); d != std::string::npos) {
+        fallback = name.substr(d + 2);
+        name.resize(d);
+      }
+      auto value = env(name);
+      if (value && value->empty() && fallback) value.reset();
+      if (!value && fallback) value = fallback;
+      if (!value) problems.push_back({path, "environment variable " + name + " is not set"});
+      else out += *value;
+      pos = end + 1;
+    }
+    node = out;
+  }
+}
+
+// Reads one JSON object, remembering which keys were consumed so the rest can be reported as unknown.
+class ObjectReader {
+ public:
+  ObjectReader(const json* node, std::string path, std::vector<ConfigProblem>& problems)
+      : node_(node), path_(std::move(path)), problems_(problems) {
+    if (node_ && !node_->is_object()) {
+      problem(path_, "must be an object");
+      node_ = nullptr;
+    }
+  }
+  ~ObjectReader() {
+    if (!node_) return;
+    for (const auto& [key, value] : node_->items())
+      if (!seen_.count(key)) problem(child(key), "unknown key");
+  }
+
+  const json* get(const std::string& key) {
+    seen_.insert(key);
+    if (!node_) return nullptr;
+    auto it = node_->find(key);
+    return it == node_->end() ? nullptr : &*it;
+  }
+  std::string child(const std::string& key) const { return path_ + "/" + escape_pointer_token(key); }
+
+  void string(const std::string& key, std::string& out, std::initializer_list<const char*> allowed = {}) {
+    const json* v = get(key);
+    if (!v) return;
+    if (!v->is_string()) return problem(child(key), "must be a string");
+    const auto& s = v->get_ref<const std::string&>();
+    if (allowed.size()) {
+      bool ok = false;
+      std::string list;
+      for (const char* a : allowed) {
+        ok = ok || s == a;
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      if (!ok) return problem(child(key), "must be one of " + list);
+    }
+    out = s;
+  }
+  template <typename T>
+  void number(const std::string& key, T& out, int64_t min, int64_t max) {
+    const json* v = get(key);
+    if (!v) return;
+    if (!v->is_number_integer()) return problem(child(key), "must be a whole number");
+    const auto n = v->get<int64_t>();
+    if (n < min || n > max)
+      return problem(child(key), "must be from " + std::to_string(min) + " to " + std::to_string(max));
+    out = static_cast<T>(n);
+  }
+  void boolean(const std::string& key, bool& out) {
+    const json* v = get(key);
+    if (!v) return;
+    if (!v->is_boolean()) return problem(child(key), "must be true or false");
+    out = v->get<bool>();
+  }
+  void strings(const std::string& key, std::vector<std::string>& out) {
+    const json* v = get(key);
+    if (!v) return;
+    if (!v->is_array()) return problem(child(key), "must be an array of strings");
+    for (size_t i = 0; i < v->size(); ++i) {
+      if (!(*v)[i].is_string() || (*v)[i].get_ref<const std::string&>().empty())
+        problem(child(key) + "/" + std::to_string(i), "must be a non-empty string");
+      else out.push_back((*v)[i].get<std::string>());
+    }
+  }
+  void problem(std::string path, std::string message) { problems_.push_back({std::move(path), std::move(message)}); }
+
+ private:
+  const json* node_;
+  std::string path_;
+  std::vector<ConfigProblem>& problems_;
+  std::set<std::string> seen_;
+};
+
+void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("server"), "/server", problems);
+  std::string listen;
+  r.string("listen", listen);
+  if (!listen.empty() && !parse_listen(listen, c.server.host, c.server.port))
+    r.problem("/server/listen", "must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
+  r.number("threads", c.server.threads, 2, 4096);
+  r.number("max_body_bytes", c.server.max_body_bytes, 1024, int64_t{1} << 30);
+  r.number("max_event_bytes", c.server.max_event_bytes, 256, int64_t{1} << 30);
+  r.string("read_token", c.server.read_token);
+  r.boolean("allow_unauthenticated", c.server.allow_unauthenticated);
+  r.number("keep_alive_timeout_s", c.server.keep_alive_timeout_s, 1, 3600);
+  r.number("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, int64_t{1} << 31);
+  r.number("read_timeout_s", c.server.read_timeout_s, 1, 3600);
+}
+
+void read_storage(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("storage"), "/storage", problems);
+  r.string("backend", c.storage.backend);
+  if (!store_backends().count(c.storage.backend)) {
+    std::string known;
+    for (const auto& [name, factory] : store_backends()) known += (known.empty() ? "" : ", ") + name;
+    r.problem("/storage/backend", "unknown backend (known: " + known + ")");
+  }
+  ObjectReader s(r.get("sqlite"), "/storage/sqlite", problems);
+  s.string("path", c.storage.sqlite_path);
+  s.number("busy_timeout_ms", c.storage.busy_timeout_ms, 0, 600000);
+}
+
+void read_ingest(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("ingest"), "/ingest", problems);
+  r.number("queue_capacity", c.ingest.queue_capacity, 1, int64_t{1} << 32);
+  r.number("max_group", c.ingest.max_group, 1, int64_t{1} << 32);
+  r.number("commit_timeout_ms", c.ingest.commit_timeout_ms, 100, 600000);
+  r.number("retry_after_s", c.ingest.retry_after_s, 1, 3600);
+  r.number("dead_letter_raw_bytes", c.ingest.dead_letter_raw_bytes, 0, int64_t{1} << 24);
+}
+
+void read_log(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("log"), "/log", problems);
+  r.string("format", c.log.format, {"text", "json"});
+  r.string("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+}
+
+void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  const json* sources = root.get("sources");
+  if (!sources) return;
+  if (!sources->is_object()) return root.problem("/sources", "must be an object of named sources");
+  for (const auto& [name, node] : sources->items()) {
+    const std::string path = "/sources/" + escape_pointer_token(name);
+    SourceConfig s;
+    s.name = name;
+    if (name.empty() || name.size() > 64 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+      problems.push_back({path, "source names use a-z, 0-9, '-' and '_' (at most 64)"});
+    ObjectReader r(&node, path, problems);
+    r.string("kind", s.kind, {"native", "segment"});
+    if (s.kind.empty()) r.problem(path + "/kind", "is required (native or segment)");
+    ObjectReader a(r.get("auth"), path + "/auth", problems);
+    std::string type = "none";
+    a.string("type", type, {"none", "bearer", "write_key"});
+    if (type == "bearer") {
+      s.auth = AuthType::Bearer;
+      a.strings("tokens", s.secrets);
+      if (s.secrets.empty()) a.problem(path + "/auth/tokens", "at least one token is required for bearer");
+    } else if (type == "write_key") {
+      s.auth = AuthType::WriteKey;
+      a.strings("keys", s.secrets);
+      if (s.secrets.empty()) a.problem(path + "/auth/keys", "at least one key is required for write_key");
+    }
+    c.sources.push_back(std::move(s));
+  }
+}
+
+std::string line_column(const std::string& text, size_t byte) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(col);
+}
+
+}  // namespace
+
+std::optional<std::string> process_env(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return std::string(v);
+}
+
+bool parse_listen(const std::string& listen, std::string& host, int& port) {
+  std::string h, p;
+  if (!listen.empty() && listen.front() == '[') {
+    const size_t close = listen.find(']');
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') return false;
+    h = listen.substr(1, close - 1);
+    p = listen.substr(close + 2);
+  } else {
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos || listen.find(':') != colon) return false;
+    h = listen.substr(0, colon);
+    p = listen.substr(colon + 1);
+  }
+  if (h.empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  const int n = std::stoi(p);
+  if (n > 65535) return false;
+  host = h;
+  port = n;
+  return true;
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+bool accepts_unauthenticated(const Config& config) {
+  if (config.server.read_token.empty()) return true;
+  for (const auto& s : config.sources)
+    if (s.auth == AuthType::None) return true;
+  return false;
+}
+
+ConfigLoad parse_config(const std::string& text, const std::string& base_dir, const EnvLookup& env) {
+  ConfigLoad out;
+  json doc;
+  try {
+    doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    out.problems.push_back({"", "not valid JSON at " + line_column(text, e.byte) + ": " + e.what()});
+    return out;
+  }
+  if (!doc.is_object()) {
+    out.problems.push_back({"", "the configuration must be a JSON object"});
+    return out;
+  }
+  expand_env(doc, "", env, out.problems);
+  {
+    ObjectReader root(&doc, "", out.problems);
+    read_server(root, out.config, out.problems);
+    read_storage(root, out.config, out.problems);
+    read_ingest(root, out.config, out.problems);
+    read_log(root, out.config, out.problems);
+    read_sources(root, out.config, out.problems);
+    std::string journey;
+    root.string("journey", journey);
+    if (!journey.empty()) {
+      const std::filesystem::path p(journey);
+      out.config.journey_path = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+    }
+  }
+  // Cross-field rules.
+  const Config& c = out.config;
+  if (c.ingest.max_group > c.ingest.queue_capacity)
+    out.problems.push_back({"/ingest/max_group", "must not exceed /ingest/queue_capacity"});
+  if (c.sources.empty())
+    out.problems.push_back({"/sources", "at least one source is required, or nothing can be ingested"});
+  return out;
+}
+
+ConfigLoad load_config_file(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoad out;
+    out.problems.push_back({"", "cannot read config file '" + path + "'"});
+    return out;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), std::filesystem::path(path).parent_path().string(), env);
+}
+
+}  // namespace tp

@@ -1,0 +1,81 @@
+// touchpointd's configuration: JSON with comments, ${ENV_VAR} expanded in strings, unknown keys
+// rejected. Loading collects every problem with its JSON path instead of stopping at the first.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/backends.h"
+#include "util/problem.h"
+
+namespace tp {
+
+enum class AuthType { None, Bearer, WriteKey };
+
+struct SourceConfig {
+  std::string name;
+  std::string kind;  // "native" (POST /v1/events) or "segment" (Segment HTTP Tracking API routes)
+  AuthType auth = AuthType::None;
+  std::vector<std::string> secrets;  // bearer tokens or write keys
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  size_t threads = 64;  // one per concurrent keep-alive connection
+  size_t max_body_bytes = 1024 * 1024;  // after decompression
+  size_t max_event_bytes = 32 * 1024;
+  std::string read_token;  // bearer token for reads and /metrics; empty: open
+  bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials
+  int keep_alive_timeout_s = 5;
+  size_t keep_alive_max_requests = 10000;
+  int read_timeout_s = 10;
+};
+
+struct IngestConfig {
+  size_t queue_capacity = 100000;
+  size_t max_group = 20000;
+  int commit_timeout_ms = 10000;
+  int retry_after_s = 1;
+  size_t dead_letter_raw_bytes = 8192;
+};
+
+struct LogConfig {
+  std::string format = "text";  // text | json
+  std::string level = "info";
+};
+
+struct Config {
+  ServerConfig server;
+  StorageConfig storage;
+  IngestConfig ingest;
+  LogConfig log;
+  std::vector<SourceConfig> sources;
+  std::string journey_path;  // resolved against the config file's folder
+};
+
+using ConfigProblem = Problem;  // path is a JSON pointer, e.g. "/server/listen"
+
+struct ConfigLoad {
+  Config config;
+  std::vector<ConfigProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+std::optional<std::string> process_env(const std::string& name);
+
+// `base_dir` resolves relative paths (the journey file); `text` is the file's content.
+ConfigLoad parse_config(const std::string& text, const std::string& base_dir, const EnvLookup& env = process_env);
+ConfigLoad load_config_file(const std::string& path, const EnvLookup& env = process_env);
+
+// "HOST:PORT", "[v6]:PORT". Returns false when malformed.
+bool parse_listen(const std::string& listen, std::string& host, int& port);
+bool is_loopback_host(const std::string& host);
+
+// True when some way in needs no credentials (an auth "none" source, or open reads).
+bool accepts_unauthenticated(const Config& config);
+
+}  // namespace tp

@@ -1,0 +1,118 @@
+// touchpointd: the command line. `serve` is the default subcommand.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <touchpoint/version.h>
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/daemon.h"
+#include "app/logging.h"
+#include "model/journey.h"
+
+namespace {
+
+struct ServeFlags {
+  std::string config = "config/touchpoint.json";
+  std::string listen;
+  std::string db;
+  std::string log_format;
+  bool allow_unauthenticated = false;
+};
+
+
+// Config problems, then the journey file's, so `config check` shows everything in one run.
+std::vector<std::pair<std::string, tp::Problem>> check_config(const std::string& path, tp::ConfigLoad& load) {
+  std::vector<std::pair<std::string, tp::Problem>> all;
+  load = tp::load_config_file(path);
+  for (const auto& p : load.problems) all.emplace_back(path, p);
+  if (!load.config.journey_path.empty()) {
+    const auto journey = tp::load_journey_file(load.config.journey_path);
+    for (const auto& p : journey.problems) all.emplace_back(load.config.journey_path, p);
+  }
+  return all;
+}
+
+int serve(const ServeFlags& flags) {
+  tp::ConfigLoad load;
+  const auto problems = check_config(flags.config, load);
+  if (!problems.empty()) {
+    std::cerr << "touchpointd: the configuration has problems:\n";
+    for (const auto& [file, p] : problems)
+      std::cerr << "  " << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+    return 1;
+  }
+  tp::Config config = load.config;
+  if (!flags.listen.empty() && !tp::parse_listen(flags.listen, config.server.host, config.server.port)) {
+    std::cerr << "touchpointd: --listen must be HOST:PORT\n";
+    return 1;
+  }
+  if (!flags.db.empty()) config.storage.sqlite_path = flags.db;
+  if (!flags.log_format.empty()) config.log.format = flags.log_format;
+  if (flags.allow_unauthenticated) config.server.allow_unauthenticated = true;
+  tp::setup_logging(config.log.format, config.log.level);
+  spdlog::info("touchpointd {} starting with {}", TOUCHPOINT_VERSION_STRING, flags.config);
+  return tp::run_daemon(config);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"touchpointd: a live customer journey map from chatbot, helpdesk and website events"};
+  app.set_version_flag("--version", std::string("touchpointd ") + TOUCHPOINT_VERSION_STRING);
+  app.require_subcommand(0, 1);
+
+  ServeFlags flags;
+  auto add_serve_flags = [&flags](CLI::App* cmd) {
+    cmd->add_option("--config", flags.config, "configuration file (JSON, comments allowed)");
+    cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on (overrides server.listen)");
+    cmd->add_option("--db", flags.db, "SQLite database path (overrides storage.sqlite.path)");
+    cmd->add_option("--log-format", flags.log_format, "text or json (overrides log.format)")
+        ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_flag("--allow-unauthenticated", flags.allow_unauthenticated,
+                  "allow a non-loopback address while some way in needs no credentials");
+  };
+  auto* serve_cmd = app.add_subcommand("serve", "run the daemon (the default)");
+  add_serve_flags(serve_cmd);
+
+  auto* config_cmd = app.add_subcommand("config", "configuration tools");
+  config_cmd->require_subcommand(1);
+  std::string check_file;
+  bool check_json = false;
+  auto* check_cmd = config_cmd->add_subcommand("check", "validate a configuration file and its journey");
+  check_cmd->add_option("FILE", check_file, "the configuration file")->required();
+  check_cmd->add_flag("--json", check_json, "print problems as JSON");
+
+  // `serve` is the default: with no subcommand word, the arguments are serve's.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const bool has_subcommand = !args.empty() && (args[0] == "serve" || args[0] == "config");
+  const bool top_level_flag = !args.empty() && (args[0] == "--version" || args[0] == "--help" || args[0] == "-h");
+  if (!has_subcommand && !top_level_flag) args.insert(args.begin(), "serve");
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
+
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (check_cmd->parsed()) {
+    tp::ConfigLoad load;
+    const auto problems = check_config(check_file, load);
+    if (check_json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& [file, p] : problems) out.push_back({{"file", file}, {"path", p.path}, {"message", p.message}});
+      std::cout << nlohmann::json{{"ok", problems.empty()}, {"problems", out}}.dump(2) << "\n";
+    } else {
+      for (const auto& [file, p] : problems)
+        std::cout << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+      if (problems.empty()) std::cout << check_file << ": ok\n";
+    }
+    return problems.empty() ? 0 : 1;
+  }
+  return serve(flags);
+}

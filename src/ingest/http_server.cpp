@@ -1,0 +1,223 @@
+#include "ingest/http_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "ingest/event_body.h"
+#include "ingest/ingest_service.h"
+#include "ingest/request_guard.h"
+#include "ingest/segment_adapter.h"
+#include "ingest/source_auth.h"
+#include "model/interaction_json.h"
+#include "util/metrics.h"
+#include "util/text.h"
+#include "util/time.h"
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+
+// Route label for metrics: known paths only, so arbitrary URLs cannot blow up label cardinality.
+std::string route_label(const std::string& path) {
+  static const char* kKnown[] = {"/v1/events", "/v1/track",        "/v1/page",  "/v1/screen", "/v1/identify",
+                                 "/v1/alias",  "/v1/batch",        "/v1/import", "/v1/interactions",
+                                 "/healthz",   "/readyz",          "/metrics"};
+  for (const char* k : kKnown)
+    if (path == k) return k;
+  return "other";
+}
+
+void close_after(httplib::Response& res) { res.set_header("Connection", "close"); }
+
+struct BodyRead {
+  std::string body;
+  int status = 0;  // 0: read fine
+  std::string error;
+};
+
+// Reads the body through httplib's content reader, which inflates gzip on the fly: the limit counts
+// the decompressed bytes, so a small compressed bomb cannot become a huge body.
+BodyRead read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+                   size_t max_bytes) {
+  BodyRead out;
+  bool too_large = false;
+  const bool ok = reader([&](const char* data, size_t len) {
+    if (out.body.size() + len > max_bytes) {
+      too_large = true;
+      return false;
+    }
+    out.body.append(data, len);
+    return true;
+  });
+  if (ok) return out;
+  if (too_large || res.status == 413) {
+    out.status = 413;
+    out.error = "body is larger than " + std::to_string(max_bytes) + " bytes (after decompression)";
+  } else {
+    out.status = 400;
+    out.error = req.has_header("Content-Encoding") ? "body could not be read or decompressed"
+                                                   : "body could not be read";
+  }
+  return out;
+}
+
+void send_reply(httplib::Response& res, const IngestReply& reply) {
+  if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
+  send_json(res, reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace
+
+void send_json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+}
+
+bool check_read_token(const std::string& token, const httplib::Request& req, httplib::Response& res) {
+  if (token.empty()) return true;
+  const Credentials c = parse_authorization(req.get_header_value("Authorization"));
+  if (!c.bearer.empty() && constant_time_equals(c.bearer, token)) return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  send_json(res, 401, error_body("Authorization", c.present ? "wrong bearer token" : "bearer token required").dump());
+  return false;
+}
+
+HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
+    : config_(config),
+      server_(std::make_unique<httplib::Server>()),
+      requests_total_(metrics.counter("touchpoint_http_requests_total", "HTTP requests by route and status.",
+                                      {"route", "status"})) {
+  auto& svr = *server_;
+  const size_t threads = config_.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.set_keep_alive_max_count(config_.keep_alive_max_requests);
+  svr.set_keep_alive_timeout(config_.keep_alive_timeout_s);
+  svr.set_read_timeout(config_.read_timeout_s, 0);
+  svr.set_write_timeout(config_.read_timeout_s, 0);
+  svr.set_payload_max_length(config_.max_body_bytes);
+  svr.set_tcp_nodelay(true);
+
+  const size_t max_body = config_.max_body_bytes;
+  svr.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
+    const GuardVerdict v = check_request_framing(req.headers, max_body);
+    if (v.status == 0) return httplib::Server::HandlerResponse::Unhandled;
+    close_after(res);
+    send_json(res, v.status, error_body(v.field, v.error).dump());
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message;
+    switch (res.status) {
+      case 400: message = "bad request"; break;
+      case 404: message = "no such route"; break;
+      case 405: message = "method not allowed"; break;
+      case 413: message = "body is too large"; break;
+      case 414: message = "URI is too long"; break;
+      default: message = "error " + std::to_string(res.status); break;
+    }
+    res.set_content(error_body("", message).dump(), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("unhandled error on {} {}: {}", req.method, route_label(req.path), what);
+    send_json(res, 500, error_body("", "internal error").dump());
+  });
+
+  svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    requests_total_.inc({route_label(req.path), std::to_string(res.status)});
+  });
+}
+
+HttpServer::~HttpServer() = default;
+
+httplib::Server& HttpServer::routes() { return *server_; }
+
+void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes) {
+  auto handle = [&ingest, &auth, max_body_bytes](const std::string& kind, const std::string& route_type,
+                                                 const httplib::Request& req, httplib::Response& res,
+                                                 const httplib::ContentReader& reader) {
+    const int64_t received_ms = now_unix_ms();
+    Credentials creds = parse_authorization(req.get_header_value("Authorization"));
+    const SourceConfig* source = auth.authenticate(kind, creds);
+    // Segment SDKs may put the write key in the body instead of the header; only then is the body
+    // read before authentication.
+    const bool key_in_body = !source && kind == "segment" && !creds.present;
+    if (!source && !key_in_body) {
+      res.set_header("WWW-Authenticate", kind == "segment" ? "Basic realm=\"touchpoint\"" : "Bearer");
+      return send_json(res, 401, error_body("Authorization", creds.present ? "credentials not accepted"
+                                                                            : "credentials required").dump());
+    }
+    BodyRead body = read_body(req, res, reader, max_body_bytes);
+    if (body.status) {
+      close_after(res);
+      return send_json(res, body.status, error_body("body", body.error).dump());
+    }
+    EventBody events = parse_event_body(body.body);
+    if (key_in_body) {
+      const json* key = events.ok() && events.doc.is_object() && events.doc.contains("writeKey")
+                            ? &events.doc["writeKey"] : nullptr;
+      if (key && key->is_string()) {
+        creds.basic = true;
+        creds.basic_user = key->get<std::string>();
+        source = auth.authenticate(kind, creds);
+      }
+      if (!source) {
+        res.set_header("WWW-Authenticate", "Basic realm=\"touchpoint\"");
+        return send_json(res, 401, error_body("Authorization", "credentials required").dump());
+      }
+    }
+    if (!events.ok()) return send_reply(res, ingest.reject_body(source->name, body.body, events.field, events.error, received_ms));
+
+    EventTranslator translate;
+    if (kind == "segment") {
+      translate = [&route_type](const json& e, int64_t now, FieldErrors& errors) {
+        return segment_to_interaction(e, route_type, now, errors);
+      };
+    } else {
+      translate = [](const json& e, int64_t now, FieldErrors& errors) { return interaction_from_json(e, now, errors); };
+    }
+    send_reply(res, ingest.ingest(source->name, events.events, translate, received_ms));
+  };
+
+  auto& svr = *server_;
+  svr.Post("/v1/events", [handle](const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) { handle("native", "", req, res, reader); });
+  // Segment's HTTP Tracking API: per-type routes, plus /v1/batch and /v1/import with mixed types.
+  for (const std::string type : {"track", "page", "screen", "identify", "alias"}) {
+    svr.Post("/v1/" + type, [handle, type](const httplib::Request& req, httplib::Response& res,
+                                           const httplib::ContentReader& reader) {
+      handle("segment", type, req, res, reader);
+    });
+  }
+  for (const std::string path : {"/v1/batch", "/v1/import"}) {
+    svr.Post(path, [handle](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) { handle("segment", "", req, res, reader); });
+  }
+}
+
+int HttpServer::bind() {
+  const int port = config_.port == 0 ? server_->bind_to_any_port(config_.host)
+                                     : (server_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
+  if (port < 0) throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  return port;
+}
+
+void HttpServer::serve() { server_->listen_after_bind(); }
+
+void HttpServer::stop() { server_->stop(); }
+
+}  // namespace tp

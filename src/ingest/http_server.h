@@ -1,0 +1,52 @@
+// The daemon's HTTP front: cpp-httplib with a thread per live connection, the request-head guards,
+// JSON error bodies for every error status, per-route request metrics, and the ingest routes.
+// Read-side routes (src/web) are added on the same server through add_routes().
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/config.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace tp {
+
+class IngestService;
+class SourceAuthenticator;
+class MetricsRegistry;
+class CounterFamily;
+
+class HttpServer {
+ public:
+  HttpServer(const ServerConfig& config, MetricsRegistry& metrics);
+  ~HttpServer();
+
+  // Registers POST /v1/events and the Segment routes.
+  void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes);
+  // For other layers (read API, dashboard) to register their routes.
+  httplib::Server& routes();
+
+  // Binds the listening socket; returns the port (useful with port 0). Throws std::runtime_error.
+  int bind();
+  // Serves until stop(); in-flight requests finish before it returns.
+  void serve();
+  void stop();
+
+ private:
+  ServerConfig config_;
+  std::unique_ptr<httplib::Server> server_;
+  CounterFamily& requests_total_;
+};
+
+// Sends a JSON reply (sets Content-Type). Used by every route so errors always carry a body.
+void send_json(httplib::Response& res, int status, const std::string& body);
+
+// Bearer-token check for read routes; answers 401 itself and returns false when the token is wrong.
+bool check_read_token(const std::string& token, const httplib::Request& req, httplib::Response& res);
+
+}  // namespace tp

@@ -1,0 +1,101 @@
+#include "ingest/ingest_service.h"
+
+#include "model/interaction_json.h"
+#include "util/metrics.h"
+#include "util/text.h"
+
+namespace tp {
+
+using json = nlohmann::json;
+
+json error_body(const std::string& field, const std::string& error) {
+  return json{{"error", error}, {"field", field}};
+}
+
+IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total)
+    : writer_(writer), limits_(limits), events_total_(events_total) {}
+
+IngestReply IngestService::ingest(const std::string& source, const std::vector<const json*>& events,
+                                  const EventTranslator& translate, int64_t received_ms) {
+  WriteBatch batch;
+  batch.source = source;
+  batch.received_ms = received_ms;
+  batch.events.reserve(events.size());
+  json errors = json::array();
+  FieldErrors event_errors;
+
+  for (size_t i = 0; i < events.size(); ++i) {
+    const json& event = *events[i];
+    event_errors.clear();
+    std::optional<Interaction> interaction;
+    if (approx_json_size(event) > limits_.max_event_bytes) {
+      event_errors.push_back({"", "event is larger than " + std::to_string(limits_.max_event_bytes) + " bytes"});
+    } else {
+      interaction = translate(event, received_ms, event_errors);
+    }
+    if (interaction) {
+      batch.events.push_back(std::move(*interaction));
+      continue;
+    }
+    json reasons = json::array();
+    for (const auto& e : event_errors) {
+      json entry = {{"index", i}, {"field", e.field}, {"error", e.error}};
+      reasons.push_back(entry);
+      errors.push_back(std::move(entry));
+    }
+    batch.dead_letters.push_back(
+        {source, received_ms, reasons.dump(),
+         truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace), limits_.dead_letter_raw_bytes)});
+  }
+
+  const size_t rejected = batch.dead_letters.size();
+  const bool none_valid = batch.events.empty();
+  const SubmitResult result = writer_.submit(std::move(batch));
+  if (result.status != SubmitStatus::Committed) return failure_reply(result);
+
+  if (events_total_) {
+    events_total_->inc({source, "accepted"}, result.counts.accepted);
+    events_total_->inc({source, "duplicate"}, result.counts.duplicates);
+    events_total_->inc({source, "rejected"}, rejected);
+  }
+  IngestReply reply;
+  // Nothing storable at all is the sender's error (400); a partly valid batch is accepted (202).
+  reply.status = none_valid ? 400 : 202;
+  reply.body = {{"accepted", result.counts.accepted},
+                {"duplicates", result.counts.duplicates},
+                {"rejected", rejected},
+                {"errors", std::move(errors)}};
+  if (none_valid) reply.body["error"] = "no valid events";
+  return reply;
+}
+
+IngestReply IngestService::reject_body(const std::string& source, std::string_view raw, const std::string& field,
+                                       const std::string& error, int64_t received_ms) {
+  WriteBatch batch;
+  batch.source = source;
+  batch.received_ms = received_ms;
+  batch.dead_letters.push_back({source, received_ms, json::array({{{"field", field}, {"error", error}}}).dump(),
+                                truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+  // The reply is 400 whatever happens to the dead letter; a full queue or a failing disk only costs the
+  // dead letter, which is counted.
+  const SubmitResult result = writer_.submit(std::move(batch));
+  if (events_total_)
+    events_total_->inc({source, result.status == SubmitStatus::Committed ? "rejected_body" : "rejected_body_lost"});
+  return {400, error_body(field, error), 0};
+}
+
+IngestReply IngestService::failure_reply(const SubmitResult& result) const {
+  switch (result.status) {
+    case SubmitStatus::QueueFull:
+      return {429, error_body("", "ingest queue is full; retry later"), limits_.retry_after_s};
+    case SubmitStatus::ShuttingDown:
+      return {503, error_body("", "shutting down; retry later"), limits_.retry_after_s};
+    case SubmitStatus::TimedOut:
+    case SubmitStatus::StorageFailed:
+    default:
+      return {503, error_body("", "storage could not commit; nothing was acknowledged, retry later"),
+              limits_.retry_after_s};
+  }
+}
+
+}  // namespace tp

@@ -1,0 +1,60 @@
+// From "these events arrived for this source" to an answer the sender can trust: validates each event,
+// commits the valid ones and dead-letters the rest in one group-committed transaction, and says what
+// happened. No HTTP in here: the routes only read bodies and write replies.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/field_error.h"
+#include "model/interaction.h"
+#include "store/group_commit_writer.h"
+
+namespace tp {
+
+class CounterFamily;
+
+struct IngestLimits {
+  size_t max_event_bytes = 32 * 1024;
+  size_t dead_letter_raw_bytes = 8192;
+  int retry_after_s = 1;
+};
+
+struct IngestReply {
+  int status = 202;
+  nlohmann::json body;
+  int retry_after_s = 0;  // > 0: send Retry-After
+};
+
+// One event (raw JSON) -> an interaction, or nullopt with the errors.
+using EventTranslator =
+    std::function<std::optional<Interaction>(const nlohmann::json& event, int64_t received_ms, FieldErrors& errors)>;
+
+class IngestService {
+ public:
+  // `events_total` counts events by source and outcome (accepted, duplicate, rejected); may be null.
+  IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total = nullptr);
+
+  IngestReply ingest(const std::string& source, const std::vector<const nlohmann::json*>& events,
+                     const EventTranslator& translate, int64_t received_ms);
+
+  // A body that could not be read as events at all: 400, and the raw body kept as a dead letter
+  // (the sender was authenticated, so what it sent is not dropped).
+  IngestReply reject_body(const std::string& source, std::string_view raw, const std::string& field,
+                          const std::string& error, int64_t received_ms);
+
+ private:
+  IngestReply failure_reply(const SubmitResult& result) const;
+
+  GroupCommitWriter& writer_;
+  IngestLimits limits_;
+  CounterFamily* events_total_;
+};
+
+nlohmann::json error_body(const std::string& field, const std::string& error);
+
+}  // namespace tp

@@ -1,0 +1,184 @@
+#include "model/interaction_json.h"
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "util/time.h"
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+constexpr size_t kMaxIdBytes = 512;
+
+class EventReader {
+ public:
+  EventReader(const json& event, FieldErrors& errors, const InteractionLimits& limits)
+      : event_(event), errors_(errors), limits_(limits) {}
+
+  void fail(std::string field, std::string error) { errors_.push_back({std::move(field), std::move(error)}); }
+
+  // A non-empty string (or an integer, converted: many SDKs send numeric user ids).
+  void id_string(const json& v, std::string_view field, std::string& out) {
+    if (v.is_string()) {
+      string(v, field, out);
+    } else if (v.is_number_integer()) {
+      out = v.dump();
+    } else if (!v.is_null()) {
+      fail(std::string(field), "must be a string");
+    }
+  }
+
+  void string(const json& v, std::string_view field, std::string& out) {
+    if (v.is_null()) return;
+    if (!v.is_string()) return fail(std::string(field), "must be a string");
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.size() > limits_.max_string_bytes)
+      return fail(std::string(field), "is longer than " + std::to_string(limits_.max_string_bytes) + " bytes");
+    out = s;
+  }
+
+  void boolean(const json& v, std::string_view field, std::optional<bool>& out) {
+    if (v.is_null()) return;
+    if (!v.is_boolean()) return fail(std::string(field), "must be true or false");
+    out = v.get<bool>();
+  }
+
+  void object_text(const json& v, std::string_view field, std::string& out) {
+    if (v.is_null()) return;
+    if (!v.is_object()) return fail(std::string(field), "must be an object");
+    if (!v.empty()) out = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
+  void tags(const json& v, Tags& out) {
+    if (v.is_null()) return;
+    if (!v.is_object()) return fail("tags", "must be an object with persona, stage and/or touchpoint");
+    for (const auto& [key, value] : v.items()) {
+      if (key == "persona") string(value, "tags.persona", out.persona);
+      else if (key == "stage") string(value, "tags.stage", out.stage);
+      else if (key == "touchpoint") string(value, "tags.touchpoint", out.touchpoint);
+      else fail("tags." + key, "unknown tag (expected persona, stage or touchpoint)");
+    }
+  }
+
+ private:
+  const json& event_;
+  FieldErrors& errors_;
+  const InteractionLimits& limits_;
+};
+
+}  // namespace
+
+std::optional<Interaction> interaction_from_json(const json& event, int64_t received_ms, FieldErrors& errors,
+                                                 const InteractionLimits& limits) {
+  const size_t errors_before = errors.size();
+  if (!event.is_object()) {
+    errors.push_back({"", "event must be a JSON object"});
+    return std::nullopt;
+  }
+  EventReader r(event, errors, limits);
+  Interaction out;
+  out.timestamp_ms = received_ms;
+  bool has_type = false;
+
+  for (const auto& [key, v] : event.items()) {
+    if (key == "id") {
+      r.id_string(v, "id", out.id);
+    } else if (key == "type") {
+      if (!v.is_string()) {
+        r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
+      } else if (auto t = event_type_from(v.get_ref<const std::string&>())) {
+        out.type = *t;
+        has_type = true;
+      } else {
+        r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
+      }
+    } else if (key == "customer_id") {
+      r.id_string(v, "customer_id", out.customer_id);
+    } else if (key == "anonymous_id") {
+      r.id_string(v, "anonymous_id", out.anonymous_id);
+    } else if (key == "session_id") {
+      r.id_string(v, "session_id", out.session_id);
+    } else if (key == "timestamp") {
+      if (v.is_null()) continue;
+      const auto ts = v.is_string() ? parse_rfc3339_ms(v.get_ref<const std::string&>()) : std::nullopt;
+      if (!ts) r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
+      else out.timestamp_ms = *ts;
+    } else if (key == "channel") {
+      r.string(v, "channel", out.channel);
+    } else if (key == "role") {
+      if (v.is_null()) continue;
+      const auto role = v.is_string() ? role_from(v.get_ref<const std::string&>()) : std::nullopt;
+      if (!role) r.fail("role", "must be one of user, bot, agent");
+      else out.role = *role;
+    } else if (key == "text") {
+      r.string(v, "text", out.text);
+    } else if (key == "intent") {
+      r.string(v, "intent", out.intent);
+    } else if (key == "confidence") {
+      if (v.is_null()) continue;
+      if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
+        r.fail("confidence", "must be a number from 0 to 1");
+      else out.confidence = v.get<double>();
+    } else if (key == "fallback") {
+      r.boolean(v, "fallback", out.fallback);
+    } else if (key == "escalated") {
+      r.boolean(v, "escalated", out.escalated);
+    } else if (key == "rating") {
+      if (v.is_null()) continue;
+      const bool whole = v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<int>(v.get<double>()));
+      if (!whole || v.get<double>() < 1 || v.get<double>() > 5) r.fail("rating", "must be a whole number from 1 to 5");
+      else out.rating = static_cast<int>(v.get<double>());
+    } else if (key == "url") {
+      r.string(v, "url", out.url);
+    } else if (key == "name") {
+      r.string(v, "name", out.name);
+    } else if (key == "properties") {
+      r.object_text(v, "properties", out.properties_json);
+    } else if (key == "traits") {
+      r.object_text(v, "traits", out.traits_json);
+    } else if (key == "tags") {
+      r.tags(v, out.preset_tags);
+    } else {
+      r.fail(key, "unknown field");
+    }
+  }
+
+  auto has_error_on = [&](std::string_view field) {
+    for (size_t i = errors_before; i < errors.size(); ++i)
+      if (errors[i].field == field) return true;
+    return false;
+  };
+  if (out.id.empty() && !has_error_on("id"))
+    r.fail("id", event.contains("id") ? "must not be empty" : "is required (the idempotency key)");
+  if (out.id.size() > kMaxIdBytes) r.fail("id", "is longer than " + std::to_string(kMaxIdBytes) + " bytes");
+  if (!has_type && !has_error_on("type")) r.fail("type", "is required");
+  if (out.customer_id.empty() && out.anonymous_id.empty() && !has_error_on("customer_id") &&
+      !has_error_on("anonymous_id"))
+    r.fail("customer_id", "customer_id or anonymous_id is required");
+
+  if (errors.size() != errors_before) return std::nullopt;
+  return out;
+}
+
+size_t approx_json_size(const json& v) {
+  switch (v.type()) {
+    case json::value_t::object: {
+      size_t n = 2;
+      for (const auto& [key, value] : v.items()) n += key.size() + 4 + approx_json_size(value);
+      return n;
+    }
+    case json::value_t::array: {
+      size_t n = 2;
+      for (const auto& e : v) n += approx_json_size(e) + 1;
+      return n;
+    }
+    case json::value_t::string: return v.get_ref<const std::string&>().size() + 2;
+    case json::value_t::number_float: return 24;
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return 20;
+    default: return 5;
+  }
+}
+
+}  // namespace tp

@@ -1,0 +1,100 @@
+#include "store/group_commit_writer.h"
+
+#include <vector>
+
+#include "util/metrics.h"
+
+namespace tp {
+
+GroupCommitWriter::GroupCommitWriter(Store& store, WriterOptions options, Histogram* commit_seconds)
+    : store_(store), options_(options), commit_seconds_(commit_seconds), thread_([this] { run(); }) {}
+
+GroupCommitWriter::~GroupCommitWriter() { stop(); }
+
+SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
+  const size_t weight = std::max<size_t>(1, batch.events.size() + batch.dead_letters.size());
+  std::future<SubmitResult> result;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return {SubmitStatus::ShuttingDown, {}, "shutting down"};
+    // An oversized batch is still admitted into an empty queue, so it can never be starved.
+    if (!queue_.empty() && queued_weight_ + weight > options_.queue_capacity)
+      return {SubmitStatus::QueueFull, {}, "ingest queue is full"};
+    queue_.push_back(Pending{std::move(batch), weight, {}});
+    queued_weight_ += weight;
+    result = queue_.back().done.get_future();
+  }
+  cv_.notify_one();
+  if (result.wait_for(options_.commit_timeout) != std::future_status::ready)
+    return {SubmitStatus::TimedOut, {}, "storage did not commit in time"};
+  return result.get();
+}
+
+void GroupCommitWriter::run() {
+  std::vector<Pending> group;
+  std::vector<const WriteBatch*> batches;
+  std::vector<BatchCounts> counts;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      size_t taken = 0;
+      while (!queue_.empty() && (group.empty() || taken + queue_.front().weight <= options_.max_group)) {
+        taken += queue_.front().weight;
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_weight_ -= taken;
+    }
+    batches.clear();
+    for (const auto& p : group) batches.push_back(&p.batch);
+    const auto started = std::chrono::steady_clock::now();
+    bool failed = false;
+    std::string error;
+    try {
+      store_.commit(batches, counts);
+    } catch (const std::exception& e) {
+      failed = true;
+      error = e.what();
+    }
+    if (commit_seconds_)
+      commit_seconds_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    {
+      std::lock_guard lock(mu_);
+      ++transactions_;
+      last_commit_failed_ = failed;
+    }
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (failed) group[i].done.set_value({SubmitStatus::StorageFailed, {}, error});
+      else group[i].done.set_value({SubmitStatus::Committed, counts[i], {}});
+    }
+    group.clear();
+  }
+}
+
+void GroupCommitWriter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t GroupCommitWriter::queued() const {
+  std::lock_guard lock(mu_);
+  return queued_weight_;
+}
+
+uint64_t GroupCommitWriter::transactions() const {
+  std::lock_guard lock(mu_);
+  return transactions_;
+}
+
+bool GroupCommitWriter::last_commit_failed() const {
+  std::lock_guard lock(mu_);
+  return last_commit_failed_;
+}
+
+}  // namespace tp

@@ -1,0 +1,71 @@
+// Group commit: request threads hand their WriteBatch to one writer thread, which commits everything
+// queued so far in a single durable transaction and only then wakes the requests. Many requests share
+// one fsync, so durability costs one disk flush per group, not per request.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "store/store.h"
+
+namespace tp {
+
+class Histogram;
+
+struct WriterOptions {
+  size_t queue_capacity = 100000;  // events (and dead letters) waiting; beyond it submit() says QueueFull
+  size_t max_group = 20000;        // events per transaction at most
+  std::chrono::milliseconds commit_timeout{10000};
+};
+
+enum class SubmitStatus { Committed, QueueFull, StorageFailed, TimedOut, ShuttingDown };
+
+struct SubmitResult {
+  SubmitStatus status = SubmitStatus::StorageFailed;
+  BatchCounts counts;
+  std::string error;
+};
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(Store& store, WriterOptions options, Histogram* commit_seconds = nullptr);
+  ~GroupCommitWriter();
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  // Blocks until the batch is committed (or refused). Safe from any number of threads.
+  SubmitResult submit(WriteBatch batch);
+  // Refuses new batches, commits everything already queued, joins the thread. Idempotent.
+  void stop();
+
+  size_t queued() const;
+  uint64_t transactions() const;
+  bool last_commit_failed() const;
+
+ private:
+  struct Pending {
+    WriteBatch batch;
+    size_t weight;
+    std::promise<SubmitResult> done;
+  };
+  void run();
+
+  Store& store_;
+  WriterOptions options_;
+  Histogram* commit_seconds_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  size_t queued_weight_ = 0;
+  bool stopping_ = false;
+  uint64_t transactions_ = 0;
+  bool last_commit_failed_ = false;
+  std::thread thread_;
+};
+
+}  // namespace tp

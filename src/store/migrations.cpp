@@ -1,0 +1,82 @@
+#include "store/migrations.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <string>
+
+#include "store/store.h"
+
+namespace tp {
+
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "interactions, identity links, dead letters", R"SQL(
+CREATE TABLE interactions (
+  seq           INTEGER PRIMARY KEY,
+  source        TEXT    NOT NULL,
+  event_id      TEXT    NOT NULL,
+  type          TEXT    NOT NULL,
+  customer_id   TEXT,
+  anonymous_id  TEXT,
+  session_id    TEXT,
+  ts            INTEGER NOT NULL,
+  received_at   INTEGER NOT NULL,
+  channel       TEXT,
+  role          TEXT,
+  text          TEXT,
+  intent        TEXT,
+  confidence    REAL,
+  fallback      INTEGER,
+  escalated     INTEGER,
+  rating        INTEGER,
+  url           TEXT,
+  name          TEXT,
+  properties    TEXT,
+  traits        TEXT,
+  tags          TEXT    NOT NULL DEFAULT '{}',
+  UNIQUE (source, event_id)
+);
+CREATE INDEX interactions_ts ON interactions (ts);
+CREATE INDEX interactions_customer ON interactions (customer_id) WHERE customer_id IS NOT NULL;
+CREATE INDEX interactions_anonymous ON interactions (anonymous_id) WHERE anonymous_id IS NOT NULL;
+CREATE INDEX interactions_session ON interactions (session_id) WHERE session_id IS NOT NULL;
+
+-- An alias (an anonymous id, or a former customer id) resolves to one customer id.
+CREATE TABLE identity_links (
+  alias        TEXT    PRIMARY KEY,
+  customer_id  TEXT    NOT NULL,
+  linked_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX identity_links_customer ON identity_links (customer_id);
+
+CREATE TABLE dead_letters (
+  id           INTEGER PRIMARY KEY,
+  source       TEXT    NOT NULL,
+  received_at  INTEGER NOT NULL,
+  reason       TEXT    NOT NULL,
+  raw          TEXT    NOT NULL
+);
+)SQL"},
+  };
+  return kMigrations;
+}
+
+void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations) {
+  const int current = db.execAndGet("PRAGMA user_version").getInt();
+  const int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > newest) {
+    throw StorageError("database schema version " + std::to_string(current) +
+                       " is newer than this touchpointd knows (" + std::to_string(newest) +
+                       "); refusing to open it");
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current) continue;
+    SQLite::Transaction tx(db);
+    db.exec(std::string(m.sql));
+    db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    tx.commit();
+  }
+}
+
+}  // namespace tp

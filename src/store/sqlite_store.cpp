@@ -1,0 +1,300 @@
+#include "store/sqlite_store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "store/migrations.h"
+
+namespace tp {
+namespace {
+
+void bind_text_or_null(SQLite::Statement& st, int index, const std::string& value) {
+  if (value.empty()) st.bind(index);
+  else st.bindNoCopy(index, value);
+}
+
+std::string tags_to_json(const Tags& tags) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!tags.persona.empty()) j["persona"] = tags.persona;
+  if (!tags.stage.empty()) j["stage"] = tags.stage;
+  if (!tags.touchpoint.empty()) j["touchpoint"] = tags.touchpoint;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string column_text(SQLite::Statement& st, int i) {
+  return st.isColumnNull(i) ? std::string() : st.getColumn(i).getString();
+}
+
+constexpr const char* kSelectColumns = R"SQL(
+SELECT i.seq, i.source, i.event_id, i.type, i.customer_id, i.anonymous_id, i.session_id, i.ts, i.received_at,
+       i.channel, i.role, i.text, i.intent, i.confidence, i.fallback, i.escalated, i.rating, i.url, i.name,
+       i.properties, i.traits, i.tags, COALESCE(lc.customer_id, i.customer_id, la.customer_id)
+FROM interactions i
+LEFT JOIN identity_links lc ON lc.alias = i.customer_id
+LEFT JOIN identity_links la ON la.alias = i.anonymous_id
+)SQL";
+
+StoredInteraction read_row(SQLite::Statement& st) {
+  StoredInteraction s;
+  Interaction& in = s.interaction;
+  s.seq = st.getColumn(0).getInt64();
+  s.source = st.getColumn(1).getString();
+  in.id = st.getColumn(2).getString();
+  in.type = event_type_from(st.getColumn(3).getString()).value_or(EventType::Track);
+  in.customer_id = column_text(st, 4);
+  in.anonymous_id = column_text(st, 5);
+  in.session_id = column_text(st, 6);
+  in.timestamp_ms = st.getColumn(7).getInt64();
+  s.received_ms = st.getColumn(8).getInt64();
+  in.channel = column_text(st, 9);
+  in.role = role_from(column_text(st, 10)).value_or(Role::None);
+  in.text = column_text(st, 11);
+  in.intent = column_text(st, 12);
+  if (!st.isColumnNull(13)) in.confidence = st.getColumn(13).getDouble();
+  if (!st.isColumnNull(14)) in.fallback = st.getColumn(14).getInt() != 0;
+  if (!st.isColumnNull(15)) in.escalated = st.getColumn(15).getInt() != 0;
+  if (!st.isColumnNull(16)) in.rating = st.getColumn(16).getInt();
+  in.url = column_text(st, 17);
+  in.name = column_text(st, 18);
+  in.properties_json = column_text(st, 19);
+  in.traits_json = column_text(st, 20);
+  s.tags_json = column_text(st, 21);
+  s.resolved_customer_id = column_text(st, 22);
+  return s;
+}
+
+}  // namespace
+
+// A reader connection borrowed from the pool for one query, returned on scope exit.
+class SqliteStore::ReaderLease {
+ public:
+  explicit ReaderLease(SqliteStore& store) : store_(store) {
+    std::unique_lock lock(store_.readers_mu_);
+    store_.readers_cv_.wait(lock, [&] {
+      return !store_.idle_readers_.empty() || store_.open_readers_ < store_.options_.max_readers;
+    });
+    if (!store_.idle_readers_.empty()) {
+      db_ = std::move(store_.idle_readers_.back());
+      store_.idle_readers_.pop_back();
+      return;
+    }
+    ++store_.open_readers_;
+    lock.unlock();
+    try {
+      db_ = store_.open_connection(false);
+    } catch (...) {
+      std::lock_guard relock(store_.readers_mu_);
+      --store_.open_readers_;
+      store_.readers_cv_.notify_one();
+      throw;
+    }
+  }
+  ~ReaderLease() {
+    std::lock_guard lock(store_.readers_mu_);
+    store_.idle_readers_.push_back(std::move(db_));
+    store_.readers_cv_.notify_one();
+  }
+  SQLite::Database& db() { return *db_; }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
+  try {
+    const auto parent = std::filesystem::path(options_.path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    writer_ = open_connection(true);
+    apply_migrations(*writer_, sqlite_migrations());
+    insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
+INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at,
+  channel, role, text, intent, confidence, fallback, escalated, rating, url, name, properties, traits, tags)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+ON CONFLICT (source, event_id) DO NOTHING)SQL");
+    insert_link_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
+INSERT INTO identity_links (alias, customer_id, linked_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (alias) DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at
+WHERE identity_links.customer_id <> excluded.customer_id)SQL");
+    insert_dead_letter_ = std::make_unique<SQLite::Statement>(
+        *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
+  } catch (const SQLite::Exception& e) {
+    throw StorageError("cannot open SQLite database '" + options_.path + "': " + e.what());
+  }
+}
+
+SqliteStore::~SqliteStore() {
+  insert_interaction_.reset();
+  insert_link_.reset();
+  insert_dead_letter_.reset();
+  idle_readers_.clear();
+  writer_.reset();
+}
+
+std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) const {
+  const int flags = writer ? (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX)
+                           : (SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
+  auto db = std::make_unique<SQLite::Database>(options_.path, flags, options_.busy_timeout_ms);
+  if (writer) {
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
+    db->exec("PRAGMA foreign_keys = ON");
+  }
+  return db;
+}
+
+void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
+  const std::string* const source = &batch.source;
+  for (const Interaction& in : batch.events) {
+    auto& st = *insert_interaction_;
+    const std::string type(to_string(in.type));
+    const std::string role(to_string(in.role));
+    const std::string tags = tags_to_json(in.preset_tags);
+    st.bindNoCopy(1, *source);
+    st.bindNoCopy(2, in.id);
+    st.bindNoCopy(3, type);
+    bind_text_or_null(st, 4, in.customer_id);
+    bind_text_or_null(st, 5, in.anonymous_id);
+    bind_text_or_null(st, 6, in.session_id);
+    st.bind(7, static_cast<int64_t>(in.timestamp_ms));
+    st.bind(8, static_cast<int64_t>(batch.received_ms));
+    bind_text_or_null(st, 9, in.channel);
+    bind_text_or_null(st, 10, role);
+    bind_text_or_null(st, 11, in.text);
+    bind_text_or_null(st, 12, in.intent);
+    if (in.confidence) st.bind(13, *in.confidence); else st.bind(13);
+    if (in.fallback) st.bind(14, *in.fallback ? 1 : 0); else st.bind(14);
+    if (in.escalated) st.bind(15, *in.escalated ? 1 : 0); else st.bind(15);
+    if (in.rating) st.bind(16, *in.rating); else st.bind(16);
+    bind_text_or_null(st, 17, in.url);
+    bind_text_or_null(st, 18, in.name);
+    bind_text_or_null(st, 19, in.properties_json);
+    bind_text_or_null(st, 20, in.traits_json);
+    st.bindNoCopy(21, tags);
+    st.exec();
+    const bool inserted = writer_->getChanges() > 0;
+    st.reset();
+    if (!inserted) {
+      ++counts.duplicates;
+      continue;
+    }
+    ++counts.accepted;
+    // An event that carries both ids links the anonymous visitor to the customer (Segment semantics).
+    if (!in.customer_id.empty() && !in.anonymous_id.empty() && in.customer_id != in.anonymous_id) {
+      auto& link = *insert_link_;
+      link.bindNoCopy(1, in.anonymous_id);
+      link.bindNoCopy(2, in.customer_id);
+      link.bind(3, static_cast<int64_t>(batch.received_ms));
+      link.exec();
+      link.reset();
+    }
+  }
+  for (const DeadLetter& d : batch.dead_letters) {
+    auto& st = *insert_dead_letter_;
+    st.bindNoCopy(1, d.source);
+    st.bind(2, static_cast<int64_t>(d.received_ms));
+    st.bindNoCopy(3, d.reason_json);
+    st.bindNoCopy(4, d.raw);
+    st.exec();
+    st.reset();
+  }
+}
+
+void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector<BatchCounts>& counts) {
+  counts.assign(batches.size(), BatchCounts{});
+  try {
+    writer_->exec("BEGIN IMMEDIATE");
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("cannot begin a write transaction: ") + e.what());
+  }
+  try {
+    for (size_t i = 0; i < batches.size(); ++i) write_batch(*batches[i], counts[i]);
+    writer_->exec("COMMIT");
+  } catch (const SQLite::Exception& e) {
+    insert_interaction_->tryReset();
+    insert_link_->tryReset();
+    insert_dead_letter_->tryReset();
+    if (!sqlite3_get_autocommit(writer_->getHandle())) {
+      try {
+        writer_->exec("ROLLBACK");
+      } catch (const SQLite::Exception&) {
+        // The connection already rolled back (e.g. after SQLITE_FULL); nothing more to undo.
+      }
+    }
+    counts.assign(batches.size(), BatchCounts{});
+    throw StorageError(std::string("commit failed: ") + e.what());
+  }
+}
+
+std::vector<StoredInteraction> SqliteStore::interactions(const InteractionQuery& q) {
+  std::string sql = kSelectColumns;
+  std::vector<std::string> where;
+  if (!q.source.empty()) where.emplace_back("i.source = :source");
+  if (!q.session.empty()) where.emplace_back("i.session_id = :session");
+  if (!q.customer.empty()) {
+    // Candidate rows through the indexes, then the exact resolution check.
+    where.emplace_back(R"SQL(i.seq IN (
+        SELECT seq FROM interactions WHERE customer_id = :customer
+        UNION SELECT seq FROM interactions WHERE customer_id IN (SELECT alias FROM identity_links WHERE customer_id = :customer)
+        UNION SELECT seq FROM interactions WHERE anonymous_id IN (SELECT alias FROM identity_links WHERE customer_id = :customer))
+      AND COALESCE(lc.customer_id, i.customer_id, la.customer_id) = :customer)SQL");
+  }
+  for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+  sql += " ORDER BY i.ts DESC, i.seq DESC LIMIT :limit";
+
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement st(lease.db(), sql);
+    if (!q.source.empty()) st.bind(":source", q.source);
+    if (!q.session.empty()) st.bind(":session", q.session);
+    if (!q.customer.empty()) st.bind(":customer", q.customer);
+    st.bind(":limit", static_cast<int64_t>(q.limit));
+    std::vector<StoredInteraction> out;
+    while (st.executeStep()) out.push_back(read_row(st));
+    return out;
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
+  }
+}
+
+std::vector<StoredDeadLetter> SqliteStore::dead_letters(size_t limit) {
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement st(lease.db(),
+                         "SELECT id, source, received_at, reason, raw FROM dead_letters ORDER BY id DESC LIMIT ?1");
+    st.bind(1, static_cast<int64_t>(limit));
+    std::vector<StoredDeadLetter> out;
+    while (st.executeStep()) {
+      StoredDeadLetter d;
+      d.id = st.getColumn(0).getInt64();
+      d.letter.source = st.getColumn(1).getString();
+      d.letter.received_ms = st.getColumn(2).getInt64();
+      d.letter.reason_json = st.getColumn(3).getString();
+      d.letter.raw = st.getColumn(4).getString();
+      out.push_back(std::move(d));
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
+  }
+}
+
+bool SqliteStore::writable() {
+  // A reader connection asks whether the file is there and not locked for writing by another process;
+  // the writer connection belongs to the writer thread and is never touched from here.
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement probe(lease.db(), "SELECT 1 FROM sqlite_master LIMIT 1");
+    probe.executeStep();
+    return std::filesystem::exists(options_.path) && ::access(options_.path.c_str(), W_OK) == 0;
+  } catch (const SQLite::Exception&) {
+    return false;
+  }
+}
+
+}  // namespace tp

@@ -1,0 +1,53 @@
+// The embedded default backend: one SQLite file in WAL mode with synchronous=FULL, so a committed
+// transaction survives power loss. One writer connection (the group-commit thread) and a small pool
+// of reader connections that never block it.
+#pragma once
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace tp {
+
+struct SqliteOptions {
+  std::string path = "data/touchpoint.db";
+  int busy_timeout_ms = 5000;
+  size_t max_readers = 8;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options);  // opens, migrates; throws StorageError
+  ~SqliteStore() override;
+
+  void commit(std::span<const WriteBatch* const> batches, std::vector<BatchCounts>& counts) override;
+  std::vector<StoredInteraction> interactions(const InteractionQuery& query) override;
+  std::vector<StoredDeadLetter> dead_letters(size_t limit) override;
+  bool writable() override;
+
+ private:
+  class ReaderLease;
+  std::unique_ptr<SQLite::Database> open_connection(bool writer) const;
+  void write_batch(const WriteBatch& batch, BatchCounts& counts);
+
+  SqliteOptions options_;
+  std::unique_ptr<SQLite::Database> writer_;
+  std::unique_ptr<SQLite::Statement> insert_interaction_;
+  std::unique_ptr<SQLite::Statement> insert_link_;
+  std::unique_ptr<SQLite::Statement> insert_dead_letter_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<SQLite::Database>> idle_readers_;
+  size_t open_readers_ = 0;
+};
+
+}  // namespace tp

@@ -1,0 +1,27 @@
+// Small, allocation-light helpers for untrusted text: bounded copies, safe comparisons, encodings.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tp {
+
+// At most max_bytes of text, cut on a UTF-8 character boundary so the result stays valid UTF-8
+// (when the input was). Appends nothing; callers add their own "truncated" marker where useful.
+std::string truncate_utf8(std::string_view text, size_t max_bytes);
+
+// Compares secrets in time that depends only on the lengths, never on where they first differ.
+bool constant_time_equals(std::string_view a, std::string_view b);
+
+std::optional<std::string> base64_decode(std::string_view in);
+std::string base64_encode(std::string_view in);
+
+// Deepest nesting of arrays/objects in a JSON text, scanning bytes only (strings are skipped), stopping
+// early once `limit` is exceeded. Lets a request be refused before a recursive parse or destruction.
+size_t json_nesting_depth(std::string_view json, size_t limit);
+
+// Lower-cases ASCII letters only (header names, scheme words).
+std::string ascii_lower(std::string_view s);
+
+}  // namespace tp

@@ -1,0 +1,65 @@
+#include "web/read_routes.h"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "ingest/http_server.h"
+#include "ingest/ingest_service.h"
+#include "store/store.h"
+#include "util/metrics.h"
+#include "web/interaction_view.h"
+
+namespace tp {
+
+using json = nlohmann::json;
+
+namespace {
+constexpr size_t kMaxLimit = 1000;
+constexpr size_t kMaxFilterBytes = 512;
+}  // namespace
+
+void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
+  auto d = std::make_shared<ReadRoutesDeps>(std::move(deps));
+
+  svr.Get("/v1/interactions", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    InteractionQuery q;
+    for (const auto& [name, target] : {std::pair{"source", &q.source}, {"customer", &q.customer}, {"session", &q.session}}) {
+      *target = req.get_param_value(name);
+      if (target->size() > kMaxFilterBytes)
+        return send_json(res, 400, error_body(name, "is longer than 512 bytes").dump());
+    }
+    if (req.has_param("limit")) {
+      const std::string v = req.get_param_value("limit");
+      size_t n = 0;
+      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > kMaxLimit)
+        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 1000").dump());
+      q.limit = n;
+    }
+    json items = json::array();
+    for (const auto& s : d->store.interactions(q)) items.push_back(interaction_view(s));
+    json body = {{"interactions", std::move(items)}};
+    send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    send_json(res, 200, R"({"status":"ok"})");
+  });
+
+  svr.Get("/readyz", [d](const httplib::Request&, httplib::Response& res) {
+    if (d->ready()) return send_json(res, 200, R"({"status":"ready"})");
+    res.set_header("Retry-After", "1");
+    send_json(res, 503, R"({"status":"not ready","error":"storage is not writable"})");
+  });
+
+  svr.Get("/metrics", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    res.status = 200;
+    res.set_content(d->metrics.render(), "text/plain; version=0.0.4");
+  });
+}
+
+}  // namespace tp

@@ -1,0 +1,24 @@
+// Read-side HTTP routes: GET /v1/interactions, /healthz, /readyz, /metrics.
+#pragma once
+#include <functional>
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace tp {
+
+class Store;
+class MetricsRegistry;
+
+struct ReadRoutesDeps {
+  Store& store;
+  MetricsRegistry& metrics;
+  std::string read_token;             // empty: reads are open
+  std::function<bool()> ready;        // storage can take writes now
+};
+
+void add_read_routes(httplib::Server& server, ReadRoutesDeps deps);
+
+}  // namespace tp
