@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "ingest/connection_closer.h"
 #include "ingest/event_body.h"
 #include "ingest/ingest_service.h"
 #include "ingest/request_guard.h"
@@ -31,7 +32,13 @@ std::string route_label(const std::string& path) {
   return "other";
 }
 
-void close_after(httplib::Response& res) { res.set_header("Connection", "close"); }
+// Set on responses after which the connection must be closed for real (see connection_closer.h).
+constexpr const char* kCloseMarker = "X-Touchpoint-Close";
+
+void close_after(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  res.set_header(kCloseMarker, "1");
+}
 
 struct BodyRead {
   std::string body;
@@ -137,8 +144,12 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
     send_json(res, 500, error_body("", "internal error").dump());
   });
 
+  // The logger runs once the response has been written: the moment to really close a connection
+  // whose rest must not be read as another request.
   svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     requests_total_.inc({route_label(req.path), std::to_string(res.status)});
+    if (res.has_header(kCloseMarker))
+      shutdown_connection(req.local_addr, req.local_port, req.remote_addr, req.remote_port);
   });
 }
 
