@@ -119,6 +119,8 @@ int run_daemon(const Config& config) {
              writer = std::make_unique<GroupCommitWriter>(*store, options, &commit_seconds);
              metrics.gauge("touchpoint_ingest_queue_depth", "Events and dead letters waiting to be committed.",
                            [&] { return static_cast<double>(writer->queued()); });
+             metrics.gauge("touchpoint_ingest_committing", "Events and dead letters in the transaction being committed.",
+                           [&] { return static_cast<double>(writer->committing()); });
              metrics.gauge("touchpoint_commit_transactions", "Group-commit transactions so far.",
                            [&] { return static_cast<double>(writer->transactions()); });
            },

@@ -1,5 +1,7 @@
 #include "ingest/http_server.h"
 
+#include <sys/socket.h>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -107,6 +109,13 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
   svr.set_write_timeout(config_.read_timeout_s, 0);
   svr.set_payload_max_length(config_.max_body_bytes);
   svr.set_tcp_nodelay(true);
+  // httplib's default sets SO_REUSEPORT, which would let a second daemon share our port silently;
+  // SO_REUSEADDR alone still allows a quick restart. The listening socket's fd is kept for bind().
+  svr.set_socket_options([this](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;
+  });
 
   const size_t max_body = config_.max_body_bytes;
   svr.set_pre_routing_handler([max_body](const httplib::Request& req, httplib::Response& res) {
@@ -168,6 +177,8 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     // read before authentication.
     const bool key_in_body = !source && kind == "segment" && !creds.present;
     if (!source && !key_in_body) {
+      // The body stays unread, so the connection cannot carry another request: close it.
+      close_after(res);
       res.set_header("WWW-Authenticate", kind == "segment" ? "Basic realm=\"touchpoint\"" : "Bearer");
       return send_json(res, 401, error_body("Authorization", creds.present ? "credentials not accepted"
                                                                             : "credentials required").dump());
@@ -224,6 +235,9 @@ int HttpServer::bind() {
   const int port = config_.port == 0 ? server_->bind_to_any_port(config_.host)
                                      : (server_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
   if (port < 0) throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  // httplib listens with a backlog of 5: a burst of webhook deliveries would overflow it and connections
+  // would hang or reset. listen() again on the same socket only widens the backlog (capped by somaxconn).
+  if (listen_fd_ >= 0) ::listen(listen_fd_, 4096);
   return port;
 }
 

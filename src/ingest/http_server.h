@@ -41,6 +41,7 @@ class HttpServer {
   ServerConfig config_;
   std::unique_ptr<httplib::Server> server_;
   CounterFamily& requests_total_;
+  int listen_fd_ = -1;  // recorded when the socket is made, so bind() can widen its backlog
 };
 
 // Sends a JSON reply (sets Content-Type). Used by every route so errors always carry a body.

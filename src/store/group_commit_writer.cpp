@@ -46,6 +46,7 @@ void GroupCommitWriter::run() {
         queue_.pop_front();
       }
       queued_weight_ -= taken;
+      committing_weight_ = taken;
     }
     batches.clear();
     for (const auto& p : group) batches.push_back(&p.batch);
@@ -64,6 +65,7 @@ void GroupCommitWriter::run() {
       std::lock_guard lock(mu_);
       ++transactions_;
       last_commit_failed_ = failed;
+      committing_weight_ = 0;
     }
     for (size_t i = 0; i < group.size(); ++i) {
       if (failed) group[i].done.set_value({SubmitStatus::StorageFailed, {}, error});
@@ -85,6 +87,11 @@ void GroupCommitWriter::stop() {
 size_t GroupCommitWriter::queued() const {
   std::lock_guard lock(mu_);
   return queued_weight_;
+}
+
+size_t GroupCommitWriter::committing() const {
+  std::lock_guard lock(mu_);
+  return committing_weight_;
 }
 
 uint64_t GroupCommitWriter::transactions() const {

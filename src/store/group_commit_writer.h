@@ -44,6 +44,8 @@ class GroupCommitWriter {
   void stop();
 
   size_t queued() const;
+  // Events (and dead letters) in the transaction being committed right now.
+  size_t committing() const;
   uint64_t transactions() const;
   bool last_commit_failed() const;
 
@@ -62,6 +64,7 @@ class GroupCommitWriter {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   size_t queued_weight_ = 0;
+  size_t committing_weight_ = 0;
   bool stopping_ = false;
   uint64_t transactions_ = 0;
   bool last_commit_failed_ = false;

@@ -7,8 +7,10 @@ namespace {
 
 std::string join_key(std::initializer_list<std::string_view> values) {
   std::string key;
+  bool first = true;
   for (const auto& v : values) {
-    if (!key.empty()) key.push_back('\x1f');
+    if (!first) key.push_back('\x1f');  // also after an empty first value, so positions never shift
+    first = false;
     key.append(v);
   }
   return key;

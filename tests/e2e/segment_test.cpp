@@ -1,0 +1,157 @@
+// Segment / RudderStack server SDKs pointed at touchpointd: their request shapes, their auth, and
+// identity resolution from identify/alias.
+#include <gtest/gtest.h>
+
+#include "daemon_process.h"
+#include "http_helpers.h"
+
+namespace tp::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+// What analytics-node / analytics-python put on the wire: a gzip'd /v1/batch with Basic auth
+// (write key as user name, empty password), context, integrations and _metadata included.
+json sdk_batch() {
+  const json context = {{"library", {{"name", "analytics-node"}, {"version", "6.2.0"}}},
+                        {"page", {{"url", "https://shop.example/checkout"}, {"path", "/checkout"}}}};
+  return {{"batch",
+           {{{"type", "page"}, {"messageId", "m-page"}, {"anonymousId", "anon-7"}, {"name", "Checkout"},
+             {"properties", {{"title", "Checkout"}}}, {"context", context},
+             {"timestamp", "2026-11-20T10:00:00.000Z"}, {"integrations", json::object()}, {"_metadata", {{"nodeVersion", "20"}}}},
+            {{"type", "track"}, {"messageId", "m-track"}, {"anonymousId", "anon-7"}, {"event", "Order Completed"},
+             {"properties", {{"total", 42.5}}}, {"context", context}, {"timestamp", "2026-11-20T10:05:00.000Z"}},
+            {{"type", "identify"}, {"messageId", "m-identify"}, {"anonymousId", "anon-7"}, {"userId", "user-1"},
+             {"traits", {{"plan", "business"}}}, {"timestamp", "2026-11-20T10:06:00.000Z"}}}},
+          {"sentAt", "2026-11-20T10:06:01.000Z"}};
+}
+
+class Segment : public ::testing::Test {
+ protected:
+  void start(const json& patch = json::object()) {
+    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), test_config(dir_.path(), patch));
+  }
+  json interactions(const std::string& query) {
+    auto c = client(daemon_->port());
+    auto r = c.Get("/v1/interactions?" + query);
+    EXPECT_TRUE(r && r->status == 200);
+    return json::parse(r->body)["interactions"];
+  }
+  TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(Segment, SdkBatchWithBasicAuthAndGzipIsStored) {
+  start({{"sources", {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WRITE-KEY"}}}}}}}}});
+  httplib::Client c("127.0.0.1", daemon_->port());
+  c.set_basic_auth("WRITE-KEY", "");
+  auto r = c.Post("/v1/batch", {{"Content-Encoding", "gzip"}}, gzip(sdk_batch().dump()), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(json::parse(r->body)["accepted"], 3);
+
+  const json rows = interactions("source=segment");
+  ASSERT_EQ(rows.size(), 3u);
+  json page;
+  for (const auto& row : rows)
+    if (row["id"] == "m-page") page = row;
+  ASSERT_FALSE(page.is_null());
+  EXPECT_EQ(page["type"], "page");
+  EXPECT_EQ(page["url"], "https://shop.example/checkout");
+  EXPECT_EQ(page["name"], "Checkout");
+  EXPECT_EQ(page["anonymous_id"], "anon-7");
+}
+
+TEST_F(Segment, WriteKeyInTheBodyIsAcceptedAsSomeSdksSendIt) {
+  start({{"sources", {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WK"}}}}}}}}});
+  json body = sdk_batch();
+  body["writeKey"] = "WK";
+  auto r = client(daemon_->port()).Post("/v1/batch", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  body["writeKey"] = "not-it";
+  r = client(daemon_->port()).Post("/v1/batch", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+}
+
+TEST_F(Segment, PerTypeRoutesTakeTheirTypeFromTheRoute) {
+  start();
+  auto c = client(daemon_->port());
+  c.set_basic_auth("any-key", "");
+  const json track = {{"messageId", "t-1"}, {"userId", "u-9"}, {"event", "Signed Up"}, {"properties", {{"plan", "pro"}}}};
+  EXPECT_EQ(c.Post("/v1/track", track.dump(), "application/json")->status, 202);
+  const json page = {{"messageId", "p-1"}, {"userId", "u-9"}, {"name", "Pricing"},
+                     {"properties", {{"url", "https://shop.example/pricing"}}}};
+  EXPECT_EQ(c.Post("/v1/page", page.dump(), "application/json")->status, 202);
+  const json rows = interactions("customer=u-9");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    if (row["id"] == "t-1") {
+      EXPECT_EQ(row["type"], "track");
+      EXPECT_EQ(row["name"], "Signed Up");
+      EXPECT_EQ(row["properties"]["plan"], "pro");
+    } else {
+      EXPECT_EQ(row["type"], "page");
+      EXPECT_EQ(row["url"], "https://shop.example/pricing");
+    }
+  }
+}
+
+TEST_F(Segment, ErrorsNameSegmentFields) {
+  start();
+  auto c = client(daemon_->port());
+  const json batch = {{"batch", {{{"type", "track"}, {"userId", "u"}, {"event", "x"}},
+                                 {{"type", "track"}, {"messageId", "ok-1"}, {"userId", "u"}, {"event", "x"}},
+                                 {{"type", "track"}, {"messageId", "no-user"}, {"event", "x"}}}}};
+  auto r = c.Post("/v1/batch", batch.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202);
+  const json body = json::parse(r->body);
+  EXPECT_EQ(body["accepted"], 1);
+  ASSERT_EQ(body["errors"].size(), 2u);
+  EXPECT_EQ(body["errors"][0]["field"], "messageId");
+  EXPECT_EQ(body["errors"][1]["field"], "userId");
+}
+
+TEST_F(Segment, IdentifyResolvesEarlierAnonymousInteractionsToTheCustomer) {
+  start();
+  auto c = client(daemon_->port());
+  // The anonymous visitor browses and talks to the chatbot before logging in...
+  json chat = event("chat-1");
+  chat.erase("customer_id");
+  chat["anonymous_id"] = "anon-7";
+  ASSERT_EQ(c.Post("/v1/events", chat.dump(), "application/json")->status, 202);
+  json before = sdk_batch();
+  before["batch"].erase(2);  // page + track only
+  ASSERT_EQ(c.Post("/v1/batch", before.dump(), "application/json")->status, 202);
+  EXPECT_TRUE(interactions("customer=user-1").empty());
+
+  // ...then is identified.
+  const json identify = {{"messageId", "id-1"}, {"anonymousId", "anon-7"}, {"userId", "user-1"}};
+  ASSERT_EQ(c.Post("/v1/identify", identify.dump(), "application/json")->status, 202);
+  const json rows = interactions("customer=user-1");
+  EXPECT_EQ(rows.size(), 4u);  // chat, page, track, identify
+  for (const auto& row : rows) EXPECT_EQ(row["customer_id"], "user-1");
+}
+
+TEST_F(Segment, AliasLinksAPreviousIdToTheUser) {
+  start();
+  auto c = client(daemon_->port());
+  const json track = {{"messageId", "t-old"}, {"userId", "old-id"}, {"event", "Viewed"}};
+  ASSERT_EQ(c.Post("/v1/track", track.dump(), "application/json")->status, 202);
+  const json alias = {{"messageId", "a-1"}, {"previousId", "old-id"}, {"userId", "new-id"}};
+  ASSERT_EQ(c.Post("/v1/alias", alias.dump(), "application/json")->status, 202);
+  const json rows = interactions("customer=new-id");
+  bool found = false;
+  for (const auto& row : rows)
+    if (row["id"] == "t-old") {
+      found = true;
+      EXPECT_EQ(row["customer_id"], "new-id");
+      EXPECT_EQ(row["original_customer_id"], "old-id");
+    }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace tp::e2e
