@@ -123,12 +123,21 @@ ON CONFLICT (alias) DO UPDATE SET customer_id = excluded.customer_id, linked_at 
 WHERE identity_links.customer_id <> excluded.customer_id)SQL");
     insert_dead_letter_ = std::make_unique<SQLite::Statement>(
         *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
+    writer_->exec("PRAGMA wal_autocheckpoint = 0");
+    sqlite3_wal_hook(writer_->getHandle(), &SqliteStore::on_wal_commit, this);
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
   } catch (const SQLite::Exception& e) {
     throw StorageError("cannot open SQLite database '" + options_.path + "': " + e.what());
   }
 }
 
 SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   insert_interaction_.reset();
   insert_link_.reset();
   insert_dead_letter_.reset();
@@ -144,8 +153,43 @@ std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) cons
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
     db->exec("PRAGMA foreign_keys = ON");
+    db->exec("PRAGMA temp_store = MEMORY");
+    db->exec("PRAGMA cache_size = -" + std::to_string(options_.writer_cache_mib * 1024));
   }
   return db;
+}
+
+// Called by SQLite on the writer thread after each commit, with the WAL's size in pages.
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  if (pages >= store->options_.checkpoint_wal_pages) {
+    {
+      std::lock_guard lock(store->checkpoint_mu_);
+      store->wal_pages_ = pages;
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::checkpoint_loop() {
+  std::unique_ptr<SQLite::Database> db;
+  for (;;) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [&] { return stopping_ || wal_pages_ > 0; });
+      if (stopping_) return;
+      wal_pages_ = 0;
+    }
+    try {
+      if (!db) db = std::make_unique<SQLite::Database>(options_.path, SQLite::OPEN_READWRITE, options_.busy_timeout_ms);
+      // PASSIVE: copies what it can without blocking the writer or readers; the WAL restarts from its
+      // beginning once everything was copied back.
+      db->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (const std::exception&) {
+      db.reset();  // retried at the next threshold crossing; the WAL only grows meanwhile
+    }
+  }
 }
 
 void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {

@@ -2,13 +2,17 @@
 // transaction survives power loss. One writer connection (the group-commit thread) and a small pool
 // of reader connections that never block it.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
+
+struct sqlite3;
 
 namespace SQLite {
 class Database;
@@ -21,6 +25,8 @@ struct SqliteOptions {
   std::string path = "data/touchpoint.db";
   int busy_timeout_ms = 5000;
   size_t max_readers = 8;
+  int writer_cache_mib = 64;          // page cache of the writer connection: index pages stay in memory
+  int checkpoint_wal_pages = 4000;    // the background checkpointer runs once the WAL holds this many pages
 };
 
 class SqliteStore final : public Store {
@@ -37,6 +43,8 @@ class SqliteStore final : public Store {
   class ReaderLease;
   std::unique_ptr<SQLite::Database> open_connection(bool writer) const;
   void write_batch(const WriteBatch& batch, BatchCounts& counts);
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+  void checkpoint_loop();
 
   SqliteOptions options_;
   std::unique_ptr<SQLite::Database> writer_;
@@ -48,6 +56,14 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<SQLite::Database>> idle_readers_;
   size_t open_readers_ = 0;
+
+  // Checkpoints run on their own thread and connection, so a commit never pays for copying the WAL
+  // back into the database file (SQLite's auto-checkpoint would do it inside the committing call).
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  int wal_pages_ = 0;
+  bool stopping_ = false;
+  std::thread checkpointer_;
 };
 
 }  // namespace tp

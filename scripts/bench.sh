@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# make bench: the load benchmarks of issue 2, all in one run on loopback, plus the micro-benchmarks.
+#   (1) a cpp-httplib server answering 204 and doing nothing (the library's ceiling, same settings)
+#   (2) touchpointd, one canonical event per POST /v1/events, full durability
+#   (3) touchpointd, Segment /v1/batch with 100 events per request
+# wrk runs on the same machine (2 threads, 32 connections), so every figure is also a ratio against (1),
+# measured minutes apart on the same cores.
+set -euo pipefail
+BUILD=${1:-build}
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/touchpoint-bench.XXXXXX)
+cleanup() {
+  for f in "$WORK"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (make setup installs it)" >&2; exit 1; }
+
+# Starts "$@" with output to the log $1 (its pid in $1.pid), waits for "listening on http://HOST:PORT",
+# prints the port. Runs in a subshell ($(...)), hence the pid file.
+start_and_wait() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 &
+  echo $! >"$log.pid"
+  for _ in $(seq 1 500); do
+    if grep -qE 'listening on http://[^ ]*:[0-9]+' "$log"; then
+      grep -oE 'listening on http://[^ ]*:[0-9]+' "$log" | head -1 | sed -E 's/.*:([0-9]+)$/\1/'
+      return 0
+    fi
+    sleep 0.02
+  done
+  echo "bench: $* did not start:" >&2; cat "$log" >&2; exit 1
+}
+
+# wrk run -> "requests_per_s p50_ms p99_ms non2xx errors"
+run_wrk() {
+  local url=$1 script=$2 tag=$3
+  local out="$WORK/wrk-$tag.txt"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$url" -- "$tag-$RANDOM" >"$out"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/ { non2xx = $5 }
+    /Socket errors:/ { errors = $4 + $6 + $8 + $10 }
+    END { printf "%s %.3f %.3f %d %d\n", rps, p50, p99, non2xx + 0, errors + 0 }' "$out"
+}
+
+echo "touchpoint benchmarks: wrk -t2 -c$CONNECTIONS -d$DURATION on 127.0.0.1, $(nproc) cores"
+
+BASE_PORT=$(start_and_wait "$WORK/baseline.log" "$ROOT/$BUILD/bench/httplib_baseline" 64)
+read -r B_RPS B_P50 B_P99 B_NON2XX B_ERR < <(run_wrk "http://127.0.0.1:$BASE_PORT/v1/events" "$ROOT/bench/wrk/single.lua" base)
+kill "$(cat "$WORK/baseline.log.pid")"
+
+cat >"$WORK/touchpoint.json" <<JSON
+{
+  "server": { "listen": "127.0.0.1:0", "threads": 64 },
+  "storage": { "backend": "sqlite", "sqlite": { "path": "$WORK/bench.db" } },
+  "log": { "level": "info" },
+  "journey": "$ROOT/config/journey.json",
+  "sources": {
+    "events": { "kind": "native", "auth": { "type": "none" } },
+    "segment": { "kind": "segment", "auth": { "type": "none" } }
+  }
+}
+JSON
+TP_PORT=$(start_and_wait "$WORK/touchpointd.log" "$ROOT/$BUILD/src/app/touchpointd" serve --config "$WORK/touchpoint.json")
+read -r S_RPS S_P50 S_P99 S_NON2XX S_ERR < <(run_wrk "http://127.0.0.1:$TP_PORT/v1/events" "$ROOT/bench/wrk/single.lua" single)
+read -r T_RPS T_P50 T_P99 T_NON2XX T_ERR < <(run_wrk "http://127.0.0.1:$TP_PORT/v1/batch" "$ROOT/bench/wrk/batch.lua" batch)
+TRANSACTIONS=$(curl -s "http://127.0.0.1:$TP_PORT/metrics" | awk '/^touchpoint_commit_transactions /{print $2}')
+TP_PID=$(cat "$WORK/touchpointd.log.pid")
+kill -TERM "$TP_PID"
+while kill -0 "$TP_PID" 2>/dev/null; do sleep 0.1; done  # drained and closed
+STORED=$(sqlite3 "$WORK/bench.db" "SELECT COUNT(*) FROM interactions")
+
+export CONNECTIONS
+awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$B_ERR" \
+    -v s_rps="$S_RPS" -v s50="$S_P50" -v s99="$S_P99" -v sn="$S_NON2XX" -v se="$S_ERR" \
+    -v t_rps="$T_RPS" -v t50="$T_P50" -v t99="$T_P99" -v tn="$T_NON2XX" -v te="$T_ERR" \
+    -v stored="$STORED" -v tx="$TRANSACTIONS" 'BEGIN {
+  printf "\n%-44s %12s %9s %9s %8s %7s\n", "run", "events/s", "p50 ms", "p99 ms", "non-2xx", "errors"
+  printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(1) httplib 204 baseline", b_rps, b50, b99, bn, be
+  printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(2) touchpointd POST /v1/events, 1 event", s_rps, s50, s99, sn, se
+  printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(3) touchpointd POST /v1/batch, 100 events", t_rps * 100, t50, t99, tn, te
+  ratio = s_rps / b_rps
+  printf "\nratio (2)/(1): %.2f   (target >= 0.70)\n", ratio
+  printf "(3) events/s: %.0f   (target >= 150000)\n", t_rps * 100
+  printf "p99 at %s connections: (2) %.2f ms, (3) %.2f ms   (target < 10 ms)\n", ENVIRON["CONNECTIONS"], s99, t99
+  printf "rows stored: %d in %d group-commit transactions (%.0f events per fsync)\n", stored, tx, (tx > 0 ? stored / tx : 0)
+  if (sn + tn + se + te > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
+}'
+echo
+echo "micro-benchmarks (per-event CPU work on the ingest path):"
+"$ROOT/$BUILD/bench/tp_micro_bench" --benchmark_min_time=0.5
