@@ -1,5 +1,8 @@
 #include "app/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -253,7 +256,12 @@ bool parse_listen(const std::string& listen, std::string& host, int& port) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  // Addresses are parsed, not prefix-matched: a DNS name such as "127.example.com" may resolve anywhere.
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost";
 }
 
 bool accepts_unauthenticated(const Config& config) {

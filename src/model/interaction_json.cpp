@@ -1,5 +1,6 @@
 #include "model/interaction_json.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -126,7 +127,8 @@ std::optional<Interaction> interaction_from_json(const json& event, int64_t rece
       r.boolean(v, "escalated", out.escalated);
     } else if (key == "rating") {
       if (v.is_null()) continue;
-      const bool whole = v.is_number_integer() || (v.is_number_float() && v.get<double>() == static_cast<int>(v.get<double>()));
+      // trunc, not a cast to int: casting an out-of-range double (1e10) to int is undefined behaviour.
+      const bool whole = v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::trunc(v.get<double>()));
       if (!whole || v.get<double>() < 1 || v.get<double>() > 5) r.fail("rating", "must be a whole number from 1 to 5");
       else out.rating = static_cast<int>(v.get<double>());
     } else if (key == "url") {

@@ -1,0 +1,281 @@
+#include "ingest/ingest_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ingest/segment_adapter.h"
+#include "model/interaction_json.h"
+#include "store/sqlite_store.h"
+#include "support/fake_store.h"
+#include "support/temp_dir.h"
+#include "util/metrics.h"
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+constexpr int64_t kReceived = 1'800'000'000'000;
+
+const EventTranslator kNative = [](const json& e, int64_t now, FieldErrors& errors) {
+  return interaction_from_json(e, now, errors);
+};
+
+std::vector<const json*> pointers(const json& array) {
+  std::vector<const json*> out;
+  for (const auto& e : array) out.push_back(&e);
+  return out;
+}
+
+json valid(const std::string& id) { return {{"id", id}, {"type", "message"}, {"customer_id", "c-1"}, {"text", "hi"}}; }
+
+// IngestService over the real SQLite store through a real group-commit writer.
+class IngestServiceTest : public ::testing::Test {
+ protected:
+  IngestServiceTest() {
+    SqliteOptions o;
+    o.path = dir.file("ingest.db");
+    store = std::make_unique<SqliteStore>(o);
+    writer = std::make_unique<GroupCommitWriter>(*store, WriterOptions{});
+  }
+  ~IngestServiceTest() override {
+    writer->stop();
+    writer.reset();
+    store.reset();
+  }
+
+  IngestService service(IngestLimits limits = {}) { return IngestService(*writer, limits, &events_total); }
+
+  testing::TempDir dir;
+  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<GroupCommitWriter> writer;
+  CounterFamily events_total{"touchpoint_events_total", "Events.", {"source", "outcome"}};
+};
+
+TEST_F(IngestServiceTest, ValidAndInvalidMixIsAcceptedWithPerEventErrors) {
+  const json body = json::array({valid("e1"), {{"type", "message"}, {"customer_id", "c-1"}}, valid("e2")});
+  const IngestReply reply = service().ingest("events", pointers(body), kNative, kReceived);
+
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.retry_after_s, 0);
+  EXPECT_EQ(reply.body["accepted"], 2);
+  EXPECT_EQ(reply.body["duplicates"], 0);
+  EXPECT_EQ(reply.body["rejected"], 1);
+  EXPECT_FALSE(reply.body.contains("error"));
+  ASSERT_EQ(reply.body["errors"].size(), 1u);
+  EXPECT_EQ(reply.body["errors"][0]["index"], 1);
+  EXPECT_EQ(reply.body["errors"][0]["field"], "id");
+  EXPECT_THAT(reply.body["errors"][0]["error"].get<std::string>(), HasSubstr("required"));
+
+  // The valid events are stored, with the source and receive time...
+  const auto rows = store->interactions({});
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.source, "events");
+    EXPECT_EQ(r.received_ms, kReceived);
+  }
+  // ...and the invalid one is kept as a dead letter: its reasons and the event as sent.
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].letter.source, "events");
+  EXPECT_EQ(letters[0].letter.received_ms, kReceived);
+  const json reasons = json::parse(letters[0].letter.reason_json);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0]["index"], 1);
+  EXPECT_EQ(reasons[0]["field"], "id");
+  EXPECT_EQ(json::parse(letters[0].letter.raw), body[1]);
+
+  EXPECT_EQ(events_total.value({"events", "accepted"}), 2u);
+  EXPECT_EQ(events_total.value({"events", "rejected"}), 1u);
+  EXPECT_EQ(events_total.value({"events", "duplicate"}), 0u);
+}
+
+TEST_F(IngestServiceTest, AllInvalidIs400AndEveryEventIsDeadLettered) {
+  const json body = json::array({{{"id", "x"}}, 42});
+  const IngestReply reply = service().ingest("events", pointers(body), kNative, kReceived);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body["error"], "no valid events");
+  EXPECT_EQ(reply.body["accepted"], 0);
+  EXPECT_EQ(reply.body["rejected"], 2);
+  std::set<int> indexes;
+  for (const auto& e : reply.body["errors"]) indexes.insert(e["index"].get<int>());
+  EXPECT_EQ(indexes, (std::set<int>{0, 1}));
+  // Event 0 lacks type and ids: each error is listed with its field.
+  std::set<std::string> fields;
+  for (const auto& e : reply.body["errors"])
+    if (e["index"] == 0) fields.insert(e["field"].get<std::string>());
+  EXPECT_EQ(fields, (std::set<std::string>{"type", "customer_id"}));
+
+  EXPECT_TRUE(store->interactions({}).empty());
+  EXPECT_EQ(store->dead_letters(10).size(), 2u);
+}
+
+TEST_F(IngestServiceTest, DuplicatesAreCountedNotStoredAgain) {
+  const json body = json::array({valid("d1"), valid("d2")});
+  IngestService ingest = service();
+  EXPECT_EQ(ingest.ingest("events", pointers(body), kNative, kReceived).body["accepted"], 2);
+
+  const json again = json::array({valid("d1"), valid("d2"), valid("d3")});
+  const IngestReply reply = ingest.ingest("events", pointers(again), kNative, kReceived + 1);
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body["accepted"], 1);
+  EXPECT_EQ(reply.body["duplicates"], 2);
+  EXPECT_EQ(reply.body["rejected"], 0);
+  EXPECT_TRUE(reply.body["errors"].empty());
+  EXPECT_EQ(store->interactions({}).size(), 3u);
+  EXPECT_EQ(events_total.value({"events", "duplicate"}), 2u);
+  EXPECT_EQ(events_total.value({"events", "accepted"}), 3u);
+
+  // Only duplicates: still a success (the sender's retry worked), not "no valid events".
+  const IngestReply retry = ingest.ingest("events", pointers(again), kNative, kReceived + 2);
+  EXPECT_EQ(retry.status, 202);
+  EXPECT_EQ(retry.body["duplicates"], 3);
+}
+
+TEST_F(IngestServiceTest, OversizedEventIsRejectedWithoutBeingTranslated) {
+  IngestLimits limits;
+  limits.max_event_bytes = 256;
+  int translated = 0;
+  const EventTranslator counting = [&](const json& e, int64_t now, FieldErrors& errors) {
+    ++translated;
+    return interaction_from_json(e, now, errors);
+  };
+  json big = valid("big");
+  big["text"] = std::string(1000, 'x');
+  const json body = json::array({valid("small"), big});
+  const IngestReply reply = service(limits).ingest("events", pointers(body), counting, kReceived);
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(translated, 1);
+  ASSERT_EQ(reply.body["errors"].size(), 1u);
+  EXPECT_EQ(reply.body["errors"][0]["index"], 1);
+  EXPECT_EQ(reply.body["errors"][0]["field"], "");
+  EXPECT_THAT(reply.body["errors"][0]["error"].get<std::string>(), HasSubstr("256"));
+}
+
+TEST_F(IngestServiceTest, DeadLetterRawIsTruncatedOnACharacterBoundary) {
+  IngestLimits limits;
+  limits.dead_letter_raw_bytes = 41;
+  const json bad = {{"type", "message"}, {"text", "Привет, как дела? Ļoti labi, paldies! 😀"}};
+  const json body = json::array({bad});
+  service(limits).ingest("events", pointers(body), kNative, kReceived);
+  const auto letters = store->dead_letters(1);
+  ASSERT_EQ(letters.size(), 1u);
+  const std::string& raw = letters[0].letter.raw;
+  EXPECT_LE(raw.size(), 41u);
+  EXPECT_GE(raw.size(), 38u);
+  EXPECT_EQ(bad.dump().compare(0, raw.size(), raw), 0) << "a prefix of the event as sent";
+  // Valid UTF-8 means a JSON string built from it can be dumped strictly.
+  EXPECT_NO_THROW(json(raw).dump());
+}
+
+TEST_F(IngestServiceTest, SegmentErrorsNameSegmentFields) {
+  const EventTranslator segment = [](const json& e, int64_t now, FieldErrors& errors) {
+    return segment_to_interaction(e, "track", now, errors);
+  };
+  const json body = json::array({{{"userId", "u"}, {"event", "x"}}, {{"messageId", "m"}, {"userId", "u"}}});
+  const IngestReply reply = service().ingest("segment", pointers(body), segment, kReceived);
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body["accepted"], 1);
+  ASSERT_EQ(reply.body["errors"].size(), 1u);
+  EXPECT_EQ(reply.body["errors"][0]["index"], 0);
+  EXPECT_EQ(reply.body["errors"][0]["field"], "messageId");
+}
+
+TEST_F(IngestServiceTest, RejectBodyKeepsTheRawBodyAsADeadLetter) {
+  IngestLimits limits;
+  limits.dead_letter_raw_bytes = 10;
+  const IngestReply reply =
+      service(limits).reject_body("events", "{\"not json at all", "body", "not valid JSON (at byte 17)", kReceived);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.body, error_body("body", "not valid JSON (at byte 17)"));
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].letter.raw, "{\"not json");
+  const json reasons = json::parse(letters[0].letter.reason_json);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_EQ(reasons[0]["field"], "body");
+  EXPECT_EQ(reasons[0]["error"], "not valid JSON (at byte 17)");
+  EXPECT_EQ(events_total.value({"events", "rejected_body"}), 1u);
+}
+
+TEST(ErrorBody, HasErrorAndField) {
+  EXPECT_EQ(error_body("Authorization", "credentials required"),
+            (json{{"error", "credentials required"}, {"field", "Authorization"}}));
+}
+
+// Replies when the writer does not commit: nothing is acknowledged and the sender is told to retry.
+TEST(IngestServiceFailures, StorageFailureIs503WithRetryAfter) {
+  testing::ScriptedStore store;
+  store.fail_commit(0);
+  GroupCommitWriter writer(store, WriterOptions{});
+  CounterFamily total("t", "T.", {"source", "outcome"});
+  IngestLimits limits;
+  limits.retry_after_s = 7;
+  IngestService service(writer, limits, &total);
+  const json body = json::array({valid("a"), {{"id", "bad"}}});
+  const IngestReply reply = service.ingest("events", pointers(body), kNative, kReceived);
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_EQ(reply.retry_after_s, 7);
+  EXPECT_EQ(reply.body["field"], "");
+  EXPECT_THAT(reply.body["error"].get<std::string>(), HasSubstr("nothing was acknowledged"));
+  EXPECT_FALSE(reply.body.contains("accepted"));
+  EXPECT_EQ(total.value({"events", "accepted"}), 0u);
+  EXPECT_EQ(total.value({"events", "rejected"}), 0u);
+  EXPECT_TRUE(store.stored().empty());
+}
+
+TEST(IngestServiceFailures, FullQueueIs429WithRetryAfter) {
+  testing::ScriptedStore store;
+  store.hold_from(0);
+  WriterOptions options;
+  options.queue_capacity = 1;
+  GroupCommitWriter writer(store, options);
+  testing::Submitters submitters(writer, store);
+  submitters.submit(testing::batch_of("held", 1));
+  ASSERT_TRUE(store.wait_entered(1));
+  submitters.submit(testing::batch_of("queued", 1));
+  ASSERT_TRUE(testing::eventually([&] { return writer.queued() == 1; }));
+
+  IngestService service(writer, IngestLimits{});
+  const json body = json::array({valid("a")});
+  const IngestReply reply = service.ingest("events", pointers(body), kNative, kReceived);
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_EQ(reply.retry_after_s, IngestLimits{}.retry_after_s);
+  EXPECT_GT(reply.retry_after_s, 0);
+  EXPECT_THAT(reply.body["error"].get<std::string>(), HasSubstr("full"));
+}
+
+TEST(IngestServiceFailures, ShuttingDownIs503) {
+  testing::ScriptedStore store;
+  GroupCommitWriter writer(store, WriterOptions{});
+  writer.stop();
+  IngestService service(writer, IngestLimits{});
+  const json body = json::array({valid("a")});
+  const IngestReply reply = service.ingest("events", pointers(body), kNative, kReceived);
+  EXPECT_EQ(reply.status, 503);
+  EXPECT_GT(reply.retry_after_s, 0);
+  EXPECT_THAT(reply.body["error"].get<std::string>(), HasSubstr("shutting down"));
+}
+
+TEST(IngestServiceFailures, RejectedBodyIs400EvenWhenItsDeadLetterIsLost) {
+  testing::ScriptedStore store;
+  store.fail_commit(0);
+  GroupCommitWriter writer(store, WriterOptions{});
+  CounterFamily total("t", "T.", {"source", "outcome"});
+  IngestService service(writer, IngestLimits{}, &total);
+  const IngestReply reply = service.reject_body("events", "[]", "body", "contains no events", kReceived);
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.retry_after_s, 0);
+  EXPECT_EQ(total.value({"events", "rejected_body_lost"}), 1u);
+  EXPECT_EQ(total.value({"events", "rejected_body"}), 0u);
+}
+
+}  // namespace
+}  // namespace tp

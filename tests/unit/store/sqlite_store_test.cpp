@@ -1,0 +1,402 @@
+#include "store/sqlite_store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "store/backends.h"
+#include "store/migrations.h"
+#include "support/temp_dir.h"
+
+namespace tp {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+Interaction event(const std::string& id, const std::string& customer, const std::string& anonymous, int64_t ts,
+                  const std::string& session = "") {
+  Interaction in;
+  in.id = id;
+  in.type = EventType::Track;
+  in.customer_id = customer;
+  in.anonymous_id = anonymous;
+  in.timestamp_ms = ts;
+  in.session_id = session;
+  return in;
+}
+
+WriteBatch batch(const std::string& source, std::vector<Interaction> events, int64_t received_ms = 5000) {
+  WriteBatch b;
+  b.source = source;
+  b.received_ms = received_ms;
+  b.events = std::move(events);
+  return b;
+}
+
+std::vector<std::string> ids(const std::vector<StoredInteraction>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.interaction.id);
+  return out;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store = open(); }
+
+  std::unique_ptr<SqliteStore> open(int busy_timeout_ms = 5000) {
+    SqliteOptions o;
+    o.path = path;
+    o.busy_timeout_ms = busy_timeout_ms;
+    return std::make_unique<SqliteStore>(o);
+  }
+
+  // Commits the batches in one transaction; returns the counts per batch.
+  std::vector<BatchCounts> commit(const std::vector<WriteBatch>& batches) {
+    std::vector<const WriteBatch*> ptrs;
+    for (const auto& b : batches) ptrs.push_back(&b);
+    std::vector<BatchCounts> counts;
+    store->commit(ptrs, counts);
+    return counts;
+  }
+
+  std::vector<StoredInteraction> query(const std::string& source = "", const std::string& customer = "",
+                                       const std::string& session = "", size_t limit = 100) {
+    InteractionQuery q;
+    q.source = source;
+    q.customer = customer;
+    q.session = session;
+    q.limit = limit;
+    return store->interactions(q);
+  }
+
+  testing::TempDir dir;
+  const std::string path = dir.file("data/nested/touchpoint.db");  // parent folders do not exist yet
+  std::unique_ptr<SqliteStore> store;
+};
+
+TEST_F(SqliteStoreTest, CreatesTheFileInWalModeAtTheNewestSchema) {
+  ASSERT_TRUE(std::filesystem::exists(path));
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(check.execAndGet("PRAGMA journal_mode").getString(), "wal");
+  EXPECT_EQ(check.execAndGet("PRAGMA user_version").getInt(), sqlite_migrations().back().version);
+  EXPECT_TRUE(store->writable());
+}
+
+TEST_F(SqliteStoreTest, ReopeningKeepsTheData) {
+  ASSERT_EQ(commit({batch("web", {event("e1", "c1", "", 1)})})[0].accepted, 1u);
+  store.reset();
+  store = open();
+  EXPECT_THAT(ids(query()), ElementsAre("e1"));
+}
+
+TEST_F(SqliteStoreTest, StoresEveryFieldAndReadsItBack) {
+  Interaction in = event("evt-1", "cust-1", "anon-1", 1'800'000'000'123, "sess-1");
+  in.type = EventType::Feedback;
+  in.channel = "chatbot";
+  in.role = Role::Agent;
+  in.text = "Paldies! Спасибо 😀";
+  in.intent = "thanks";
+  in.confidence = 0.25;
+  in.fallback = true;
+  in.escalated = false;
+  in.rating = 5;
+  in.url = "https://shop.example/x";
+  in.name = "survey";
+  in.properties_json = R"({"a":1})";
+  in.traits_json = R"({"plan":"pro"})";
+  in.preset_tags.stage = "support";
+  in.preset_tags.persona = "returning-customer";
+
+  const auto counts = commit({batch("native", {in}, 1'800'000'000'999)});
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].accepted, 1u);
+  EXPECT_EQ(counts[0].duplicates, 0u);
+
+  const auto rows = query();
+  ASSERT_EQ(rows.size(), 1u);
+  const StoredInteraction& s = rows[0];
+  EXPECT_GT(s.seq, 0);
+  EXPECT_EQ(s.source, "native");
+  EXPECT_EQ(s.received_ms, 1'800'000'000'999);
+  EXPECT_EQ(s.resolved_customer_id, "cust-1");
+  EXPECT_EQ(nlohmann::json::parse(s.tags_json),
+            (nlohmann::json{{"stage", "support"}, {"persona", "returning-customer"}}));
+  const Interaction& out = s.interaction;
+  EXPECT_EQ(out.id, in.id);
+  EXPECT_EQ(out.type, in.type);
+  EXPECT_EQ(out.customer_id, in.customer_id);
+  EXPECT_EQ(out.anonymous_id, in.anonymous_id);
+  EXPECT_EQ(out.session_id, in.session_id);
+  EXPECT_EQ(out.timestamp_ms, in.timestamp_ms);
+  EXPECT_EQ(out.channel, in.channel);
+  EXPECT_EQ(out.role, in.role);
+  EXPECT_EQ(out.text, in.text);
+  EXPECT_EQ(out.intent, in.intent);
+  EXPECT_EQ(out.confidence, in.confidence);
+  EXPECT_EQ(out.fallback, in.fallback);
+  EXPECT_EQ(out.escalated, in.escalated);
+  EXPECT_EQ(out.rating, in.rating);
+  EXPECT_EQ(out.url, in.url);
+  EXPECT_EQ(out.name, in.name);
+  EXPECT_EQ(out.properties_json, in.properties_json);
+  EXPECT_EQ(out.traits_json, in.traits_json);
+}
+
+TEST_F(SqliteStoreTest, AbsentOptionalFieldsStayAbsent) {
+  commit({batch("native", {event("e", "", "anon", 7)})});
+  const auto rows = query();
+  ASSERT_EQ(rows.size(), 1u);
+  const Interaction& out = rows[0].interaction;
+  EXPECT_TRUE(out.customer_id.empty());
+  EXPECT_TRUE(out.session_id.empty());
+  EXPECT_EQ(out.role, Role::None);
+  EXPECT_FALSE(out.confidence);
+  EXPECT_FALSE(out.fallback);
+  EXPECT_FALSE(out.escalated);
+  EXPECT_FALSE(out.rating);
+  EXPECT_TRUE(out.properties_json.empty());
+  EXPECT_EQ(rows[0].tags_json, "{}");
+  EXPECT_EQ(rows[0].resolved_customer_id, "");  // anonymous and not linked
+}
+
+TEST_F(SqliteStoreTest, CountsArePerBatch) {
+  const auto counts = commit({
+      batch("a", {event("1", "c", "", 1), event("2", "c", "", 2), event("3", "c", "", 3)}),
+      batch("b", {event("1", "c", "", 1), event("1", "c", "", 1)}),  // the same id twice in one batch
+      batch("a", {event("2", "c", "", 2), event("4", "c", "", 4)}),  // "2" was stored by the first batch
+  });
+  ASSERT_EQ(counts.size(), 3u);
+  EXPECT_EQ(counts[0].accepted, 3u);
+  EXPECT_EQ(counts[0].duplicates, 0u);
+  EXPECT_EQ(counts[1].accepted, 1u);
+  EXPECT_EQ(counts[1].duplicates, 1u);
+  EXPECT_EQ(counts[2].accepted, 1u);
+  EXPECT_EQ(counts[2].duplicates, 1u);
+  EXPECT_EQ(query().size(), 5u);
+}
+
+TEST_F(SqliteStoreTest, RecommitCountsDuplicatesAndStoresOnce) {
+  const auto first = commit({batch("web", {event("x", "c", "", 1), event("y", "c", "", 2)})});
+  EXPECT_EQ(first[0].accepted, 2u);
+  Interaction changed = event("x", "c", "", 1);
+  changed.text = "a retry with different content";
+  const auto second = commit({batch("web", {changed, event("y", "c", "", 2)})});
+  EXPECT_EQ(second[0].accepted, 0u);
+  EXPECT_EQ(second[0].duplicates, 2u);
+  const auto rows = query();
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) EXPECT_TRUE(r.interaction.text.empty()) << "the first write wins";
+}
+
+TEST_F(SqliteStoreTest, SameIdInDifferentSourcesIsStoredForEach) {
+  const auto counts = commit({batch("web", {event("42", "c", "", 1)}), batch("app", {event("42", "c", "", 2)})});
+  EXPECT_EQ(counts[0].accepted, 1u);
+  EXPECT_EQ(counts[1].accepted, 1u);
+  EXPECT_THAT(ids(query("web")), ElementsAre("42"));
+  EXPECT_THAT(ids(query("app")), ElementsAre("42"));
+  EXPECT_EQ(query().size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, AnEventWithBothIdsLinksTheAnonymousHistory) {
+  commit({batch("web", {event("v1", "", "anon-1", 1000), event("v2", "", "anon-1", 2000),
+                        event("other", "", "anon-2", 1500)})});
+  EXPECT_TRUE(query("", "cust-X").empty());
+
+  commit({batch("web", {event("identify", "cust-X", "anon-1", 3000)})});
+  commit({batch("web", {event("v3", "", "anon-1", 4000)})});  // after the link, too
+
+  const auto rows = query("", "cust-X");
+  EXPECT_THAT(ids(rows), ElementsAre("v3", "identify", "v2", "v1"));
+  for (const auto& r : rows) EXPECT_EQ(r.resolved_customer_id, "cust-X") << r.interaction.id;
+  EXPECT_TRUE(rows[3].interaction.customer_id.empty()) << "the stored row itself is unchanged";
+
+  // The other visitor is not linked.
+  const auto all = query();
+  ASSERT_EQ(all.size(), 5u);
+  for (const auto& r : all) {
+    if (r.interaction.id == "other") {
+      EXPECT_EQ(r.resolved_customer_id, "");
+    }
+  }
+  EXPECT_TRUE(query("", "anon-1").empty()) << "the anonymous id is not a customer";
+}
+
+TEST_F(SqliteStoreTest, AFormerCustomerIdResolvesToTheNewOne) {
+  // alias(previousId=old, userId=new) arrives as an event carrying both ids.
+  commit({batch("seg", {event("before", "old-id", "", 1000)})});
+  commit({batch("seg", {event("alias", "new-id", "old-id", 2000)})});
+  const auto rows = query("", "new-id");
+  EXPECT_THAT(ids(rows), ElementsAre("alias", "before"));
+  for (const auto& r : rows) EXPECT_EQ(r.resolved_customer_id, "new-id");
+  EXPECT_TRUE(query("", "old-id").empty());
+}
+
+TEST_F(SqliteStoreTest, ADuplicateDoesNotLink) {
+  commit({batch("web", {event("e", "", "anon", 1)})});
+  // Same (source, id) again, now carrying a customer id: acknowledged as a duplicate, nothing linked.
+  const auto counts = commit({batch("web", {event("e", "cust", "anon", 1)})});
+  EXPECT_EQ(counts[0].duplicates, 1u);
+  EXPECT_TRUE(query("", "cust").empty());
+}
+
+TEST_F(SqliteStoreTest, QueryFiltersBySourceSessionAndLimitNewestFirst) {
+  commit({batch("web", {event("w1", "c1", "", 100, "s1"), event("w2", "c1", "", 300, "s2"),
+                        event("w3", "c2", "", 200, "s1")}),
+          batch("app", {event("a1", "c1", "", 250, "s1"), event("a2", "c1", "", 300, "s1")})});
+  // Newest first by timestamp; equal timestamps in storage order, newest first.
+  EXPECT_THAT(ids(query()), ElementsAre("a2", "w2", "a1", "w3", "w1"));
+  EXPECT_THAT(ids(query("web")), ElementsAre("w2", "w3", "w1"));
+  EXPECT_THAT(ids(query("", "", "s1")), ElementsAre("a2", "a1", "w3", "w1"));
+  EXPECT_THAT(ids(query("web", "", "s1")), ElementsAre("w3", "w1"));
+  EXPECT_THAT(ids(query("", "c1")), ElementsAre("a2", "w2", "a1", "w1"));
+  EXPECT_THAT(ids(query("app", "c1", "s1", 1)), ElementsAre("a2"));
+  EXPECT_THAT(ids(query("", "", "", 2)), ElementsAre("a2", "w2"));
+  EXPECT_TRUE(query("", "", "", 0).empty());
+  EXPECT_TRUE(query("nope").empty());
+  EXPECT_TRUE(query("", "", "s9").empty());
+}
+
+TEST_F(SqliteStoreTest, DeadLettersAreStoredAndReadBackNewestFirst) {
+  WriteBatch b = batch("web", {event("ok", "c", "", 1)});
+  b.dead_letters.push_back({"web", 111, R"([{"index":1,"field":"id","error":"is required"}])", R"({"type":"track"})"});
+  b.dead_letters.push_back({"segment", 222, R"([{"error":"bad"}])", "raw \xF0\x9F\x98\x80 body"});
+  const auto counts = commit({b});
+  EXPECT_EQ(counts[0].accepted, 1u);  // dead letters are not counted as events
+
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_GT(letters[0].id, letters[1].id);
+  EXPECT_EQ(letters[0].letter.source, "segment");
+  EXPECT_EQ(letters[0].letter.received_ms, 222);
+  EXPECT_EQ(letters[0].letter.reason_json, R"([{"error":"bad"}])");
+  EXPECT_EQ(letters[0].letter.raw, "raw \xF0\x9F\x98\x80 body");
+  EXPECT_EQ(letters[1].letter.source, "web");
+  EXPECT_EQ(letters[1].letter.raw, R"({"type":"track"})");
+
+  ASSERT_EQ(store->dead_letters(1).size(), 1u);
+  EXPECT_EQ(store->dead_letters(1)[0].letter.source, "segment");
+}
+
+TEST_F(SqliteStoreTest, AFailedTransactionKeepsNothing) {
+  {
+    // Another connection adds a trigger that aborts one particular insert, mid-transaction.
+    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
+    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
+  }
+  WriteBatch first = batch("web", {event("ok1", "cust", "anon", 1), event("ok2", "c", "", 2)});
+  first.dead_letters.push_back({"web", 1, "[]", "raw"});
+  const WriteBatch second = batch("web", {event("ok3", "c", "", 3), event("boom", "c", "", 4)});
+  std::vector<const WriteBatch*> ptrs{&first, &second};
+  std::vector<BatchCounts> counts{{7, 7}};
+  try {
+    store->commit(ptrs, counts);
+    FAIL() << "the commit should have failed";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("boom"));
+  }
+  // Nothing reported, nothing kept: not the interactions, not the link, not the dead letter.
+  ASSERT_EQ(counts.size(), 2u);
+  for (const auto& c : counts) {
+    EXPECT_EQ(c.accepted, 0u);
+    EXPECT_EQ(c.duplicates, 0u);
+  }
+  EXPECT_TRUE(query().empty());
+  EXPECT_TRUE(query("", "cust").empty());
+  EXPECT_TRUE(store->dead_letters(10).empty());
+
+  // The writer is usable again, and the earlier events were really not stored (no duplicates now).
+  const auto again = commit({first});
+  EXPECT_EQ(again[0].accepted, 2u);
+  EXPECT_EQ(again[0].duplicates, 0u);
+  EXPECT_EQ(store->dead_letters(10).size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, CommitFailsWhenAnotherProcessHoldsTheWriteLock) {
+  store = open(/*busy_timeout_ms=*/0);
+  SQLite::Database other(path, SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  const WriteBatch b = batch("web", {event("e", "c", "", 1)});
+  std::vector<const WriteBatch*> ptrs{&b};
+  std::vector<BatchCounts> counts;
+  EXPECT_THROW(store->commit(ptrs, counts), StorageError);
+  other.exec("ROLLBACK");
+
+  store->commit(ptrs, counts);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].accepted, 1u);
+}
+
+TEST_F(SqliteStoreTest, ReadsSeeCommittedDataFromAnotherConnectionsView) {
+  // Readers run on their own connections: many queries in a row reuse them and see each new commit.
+  for (int i = 0; i < 20; ++i) {
+    commit({batch("web", {event("e" + std::to_string(i), "c", "", i)})});
+    ASSERT_EQ(query().size(), static_cast<size_t>(i + 1));
+  }
+}
+
+TEST_F(SqliteStoreTest, NotWritableOnceTheFileIsGone) {
+  ASSERT_TRUE(store->writable());
+  std::filesystem::remove_all(dir.path() / "data");
+  EXPECT_FALSE(store->writable());
+}
+
+TEST(SqliteStoreOpen, NewerSchemaIsRefused) {
+  testing::TempDir dir;
+  const std::string path = dir.file("newer.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 1000");
+  }
+  SqliteOptions o;
+  o.path = path;
+  try {
+    SqliteStore store(o);
+    FAIL() << "opened a database newer than this build";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("1000"));
+  }
+}
+
+TEST(SqliteStoreOpen, NotADatabaseIsAStorageError) {
+  testing::TempDir dir;
+  const std::string path = dir.file("junk.db");
+  {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    const std::string junk(8192, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  SqliteOptions o;
+  o.path = path;
+  EXPECT_THROW(SqliteStore{o}, StorageError);
+}
+
+TEST(Backends, SqliteIsKnownAndOthersAreRefused) {
+  EXPECT_EQ(store_backends().count("sqlite"), 1u);
+  testing::TempDir dir;
+  StorageConfig c;
+  c.sqlite_path = dir.file("b.db");
+  auto store = open_store(c);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->writable());
+
+  c.backend = "postgres";
+  try {
+    open_store(c);
+    FAIL() << "unknown backend accepted";
+  } catch (const StorageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("postgres"));
+  }
+}
+
+}  // namespace
+}  // namespace tp
