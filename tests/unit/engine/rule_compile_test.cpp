@@ -1,0 +1,183 @@
+// Loading rule packs: every problem collected, each with file:line:column, the rule id and a snippet.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "rule_test_support.h"
+
+namespace tp {
+namespace {
+
+using namespace tp::testing_support;
+
+const RuleDiagnostic* find(const RuleLoad& load, const std::string& needle) {
+  for (const auto& d : load.diagnostics)
+    if (d.message.find(needle) != std::string::npos) return &d;
+  return nullptr;
+}
+
+TEST(RuleCompile, AValidPackCompiles) {
+  const auto load = compile(R"({
+    "required_engine_version": "1.0",
+    "lists": { "refund_words": ["refund", "money back", "atmaksa", "возврат"] },
+    "macros": { "user_chat": { "all": [ {"field": "channel", "eq": "chatbot"}, {"field": "role", "eq": "user"} ] } },
+    "rules": [
+      { "id": "refund", "description": "Refund questions are support", "priority": 10,
+        "when": { "all": [ {"macro": "user_chat"}, {"field": "text", "keywords": ["@refund_words"]} ] },
+        "then": { "stage": "support", "pain": ["refund_request"] } }
+    ]
+  })");
+  ASSERT_TRUE(load.ok()) << all_diagnostics(load);
+  EXPECT_EQ(load.rules->rule_count(), 1u);
+  EXPECT_EQ(load.errors(), 0u);
+  EXPECT_EQ(load.rules->version().size(), 12u);
+}
+
+TEST(RuleCompile, CollectsEveryErrorWithPositionRuleAndSnippet) {
+  const std::string text =
+      "{\n"                                                                        // 1
+      "  \"rules\": [\n"                                                           // 2
+      "    { \"id\": \"a\", \"description\": \"x\",\n"                            // 3
+      "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n"       // 4
+      "      \"then\": { \"stage\": \"checkout\" } },\n"                          // 5
+      "    { \"id\": \"b\", \"description\": \"y\", \"colour\": \"red\",\n"       // 6
+      "      \"when\": { \"field\": \"nope\", \"eq\": 1 },\n"                     // 7
+      "      \"then\": { \"persona\": \"first-time-buyer\" } },\n"                 // 8
+      "    { \"id\": \"a\", \"description\": \"dup\",\n"                          // 9
+      "      \"when\": { \"field\": \"channel\", \"eq\": \"chatbot\" },\n"         // 10
+      "      \"then\": { \"touchpoint\": \"chatbot\" } }\n"                        // 11
+      "  ]\n"
+      "}\n";
+  const auto load = compile(text, "rules/bad.json");
+  EXPECT_FALSE(load.ok());
+  EXPECT_GE(load.errors(), 5u) << all_diagnostics(load);
+
+  const auto* regex = find(load, "bad regular expression");
+  ASSERT_NE(regex, nullptr) << all_diagnostics(load);
+  EXPECT_EQ(regex->file, "rules/bad.json");
+  EXPECT_EQ(regex->rule, "a");
+  EXPECT_EQ(regex->line, 4u);
+  EXPECT_EQ(regex->column, 43u);
+  EXPECT_NE(regex->message.find("missing )"), std::string::npos) << regex->message;
+  EXPECT_EQ(regex->snippet, "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n" + std::string(42, ' ') + "^");
+
+  const auto* stage = find(load, "unknown stage id 'checkout'");
+  ASSERT_NE(stage, nullptr) << all_diagnostics(load);
+  EXPECT_EQ(stage->line, 5u);
+  EXPECT_EQ(stage->rule, "a");
+
+  const auto* colour = find(load, "unknown field 'colour' in a rule");
+  ASSERT_NE(colour, nullptr) << all_diagnostics(load);
+  EXPECT_EQ(colour->line, 6u);
+  EXPECT_EQ(colour->column, 38u);  // at the key
+  EXPECT_EQ(colour->rule, "b");
+
+  const auto* field = find(load, "unknown field (use source");
+  ASSERT_NE(field, nullptr);
+  EXPECT_EQ(field->line, 7u);
+
+  const auto* dup = find(load, "duplicate rule id 'a' (first defined in rules/bad.json:3)");
+  ASSERT_NE(dup, nullptr) << all_diagnostics(load);
+  EXPECT_EQ(dup->line, 9u);
+
+  // The text form names file:line:column and quotes the line.
+  const std::string formatted = format_diagnostic(*regex);
+  EXPECT_EQ(formatted.rfind("rules/bad.json:4:43: error: [a] bad regular expression", 0), 0u) << formatted;
+  EXPECT_NE(formatted.find("\n          \"when\""), std::string::npos) << formatted;
+}
+
+TEST(RuleCompile, SyntaxErrorsHaveAPosition) {
+  const auto load = compile("{\n  \"rules\": [\n    { \"id\": \"x\", }\n  ]\n}\n");
+  ASSERT_EQ(load.errors(), 1u);
+  EXPECT_EQ(load.diagnostics[0].line, 3u);
+  EXPECT_NE(load.diagnostics[0].message.find("not valid JSON"), std::string::npos);
+}
+
+TEST(RuleCompile, WarningsForUnusedListsAndMacrosAndMissingDescriptions) {
+  const auto load = compile(R"({
+    "lists": { "spare": ["a"] },
+    "macros": { "never": { "field": "channel", "eq": "email" } },
+    "rules": [ { "id": "r", "when": { "field": "channel", "eq": "chatbot" }, "then": { "touchpoint": "chatbot" } } ]
+  })");
+  ASSERT_TRUE(load.ok()) << all_diagnostics(load);
+  EXPECT_NE(find(load, "list 'spare' is never used"), nullptr);
+  EXPECT_NE(find(load, "macro 'never' is never used"), nullptr);
+  EXPECT_NE(find(load, "rule 'r' has no description"), nullptr);
+  for (const auto& d : load.diagnostics) EXPECT_EQ(d.severity, RuleDiagnostic::Severity::Warning);
+}
+
+TEST(RuleCompile, UnknownReferencesAndRecursiveMacros) {
+  const auto load = compile(R"({
+    "macros": { "loop": { "macro": "loop" } },
+    "rules": [
+      { "id": "r1", "description": "d", "when": { "macro": "missing" }, "then": { "stage": "support" } },
+      { "id": "r2", "description": "d", "when": { "field": "text", "keywords": ["@nolist"] }, "then": { "stage": "support" } },
+      { "id": "r3", "description": "d", "when": { "macro": "loop" }, "then": { "stage": "support" } },
+      { "id": "r4", "description": "d", "when": { "reached_stage": "heaven" }, "then": { "stage": "support" } },
+      { "id": "r5", "description": "d", "when": { "field": "tags.persona", "eq": "martian" }, "then": { "stage": "support" } }
+    ]
+  })");
+  EXPECT_NE(find(load, "unknown macro 'missing'"), nullptr) << all_diagnostics(load);
+  EXPECT_NE(find(load, "unknown list 'nolist'"), nullptr);
+  EXPECT_NE(find(load, "macro 'loop' refers to itself"), nullptr);
+  EXPECT_NE(find(load, "unknown stage id (stages: awareness, consideration"), nullptr);
+  EXPECT_NE(find(load, "'martian' is not a persona id of the journey"), nullptr);
+}
+
+TEST(RuleCompile, TypeChecksOperatorsAgainstFields) {
+  const auto load = compile(R"({ "rules": [
+    { "id": "a", "description": "d", "when": { "field": "text", "gt": 3 }, "then": { "stage": "support" } },
+    { "id": "b", "description": "d", "when": { "field": "confidence", "keywords": ["x"] }, "then": { "stage": "support" } },
+    { "id": "c", "description": "d", "when": { "field": "rating", "lt": 3, "gt": 1 }, "then": { "stage": "support" } },
+    { "id": "d", "description": "d", "when": { "field": "role", "eq": "robot" }, "then": { "stage": "support" } },
+    { "id": "e", "description": "d", "when": { "field": "tags.stage", "keywords": ["support"] }, "then": { "stage": "support" } },
+    { "id": "f", "description": "d", "when": { "field": "text", "keywords": ["!!!"] }, "then": { "pain": ["Bad Reason"] } }
+  ]})");
+  EXPECT_NE(find(load, "'gt' compares numbers; 'text' is not a number"), nullptr) << all_diagnostics(load);
+  EXPECT_NE(find(load, "'keywords' applies to text fields"), nullptr);
+  EXPECT_NE(find(load, "exactly one operator"), nullptr);
+  EXPECT_NE(find(load, "role is one of user, bot, agent"), nullptr);
+  EXPECT_NE(find(load, "(use eq or in for tags)"), nullptr);
+  EXPECT_NE(find(load, "keyword '!!!' has no letters or digits"), nullptr);
+  EXPECT_NE(find(load, "pain reasons are lower-case words"), nullptr);
+}
+
+TEST(RuleCompile, RequiredEngineVersion) {
+  EXPECT_TRUE(compile(R"({"required_engine_version": "1.0", "rules": []})").ok());
+  const auto newer = compile(R"({"required_engine_version": "1.7", "rules": []})");
+  EXPECT_FALSE(newer.ok());
+  EXPECT_NE(find(newer, "requires engine version 1.7; this engine is 1.0"), nullptr);
+  EXPECT_FALSE(compile(R"({"required_engine_version": "2.0", "rules": []})").ok());
+}
+
+TEST(RuleCompile, DuplicateIdsAcrossFiles) {
+  const std::string rule = R"({"rules": [{"id": "same", "description": "d", "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})";
+  const auto load = compile_rules({{"one.json", rule}, {"two.json", rule}}, demo_journey());
+  const auto* d = find(load, "duplicate rule id 'same' (first defined in one.json:1)");
+  ASSERT_NE(d, nullptr) << all_diagnostics(load);
+  EXPECT_EQ(d->file, "two.json");
+}
+
+TEST(RuleCompile, VersionChangesWithContent) {
+  const auto a = compile(R"({"rules": []})");
+  const auto b = compile(R"({"rules": [] })");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a.rules->version(), b.rules->version());
+  EXPECT_EQ(a.rules->version(), compile(R"({"rules": []})").rules->version());
+}
+
+TEST(RuleCompile, TheShippedPacksCompileWithoutErrors) {
+  std::vector<RuleSource> sources;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(TP_SOURCE_DIR) + "/config/rules")) {
+    std::ifstream in(entry.path());
+    sources.push_back({entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {})});
+  }
+  ASSERT_FALSE(sources.empty());
+  const auto load = compile_rules(sources, demo_journey());
+  EXPECT_TRUE(load.ok()) << all_diagnostics(load);
+  EXPECT_EQ(load.errors(), 0u);
+}
+
+}  // namespace
+}  // namespace tp
