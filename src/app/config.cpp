@@ -150,6 +150,7 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.number("max_body_bytes", c.server.max_body_bytes, 1024, int64_t{1} << 30);
   r.number("max_event_bytes", c.server.max_event_bytes, 256, int64_t{1} << 30);
   r.string("read_token", c.server.read_token);
+  r.string("admin_token", c.server.admin_token);
   r.boolean("allow_unauthenticated", c.server.allow_unauthenticated);
   r.number("keep_alive_timeout_s", c.server.keep_alive_timeout_s, 1, 3600);
   r.number("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, int64_t{1} << 31);
@@ -176,6 +177,60 @@ void read_ingest(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.number("commit_timeout_ms", c.ingest.commit_timeout_ms, 100, 600000);
   r.number("retry_after_s", c.ingest.retry_after_s, 1, 3600);
   r.number("dead_letter_raw_bytes", c.ingest.dead_letter_raw_bytes, 0, int64_t{1} << 24);
+}
+
+std::string resolve_path(const std::string& path, const std::string& base_dir) {
+  const std::filesystem::path p(path);
+  return p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
+}
+
+void read_fraction(ObjectReader& r, const std::string& key, double& out, double lo, double hi) {
+  const json* v = r.get(key);
+  if (!v) return;
+  if (!v->is_number() || v->get<double>() < lo || v->get<double>() > hi)
+    return r.problem(r.child(key), "must be a number from " + json(lo).dump() + " to " + json(hi).dump());
+  out = v->get<double>();
+}
+
+void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, std::vector<ConfigProblem>& problems) {
+  const json* node = root.get("engine");
+  c.engine_configured = node != nullptr;
+  ObjectReader r(node, "/engine", problems);
+  std::vector<std::string> rules, dirs;
+  r.strings("rules", rules);
+  r.strings("plugin_dirs", dirs);
+  c.engine.rules_explicit = node && node->is_object() && node->contains("rules");
+  if (!c.engine.rules_explicit) rules = {"rules"};
+  for (auto& p : rules) c.engine.rules.push_back(resolve_path(p, base_dir));
+  for (auto& p : dirs) c.engine.plugin_dirs.push_back(resolve_path(p, base_dir));
+  if (const json* plugins = r.get("plugins")) {
+    if (!plugins->is_array()) {
+      r.problem("/engine/plugins", "must be an array of {\"name\": ..., \"config\": {...}}");
+    } else {
+      for (size_t i = 0; i < plugins->size(); ++i) {
+        const std::string path = "/engine/plugins/" + std::to_string(i);
+        ObjectReader p(&(*plugins)[i], path, problems);
+        PluginConfig pc;
+        p.string("name", pc.name);
+        if (pc.name.empty() || pc.name.find('/') != std::string::npos)
+          p.problem(path + "/name", "a plugin name is required (a file name without folders)");
+        if (const json* cfg = p.get("config")) {
+          if (!cfg->is_object()) p.problem(path + "/config", "must be an object");
+          else pc.config_json = cfg->dump();
+        } else {
+          pc.config_json = "{}";
+        }
+        c.engine.plugins.push_back(std::move(pc));
+      }
+    }
+  }
+  r.number("plugin_timeout_ms", c.engine.plugin_timeout_ms, 1, 60000);
+  r.number("tagging_queue", c.engine.tagging_queue, 1, int64_t{1} << 32);
+  ObjectReader sig(r.get("signals"), "/engine/signals", problems);
+  read_fraction(sig, "unanswered_confidence", c.engine.unanswered_confidence, 0, 1);
+  read_fraction(sig, "negative_sentiment", c.engine.negative_sentiment, -1, 1);
+  read_fraction(sig, "repeated_similarity", c.engine.repeated_similarity, 0, 1);
+  sig.number("slow_response_s", c.engine.slow_response_s, 1, 86400);
 }
 
 void read_log(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
@@ -292,17 +347,17 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
     read_ingest(root, out.config, out.problems);
     read_log(root, out.config, out.problems);
     read_sources(root, out.config, out.problems);
+    read_engine(root, out.config, base_dir, out.problems);
     std::string journey;
     root.string("journey", journey);
-    if (!journey.empty()) {
-      const std::filesystem::path p(journey);
-      out.config.journey_path = p.is_absolute() || base_dir.empty() ? p.string() : (std::filesystem::path(base_dir) / p).string();
-    }
+    if (!journey.empty()) out.config.journey_path = resolve_path(journey, base_dir);
   }
   // Cross-field rules.
   const Config& c = out.config;
   if (c.ingest.max_group > c.ingest.queue_capacity)
     out.problems.push_back({"/ingest/max_group", "must not exceed /ingest/queue_capacity"});
+  if (c.server.admin_token.empty() == false && c.server.admin_token.size() < 16)
+    out.problems.push_back({"/server/admin_token", "must be at least 16 characters (it can change the rules)"});
   if (c.sources.empty())
     out.problems.push_back({"/sources", "at least one source is required, or nothing can be ingested"});
   return out;

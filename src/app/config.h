@@ -28,6 +28,7 @@ struct ServerConfig {
   size_t max_body_bytes = 1024 * 1024;  // after decompression
   size_t max_event_bytes = 32 * 1024;
   std::string read_token;  // bearer token for reads and /metrics; empty: open
+  std::string admin_token;  // bearer token for /v1/admin/*; empty: admin routes disabled
   bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials
   int keep_alive_timeout_s = 5;
   size_t keep_alive_max_requests = 10000;
@@ -42,6 +43,24 @@ struct IngestConfig {
   size_t dead_letter_raw_bytes = 8192;
 };
 
+struct PluginConfig {
+  std::string name;         // lib<name>.so or <name>.so in one of the plugin dirs
+  std::string config_json;  // the plugin's own config object, as JSON text
+};
+
+struct EngineConfig {
+  std::vector<std::string> rules;        // rule pack files or folders (*.json), resolved against the config's folder
+  bool rules_explicit = false;           // false: the default "rules" folder beside the config, which may be absent
+  std::vector<std::string> plugin_dirs;  // resolved against the config's folder
+  std::vector<PluginConfig> plugins;     // loaded in this order
+  int plugin_timeout_ms = 50;
+  double unanswered_confidence = 0.5;
+  double negative_sentiment = -0.3;
+  double repeated_similarity = 0.8;
+  int slow_response_s = 60;
+  size_t tagging_queue = 200000;         // committed interactions waiting to be tagged before falling back to a scan
+};
+
 struct LogConfig {
   std::string format = "text";  // text | json
   std::string level = "info";
@@ -52,6 +71,8 @@ struct Config {
   StorageConfig storage;
   IngestConfig ingest;
   LogConfig log;
+  EngineConfig engine;
+  bool engine_configured = false;  // the config had an "engine" section (otherwise the default rules folder)
   std::vector<SourceConfig> sources;
   std::string journey_path;  // resolved against the config file's folder
 };

@@ -8,7 +8,10 @@
 #include <memory>
 #include <thread>
 
+#include "app/rule_files.h"
 #include "app/startup.h"
+#include "app/tagging_pipeline.h"
+#include "engine/tagger.h"
 #include "ingest/http_server.h"
 #include "ingest/ingest_service.h"
 #include "ingest/source_auth.h"
@@ -16,6 +19,7 @@
 #include "store/backends.h"
 #include "store/group_commit_writer.h"
 #include "util/metrics.h"
+#include "web/admin_routes.h"
 #include "web/read_routes.h"
 
 namespace tp {
@@ -34,7 +38,8 @@ sigset_t shutdown_signals() {
 // an orderly stop of the HTTP server.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {
+  SignalWatcher(std::function<void()> on_stop, std::function<void()> on_reload)
+      : on_stop_(std::move(on_stop)), on_reload_(std::move(on_reload)) {
     thread_ = std::thread([this] { loop(); });
   }
   ~SignalWatcher() {
@@ -53,15 +58,51 @@ class SignalWatcher {
         on_stop_();
         return;
       }
-      if (sig == SIGHUP) spdlog::info("received SIGHUP: nothing to reload in this version");
+      if (sig == SIGHUP) {
+        spdlog::info("received SIGHUP: reloading the rules");
+        on_reload_();
+      }
     }
   }
   std::function<void()> on_stop_;
+  std::function<void()> on_reload_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
 
+SignalOptions signal_options(const EngineConfig& e) {
+  SignalOptions o;
+  o.unanswered_confidence = e.unanswered_confidence;
+  o.negative_sentiment = e.negative_sentiment;
+  o.repeated_similarity = e.repeated_similarity;
+  o.slow_response_ms = int64_t{e.slow_response_s} * 1000;
+  return o;
+}
+
+// Preset tags must name ids of the journey: an unknown one is the sender's error, not a new stage.
+EventTranslator with_preset_check(EventTranslator inner, const Journey& journey) {
+  return [inner = std::move(inner), &journey](const nlohmann::json& e, int64_t now, FieldErrors& errors) {
+    auto in = inner(e, now, errors);
+    if (!in || journey.stages.empty()) return in;
+    const Tags& t = in->preset_tags;
+    if (!t.stage.empty() && journey.stage_index(t.stage) < 0) errors.push_back({"tags.stage", "unknown stage id (not in the journey)"});
+    if (!t.persona.empty() && !journey.has_persona(t.persona)) errors.push_back({"tags.persona", "unknown persona id (not in the journey)"});
+    if (!t.touchpoint.empty() && !journey.has_touchpoint(t.touchpoint))
+      errors.push_back({"tags.touchpoint", "unknown touchpoint id (not in the journey)"});
+    if (!errors.empty()) return std::optional<Interaction>();
+    return in;
+  };
+}
+
 }  // namespace
+
+// One log line per diagnostic (log lines are single lines; the snippet is for terminals).
+void log_diagnostics(const RuleLoad& load) {
+  for (const auto& d : load.diagnostics) {
+    if (d.severity == RuleDiagnostic::Severity::Error) spdlog::error("rules: {}", format_diagnostic(d, false));
+    else spdlog::warn("rules: {}", format_diagnostic(d, false));
+  }
+}
 
 int run_daemon(const Config& config) {
   // Block the signals before any thread exists, so every thread inherits the mask and only the
@@ -83,8 +124,35 @@ int run_daemon(const Config& config) {
   std::unique_ptr<GroupCommitWriter> writer;
   std::unique_ptr<SourceAuthenticator> auth;
   std::unique_ptr<IngestService> ingest;
+  std::function<EventTranslator(EventTranslator)> ingest_check;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<TaggingPipeline> pipeline;
+  std::shared_ptr<const RuleSet> rules;
+  std::mutex reload_mu;
   int port = 0;
+
+  auto& reloads = metrics.counter("touchpoint_rule_reloads_total", "Rule reloads by outcome.", {"outcome"});
+  // Compiles the rule packs again; the new set replaces the old one only when it has no error.
+  auto reload = [&]() -> ReloadOutcome {
+    std::lock_guard lock(reload_mu);
+    ReloadOutcome out;
+    RuleLoad load = load_rules(config.engine.rules, config.engine.rules_explicit, journey);
+    out.diagnostics = load.diagnostics;
+    if (!load.ok()) {
+      reloads.inc({"refused"});
+      spdlog::error("rule reload refused, the running rules stay ({} errors)", load.errors());
+      log_diagnostics(load);
+      return out;
+    }
+    log_diagnostics(load);
+    out.ok = true;
+    out.version = load.rules->version();
+    out.rules = load.rules->rule_count();
+    pipeline->replace_tagger(std::make_shared<Tagger>(load.rules, journey, signal_options(config.engine)));
+    reloads.inc({"applied"});
+    spdlog::info("rules reloaded: {} rules, version {}", out.rules, out.version);
+    return out;
+  };
 
   StartupSequence startup;
   startup
@@ -100,6 +168,16 @@ int run_daemon(const Config& config) {
              journey = std::move(load.journey);
              spdlog::info("journey: {} stages, {} touchpoints, {} personas", journey.stages.size(),
                           journey.touchpoints.size(), journey.personas.size());
+           })
+      .add("load rules",
+           [&] {
+             RuleLoad load = load_rules(config.engine.rules, config.engine.rules_explicit, journey);
+             log_diagnostics(load);
+             if (!load.ok())
+               throw std::runtime_error("the rule packs have " + std::to_string(load.errors()) +
+                                        " errors (listed above; `touchpointd rules check` shows them with context)");
+             rules = load.rules;
+             spdlog::info("rules: {} rules, version {}", rules->rule_count(), rules->version());
            })
       .add("open storage",
            [&] {
@@ -126,6 +204,22 @@ int run_daemon(const Config& config) {
            },
            // Drains: everything queued is committed before the writer stops.
            [&] { writer->stop(); })
+      .add("start tagging",
+           [&] {
+             auto& tagged = metrics.counter("touchpoint_tagged_total", "Interactions tagged, by rule-set version.",
+                                            {"version"});
+             PipelineOptions options;
+             options.max_queue = config.engine.tagging_queue;
+             pipeline = std::make_unique<TaggingPipeline>(
+                 *store, *writer, std::make_shared<Tagger>(rules, journey, signal_options(config.engine)), options, &tagged);
+             writer->set_commit_listener(
+                 [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
+             metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",
+                           [&] { return static_cast<double>(pipeline->backlog()); });
+             pipeline->start();
+           },
+           // Runs before the writer stops: what is queued gets tagged and written.
+           [&] { pipeline->stop(); })
       .add("build ingest",
            [&] {
              auto& events_total = metrics.counter("touchpoint_events_total",
@@ -136,12 +230,14 @@ int run_daemon(const Config& config) {
              limits.dead_letter_raw_bytes = config.ingest.dead_letter_raw_bytes;
              limits.retry_after_s = config.ingest.retry_after_s;
              ingest = std::make_unique<IngestService>(*writer, limits, &events_total);
+             ingest_check = [&journey](EventTranslator t) { return with_preset_check(std::move(t), journey); };
              auth = std::make_unique<SourceAuthenticator>(config.sources);
            })
       .add("listen",
            [&] {
              http = std::make_unique<HttpServer>(config.server, metrics);
-             http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes);
+             http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
+             add_admin_routes(http->routes(), {config.server.admin_token, reload});
              add_read_routes(http->routes(),
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});
@@ -163,7 +259,7 @@ int run_daemon(const Config& config) {
                                                                                : config.server.host;
   spdlog::info("touchpointd listening on http://{}:{}", host, port);
   {
-    SignalWatcher signals([&] { http->stop(); });
+    SignalWatcher signals([&] { http->stop(); }, [&] { reload(); });
     http->serve();  // returns after stop(), once in-flight requests are answered
   }
   startup.teardown();  // stops the writer after draining, then closes storage

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/commands.h"
 #include "app/config.h"
 #include "app/daemon.h"
 #include "app/logging.h"
@@ -87,9 +88,32 @@ int main(int argc, char** argv) {
   check_cmd->add_option("FILE", check_file, "the configuration file")->required();
   check_cmd->add_flag("--json", check_json, "print problems as JSON");
 
+  auto* rules_cmd = app.add_subcommand("rules", "rule pack tools");
+  rules_cmd->require_subcommand(1);
+  std::string rules_config = "config/touchpoint.json";
+  std::vector<std::string> rule_files;
+  bool rules_json = false;
+  auto* rules_check = rules_cmd->add_subcommand("check", "check rule packs: every error and warning with file:line:column");
+  rules_check->add_option("FILES", rule_files, "rule pack files or folders (default: the config's engine.rules)");
+  rules_check->add_option("--config", rules_config, "configuration file (for the journey and default rules)");
+  rules_check->add_flag("--json", rules_json, "print the diagnostics as JSON");
+  std::string event_file;
+  auto* rules_test = rules_cmd->add_subcommand("test", "show the tags events would get and why");
+  rules_test->add_option("--event", event_file, "a JSON file with one event or an array of events (one history)")->required();
+  rules_test->add_option("--rules", rule_files, "rule pack files or folders (default: the config's engine.rules)");
+  rules_test->add_option("--config", rules_config, "configuration file");
+  rules_test->add_flag("--json", rules_json, "print the result as JSON");
+
+  std::string retag_since, retag_db;
+  auto* retag_cmd = app.add_subcommand("retag", "re-apply the current rules to stored interactions (stop the daemon first)");
+  retag_cmd->add_option("--since", retag_since, "only interactions from this RFC 3339 time on");
+  retag_cmd->add_option("--config", rules_config, "configuration file");
+  retag_cmd->add_option("--db", retag_db, "SQLite database path (overrides storage.sqlite.path)");
+
   // `serve` is the default: with no subcommand word, the arguments are serve's.
   std::vector<std::string> args(argv + 1, argv + argc);
-  const bool has_subcommand = !args.empty() && (args[0] == "serve" || args[0] == "config");
+  const bool has_subcommand =
+      !args.empty() && (args[0] == "serve" || args[0] == "config" || args[0] == "rules" || args[0] == "retag");
   const bool top_level_flag = !args.empty() && (args[0] == "--version" || args[0] == "--help" || args[0] == "-h");
   if (!has_subcommand && !top_level_flag) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
@@ -100,6 +124,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
+  if (rules_check->parsed()) return tp::command_rules_check(rules_config, rule_files, rules_json);
+  if (rules_test->parsed()) return tp::command_rules_test(rules_config, rule_files, event_file, rules_json);
+  if (retag_cmd->parsed()) return tp::command_retag(rules_config, retag_db, retag_since);
   if (check_cmd->parsed()) {
     tp::ConfigLoad load;
     const auto problems = check_config(check_file, load);

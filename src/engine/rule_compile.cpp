@@ -758,13 +758,13 @@ size_t RuleLoad::errors() const {
                                            [](const auto& d) { return d.severity == RuleDiagnostic::Severity::Error; }));
 }
 
-std::string format_diagnostic(const RuleDiagnostic& d) {
+std::string format_diagnostic(const RuleDiagnostic& d, bool with_snippet) {
   std::string out = d.file;
   if (d.line) out += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
   out += d.severity == RuleDiagnostic::Severity::Error ? ": error: " : ": warning: ";
   if (!d.rule.empty()) out += "[" + d.rule + "] ";
   out += d.message;
-  if (!d.snippet.empty()) {
+  if (with_snippet && !d.snippet.empty()) {
     out += "\n";
     size_t start = 0;
     while (start <= d.snippet.size()) {

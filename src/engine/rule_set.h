@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/customer_state.h"
-#include "engine/tag_set.h"
+#include "model/tag_set.h"
 #include "model/interaction.h"
 #include "model/journey.h"
 
@@ -35,7 +35,8 @@ struct RuleDiagnostic {
   std::string snippet;          // the offending line and a caret under the column
 };
 
-std::string format_diagnostic(const RuleDiagnostic& d);  // "file:line:col: error: [rule] message\n  snippet"
+// "file:line:col: error: [rule] message", then (with_snippet) the quoted line and a caret.
+std::string format_diagnostic(const RuleDiagnostic& d, bool with_snippet = true);
 
 // What one interaction looks like to the rules: the canonical fields plus where it came from.
 struct TagInput {

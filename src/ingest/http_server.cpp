@@ -28,7 +28,7 @@ using json = nlohmann::json;
 std::string route_label(const std::string& path) {
   static const char* kKnown[] = {"/v1/events", "/v1/track",        "/v1/page",  "/v1/screen", "/v1/identify",
                                  "/v1/alias",  "/v1/batch",        "/v1/import", "/v1/interactions",
-                                 "/healthz",   "/readyz",          "/metrics"};
+                                 "/healthz",   "/readyz",          "/metrics",  "/v1/admin/reload"};
   for (const char* k : kKnown)
     if (path == k) return k;
   return "other";
@@ -166,8 +166,9 @@ HttpServer::~HttpServer() = default;
 
 httplib::Server& HttpServer::routes() { return *server_; }
 
-void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes) {
-  auto handle = [&ingest, &auth, max_body_bytes](const std::string& kind, const std::string& route_type,
+void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes,
+                                   std::function<EventTranslator(EventTranslator)> wrap) {
+  auto handle = [&ingest, &auth, max_body_bytes, wrap](const std::string& kind, const std::string& route_type,
                                                  const httplib::Request& req, httplib::Response& res,
                                                  const httplib::ContentReader& reader) {
     const int64_t received_ms = now_unix_ms();
@@ -212,6 +213,7 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     } else {
       translate = [](const json& e, int64_t now, FieldErrors& errors) { return interaction_from_json(e, now, errors); };
     }
+    if (wrap) translate = wrap(std::move(translate));
     send_reply(res, ingest.ingest(source->name, events.events, translate, received_ms));
   };
 

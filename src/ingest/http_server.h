@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "ingest/ingest_service.h"
 
 namespace httplib {
 class Server;
@@ -26,8 +27,10 @@ class HttpServer {
   HttpServer(const ServerConfig& config, MetricsRegistry& metrics);
   ~HttpServer();
 
-  // Registers POST /v1/events and the Segment routes.
-  void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes);
+  // Registers POST /v1/events and the Segment routes. `wrap` (optional) wraps every route's event
+  // translator, e.g. to check preset tags against the journey.
+  void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes,
+                         std::function<EventTranslator(EventTranslator)> wrap = {});
   // For other layers (read API, dashboard) to register their routes.
   httplib::Server& routes();
 

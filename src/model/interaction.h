@@ -39,6 +39,7 @@ struct Interaction {
   std::optional<bool> fallback;      // the bot did not understand
   std::optional<bool> escalated;     // handed to a human
   std::optional<int> rating;         // 1..5
+  std::optional<double> sentiment;   // -1..1, when the sender scored it (e.g. Dialogflow's sentiment analysis)
   std::string url;
   std::string name;              // event name (track) or page name
   std::string properties_json;   // compact JSON object text, empty when absent

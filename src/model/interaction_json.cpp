@@ -121,6 +121,11 @@ std::optional<Interaction> interaction_from_json(const json& event, int64_t rece
       if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
         r.fail("confidence", "must be a number from 0 to 1");
       else out.confidence = v.get<double>();
+    } else if (key == "sentiment") {
+      if (v.is_null()) continue;
+      if (!v.is_number() || v.get<double>() < -1.0 || v.get<double>() > 1.0)
+        r.fail("sentiment", "must be a number from -1 to 1");
+      else out.sentiment = v.get<double>();
     } else if (key == "fallback") {
       r.boolean(v, "fallback", out.fallback);
     } else if (key == "escalated") {

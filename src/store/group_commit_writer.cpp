@@ -12,13 +12,14 @@ GroupCommitWriter::GroupCommitWriter(Store& store, WriterOptions options, Histog
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 
 SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
-  const size_t weight = std::max<size_t>(1, batch.events.size() + batch.dead_letters.size());
+  const size_t weight =
+      std::max<size_t>(1, batch.events.size() + batch.dead_letters.size() + batch.tag_updates.size());
   std::future<SubmitResult> result;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return {SubmitStatus::ShuttingDown, {}, "shutting down"};
     // An oversized batch is still admitted into an empty queue, so it can never be starved.
-    if (!queue_.empty() && queued_weight_ + weight > options_.queue_capacity)
+    if (!batch.internal && !queue_.empty() && queued_weight_ + weight > options_.queue_capacity)
       return {SubmitStatus::QueueFull, {}, "ingest queue is full"};
     queue_.push_back(Pending{std::move(batch), weight, {}});
     queued_weight_ += weight;
@@ -68,8 +69,12 @@ void GroupCommitWriter::run() {
       committing_weight_ = 0;
     }
     for (size_t i = 0; i < group.size(); ++i) {
-      if (failed) group[i].done.set_value({SubmitStatus::StorageFailed, {}, error});
-      else group[i].done.set_value({SubmitStatus::Committed, counts[i], {}});
+      if (failed) {
+        group[i].done.set_value({SubmitStatus::StorageFailed, {}, error});
+        continue;
+      }
+      if (listener_ && counts[i].accepted > 0) listener_(group[i].batch, counts[i]);
+      group[i].done.set_value({SubmitStatus::Committed, std::move(counts[i]), {}});
     }
     group.clear();
   }

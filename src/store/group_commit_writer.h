@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -22,6 +23,11 @@ struct WriterOptions {
   size_t max_group = 20000;        // events per transaction at most
   std::chrono::milliseconds commit_timeout{10000};
 };
+
+// Called on the writer thread after a group committed, once per batch that stored new interactions,
+// before the batch's request is answered. It may move the events out of the batch (the request does
+// not need them any more). Must be quick and must not submit to the writer.
+using CommitListener = std::function<void(WriteBatch& batch, const BatchCounts& counts)>;
 
 enum class SubmitStatus { Committed, QueueFull, StorageFailed, TimedOut, ShuttingDown };
 
@@ -40,6 +46,8 @@ class GroupCommitWriter {
 
   // Blocks until the batch is committed (or refused). Safe from any number of threads.
   SubmitResult submit(WriteBatch batch);
+  // Set before the first submit.
+  void set_commit_listener(CommitListener listener) { listener_ = std::move(listener); }
   // Refuses new batches, commits everything already queued, joins the thread. Idempotent.
   void stop();
 
@@ -60,6 +68,7 @@ class GroupCommitWriter {
   Store& store_;
   WriterOptions options_;
   Histogram* commit_seconds_;
+  CommitListener listener_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;

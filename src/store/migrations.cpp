@@ -58,6 +58,26 @@ CREATE TABLE dead_letters (
   raw          TEXT    NOT NULL
 );
 )SQL"},
+      {2, "sentiment, tags decided by the engine, customer state", R"SQL(
+-- The sender's own sentiment score, when it sent one.
+ALTER TABLE interactions ADD COLUMN sentiment REAL;
+-- The column "tags" keeps the sender's preset tags; the engine's decisions go to tag_* columns, so a
+-- retag starts again from what the sender said.
+ALTER TABLE interactions ADD COLUMN tag_persona TEXT;
+ALTER TABLE interactions ADD COLUMN tag_stage TEXT;
+ALTER TABLE interactions ADD COLUMN tag_touchpoint TEXT;
+ALTER TABLE interactions ADD COLUMN tag_sentiment REAL;
+ALTER TABLE interactions ADD COLUMN tag_pain TEXT;     -- JSON array of reasons
+ALTER TABLE interactions ADD COLUMN tag_rules TEXT;    -- JSON array of rule ids
+ALTER TABLE interactions ADD COLUMN tag_version TEXT;  -- NULL: not tagged yet
+CREATE INDEX interactions_untagged ON interactions (seq) WHERE tag_version IS NULL;
+CREATE TABLE customer_state (
+  customer_id     TEXT    PRIMARY KEY,
+  persona         TEXT,
+  stages_reached  INTEGER NOT NULL DEFAULT 0,
+  updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+)SQL"},
   };
   return kMigrations;
 }

@@ -26,6 +26,31 @@ std::string tags_to_json(const Tags& tags) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+Tags tags_from_json(const std::string& text) {
+  Tags t;
+  if (text.empty()) return t;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return t;
+  t.persona = j.value("persona", "");
+  t.stage = j.value("stage", "");
+  t.touchpoint = j.value("touchpoint", "");
+  return t;
+}
+
+std::vector<std::string> strings_from_json(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& v : j)
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+std::string strings_to_json(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string column_text(SQLite::Statement& st, int i) {
   return st.isColumnNull(i) ? std::string() : st.getColumn(i).getString();
 }
@@ -33,7 +58,8 @@ std::string column_text(SQLite::Statement& st, int i) {
 constexpr const char* kSelectColumns = R"SQL(
 SELECT i.seq, i.source, i.event_id, i.type, i.customer_id, i.anonymous_id, i.session_id, i.ts, i.received_at,
        i.channel, i.role, i.text, i.intent, i.confidence, i.fallback, i.escalated, i.rating, i.url, i.name,
-       i.properties, i.traits, i.tags, COALESCE(lc.customer_id, i.customer_id, la.customer_id)
+       i.properties, i.traits, i.tags, COALESCE(lc.customer_id, i.customer_id, la.customer_id),
+       i.sentiment, i.tag_persona, i.tag_stage, i.tag_touchpoint, i.tag_sentiment, i.tag_pain, i.tag_rules, i.tag_version
 FROM interactions i
 LEFT JOIN identity_links lc ON lc.alias = i.customer_id
 LEFT JOIN identity_links la ON la.alias = i.anonymous_id
@@ -63,8 +89,18 @@ StoredInteraction read_row(SQLite::Statement& st) {
   in.name = column_text(st, 18);
   in.properties_json = column_text(st, 19);
   in.traits_json = column_text(st, 20);
-  s.tags_json = column_text(st, 21);
+  in.preset_tags = tags_from_json(column_text(st, 21));
   s.resolved_customer_id = column_text(st, 22);
+  if (!st.isColumnNull(23)) in.sentiment = st.getColumn(23).getDouble();
+  s.tag_version = column_text(st, 30);
+  if (!s.tag_version.empty()) {
+    s.tags.persona = column_text(st, 24);
+    s.tags.stage = column_text(st, 25);
+    s.tags.touchpoint = column_text(st, 26);
+    if (!st.isColumnNull(27)) s.tags.sentiment = st.getColumn(27).getDouble();
+    s.tags.pain = strings_from_json(column_text(st, 28));
+    s.tags.rules = strings_from_json(column_text(st, 29));
+  }
   return s;
 }
 
@@ -114,8 +150,8 @@ SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
     apply_migrations(*writer_, sqlite_migrations());
     insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at,
-  channel, role, text, intent, confidence, fallback, escalated, rating, url, name, properties, traits, tags)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+  channel, role, text, intent, confidence, fallback, escalated, rating, url, name, properties, traits, tags, sentiment)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
 ON CONFLICT (source, event_id) DO NOTHING)SQL");
     insert_link_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO identity_links (alias, customer_id, linked_at) VALUES (?1, ?2, ?3)
@@ -123,6 +159,13 @@ ON CONFLICT (alias) DO UPDATE SET customer_id = excluded.customer_id, linked_at 
 WHERE identity_links.customer_id <> excluded.customer_id)SQL");
     insert_dead_letter_ = std::make_unique<SQLite::Statement>(
         *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
+    update_tags_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
+UPDATE interactions SET tag_persona = ?1, tag_stage = ?2, tag_touchpoint = ?3, tag_sentiment = ?4, tag_pain = ?5,
+  tag_rules = ?6, tag_version = ?7 WHERE seq = ?8)SQL");
+    upsert_customer_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
+INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
+  updated_at = excluded.updated_at)SQL");
     writer_->exec("PRAGMA wal_autocheckpoint = 0");
     sqlite3_wal_hook(writer_->getHandle(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
@@ -141,6 +184,8 @@ SqliteStore::~SqliteStore() {
   insert_interaction_.reset();
   insert_link_.reset();
   insert_dead_letter_.reset();
+  update_tags_.reset();
+  upsert_customer_.reset();
   idle_readers_.clear();
   writer_.reset();
 }
@@ -220,14 +265,17 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     bind_text_or_null(st, 19, in.properties_json);
     bind_text_or_null(st, 20, in.traits_json);
     st.bindNoCopy(21, tags);
+    if (in.sentiment) st.bind(22, *in.sentiment); else st.bind(22);
     st.exec();
     const bool inserted = writer_->getChanges() > 0;
     st.reset();
     if (!inserted) {
       ++counts.duplicates;
+      counts.seqs.push_back(0);
       continue;
     }
     ++counts.accepted;
+    counts.seqs.push_back(writer_->getLastInsertRowid());
     // An event that carries both ids links the anonymous visitor to the customer (Segment semantics).
     if (!in.customer_id.empty() && !in.anonymous_id.empty() && in.customer_id != in.anonymous_id) {
       auto& link = *insert_link_;
@@ -237,6 +285,29 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
       link.exec();
       link.reset();
     }
+  }
+  for (const TagUpdate& u : batch.tag_updates) {
+    auto& st = *update_tags_;
+    const std::string pain = strings_to_json(u.tags.pain), rules = strings_to_json(u.tags.rules);
+    bind_text_or_null(st, 1, u.tags.persona);
+    bind_text_or_null(st, 2, u.tags.stage);
+    bind_text_or_null(st, 3, u.tags.touchpoint);
+    if (u.tags.sentiment) st.bind(4, *u.tags.sentiment); else st.bind(4);
+    st.bindNoCopy(5, pain);
+    st.bindNoCopy(6, rules);
+    st.bindNoCopy(7, u.version);
+    st.bind(8, static_cast<int64_t>(u.seq));
+    st.exec();
+    st.reset();
+  }
+  for (const CustomerStateRow& c : batch.customer_updates) {
+    auto& st = *upsert_customer_;
+    st.bindNoCopy(1, c.customer_id);
+    bind_text_or_null(st, 2, c.persona);
+    st.bind(3, static_cast<int64_t>(c.stages_reached));
+    st.bind(4, static_cast<int64_t>(c.updated_ms));
+    st.exec();
+    st.reset();
   }
   for (const DeadLetter& d : batch.dead_letters) {
     auto& st = *insert_dead_letter_;
@@ -263,6 +334,8 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     insert_interaction_->tryReset();
     insert_link_->tryReset();
     insert_dead_letter_->tryReset();
+    update_tags_->tryReset();
+    upsert_customer_->tryReset();
     if (!sqlite3_get_autocommit(writer_->getHandle())) {
       try {
         writer_->exec("ROLLBACK");
@@ -338,6 +411,49 @@ bool SqliteStore::writable() {
     return std::filesystem::exists(options_.path) && ::access(options_.path.c_str(), W_OK) == 0;
   } catch (const SQLite::Exception&) {
     return false;
+  }
+}
+
+std::vector<StoredInteraction> SqliteStore::scan(const ScanQuery& q) {
+  std::string sql = kSelectColumns;
+  sql += q.untagged_only ? " WHERE i.seq > :after AND i.tag_version IS NULL" : " WHERE i.seq > :after";
+  sql += " ORDER BY i.seq LIMIT :limit";
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement st(lease.db(), sql);
+    st.bind(":after", static_cast<int64_t>(q.after_seq));
+    st.bind(":limit", static_cast<int64_t>(q.limit));
+    std::vector<StoredInteraction> out;
+    while (st.executeStep()) out.push_back(read_row(st));
+    return out;
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
+  }
+}
+
+std::vector<CustomerStateRow> SqliteStore::customer_states() {
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement st(lease.db(), "SELECT customer_id, persona, stages_reached, updated_at FROM customer_state");
+    std::vector<CustomerStateRow> out;
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getString(), column_text(st, 1), static_cast<uint64_t>(st.getColumn(2).getInt64()),
+                     st.getColumn(3).getInt64()});
+    return out;
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> SqliteStore::identity_links() {
+  try {
+    ReaderLease lease(*this);
+    SQLite::Statement st(lease.db(), "SELECT alias, customer_id FROM identity_links");
+    std::vector<std::pair<std::string, std::string>> out;
+    while (st.executeStep()) out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
+    return out;
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
   }
 }
 

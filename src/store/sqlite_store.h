@@ -38,6 +38,9 @@ class SqliteStore final : public Store {
   std::vector<StoredInteraction> interactions(const InteractionQuery& query) override;
   std::vector<StoredDeadLetter> dead_letters(size_t limit) override;
   bool writable() override;
+  std::vector<StoredInteraction> scan(const ScanQuery& query) override;
+  std::vector<CustomerStateRow> customer_states() override;
+  std::vector<std::pair<std::string, std::string>> identity_links() override;
 
  private:
   class ReaderLease;
@@ -51,6 +54,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<SQLite::Statement> insert_interaction_;
   std::unique_ptr<SQLite::Statement> insert_link_;
   std::unique_ptr<SQLite::Statement> insert_dead_letter_;
+  std::unique_ptr<SQLite::Statement> update_tags_;
+  std::unique_ptr<SQLite::Statement> upsert_customer_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;

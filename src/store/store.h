@@ -6,9 +6,11 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/interaction.h"
+#include "model/tag_set.h"
 
 namespace tp {
 
@@ -20,17 +22,38 @@ struct DeadLetter {
   std::string raw;          // the event or body as received, truncated
 };
 
+// The tags the engine decided for one stored interaction, under one rule-set version.
+struct TagUpdate {
+  int64_t seq = 0;
+  TagSet tags;
+  std::string version;  // rule set (and plugins) that decided them
+};
+
+// What the engine remembers about a customer (see engine/customer_state.h).
+struct CustomerStateRow {
+  std::string customer_id;
+  std::string persona;
+  uint64_t stages_reached = 0;
+  int64_t updated_ms = 0;
+};
+
 // Everything one request wants written; committed atomically with the other batches of its group.
+// The tagging pipeline's batches carry tag and customer updates instead, and are `internal`: they are
+// never refused for a full queue (they only follow what was already accepted).
 struct WriteBatch {
   std::string source;
   int64_t received_ms = 0;
   std::vector<Interaction> events;
   std::vector<DeadLetter> dead_letters;
+  std::vector<TagUpdate> tag_updates;
+  std::vector<CustomerStateRow> customer_updates;
+  bool internal = false;
 };
 
 struct BatchCounts {
-  uint32_t accepted = 0;    // newly stored
-  uint32_t duplicates = 0;  // (source, id) already stored: acknowledged, not stored again
+  uint32_t accepted = 0;      // newly stored
+  uint32_t duplicates = 0;    // (source, id) already stored: acknowledged, not stored again
+  std::vector<int64_t> seqs;  // per event: its storage sequence number, 0 for a duplicate
 };
 
 struct StoredInteraction {
@@ -38,8 +61,16 @@ struct StoredInteraction {
   std::string source;
   int64_t received_ms = 0;
   std::string resolved_customer_id;  // after identity links (identify / alias); empty when anonymous
-  std::string tags_json;             // tags assigned so far (preset tags until the engine runs)
-  Interaction interaction;
+  Interaction interaction;           // with the sender's preset tags
+  TagSet tags;                       // what the engine decided (empty until tagged)
+  std::string tag_version;           // rule-set version that tagged it; empty: not tagged yet
+};
+
+// Stored interactions in storage order, for the tagging pipeline and retag.
+struct ScanQuery {
+  int64_t after_seq = 0;       // strictly after this sequence number
+  size_t limit = 1000;
+  bool untagged_only = false;  // only rows no rule set has tagged yet
 };
 
 struct InteractionQuery {
@@ -68,6 +99,11 @@ class Store {
   // Reads are safe from any thread, concurrently with commit().
   virtual std::vector<StoredInteraction> interactions(const InteractionQuery& query) = 0;
   virtual std::vector<StoredDeadLetter> dead_letters(size_t limit) = 0;
+  // In seq order, with the customer resolved through identity links.
+  virtual std::vector<StoredInteraction> scan(const ScanQuery& query) = 0;
+  virtual std::vector<CustomerStateRow> customer_states() = 0;
+  // alias (anonymous id or former customer id) -> customer id
+  virtual std::vector<std::pair<std::string, std::string>> identity_links() = 0;
   // True when a write transaction can be started now (for /readyz).
   virtual bool writable() = 0;
 };

@@ -34,11 +34,36 @@ json interaction_view(const StoredInteraction& s) {
   if (in.fallback) j["fallback"] = *in.fallback;
   if (in.escalated) j["escalated"] = *in.escalated;
   if (in.rating) j["rating"] = *in.rating;
+  if (in.sentiment) j["sentiment"] = *in.sentiment;
   if (!in.url.empty()) j["url"] = in.url;
   if (!in.name.empty()) j["name"] = in.name;
   if (!in.properties_json.empty()) j["properties"] = parse_object_or_empty(in.properties_json);
   if (!in.traits_json.empty()) j["traits"] = parse_object_or_empty(in.traits_json);
-  j["tags"] = parse_object_or_empty(s.tags_json);
+  // The engine's tags once it tagged the interaction; until then what the sender preset.
+  json tags = json::object();
+  const Tags& preset = in.preset_tags;
+  if (!s.tag_version.empty()) {
+    const TagSet& t = s.tags;
+    tags["persona"] = t.persona.empty() ? json(nullptr) : json(t.persona);
+    tags["stage"] = t.stage.empty() ? json(nullptr) : json(t.stage);
+    tags["touchpoint"] = t.touchpoint.empty() ? json(nullptr) : json(t.touchpoint);
+    tags["sentiment"] = t.sentiment ? json(*t.sentiment) : json(nullptr);
+    tags["pain"] = t.pain;
+    tags["rules"] = t.rules;
+    tags["version"] = s.tag_version;
+  } else {
+    if (!preset.persona.empty()) tags["persona"] = preset.persona;
+    if (!preset.stage.empty()) tags["stage"] = preset.stage;
+    if (!preset.touchpoint.empty()) tags["touchpoint"] = preset.touchpoint;
+  }
+  j["tags"] = std::move(tags);
+  if (!preset.empty() && !s.tag_version.empty()) {
+    json p = json::object();
+    if (!preset.persona.empty()) p["persona"] = preset.persona;
+    if (!preset.stage.empty()) p["stage"] = preset.stage;
+    if (!preset.touchpoint.empty()) p["touchpoint"] = preset.touchpoint;
+    j["preset_tags"] = std::move(p);
+  }
   return j;
 }
 

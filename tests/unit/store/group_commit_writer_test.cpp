@@ -225,6 +225,9 @@ TEST(GroupCommitWriter, NonStorageExceptionsAlsoFailTheGroup) {
     std::vector<StoredInteraction> interactions(const InteractionQuery&) override { return {}; }
     std::vector<StoredDeadLetter> dead_letters(size_t) override { return {}; }
     bool writable() override { return true; }
+    std::vector<StoredInteraction> scan(const ScanQuery&) override { return {}; }
+    std::vector<CustomerStateRow> customer_states() override { return {}; }
+    std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
   } store;
   GroupCommitWriter writer(store, options());
   const SubmitResult r = writer.submit(batch_of("x", 1));

@@ -126,8 +126,10 @@ TEST_F(SqliteStoreTest, StoresEveryFieldAndReadsItBack) {
   EXPECT_EQ(s.source, "native");
   EXPECT_EQ(s.received_ms, 1'800'000'000'999);
   EXPECT_EQ(s.resolved_customer_id, "cust-1");
-  EXPECT_EQ(nlohmann::json::parse(s.tags_json),
-            (nlohmann::json{{"stage", "support"}, {"persona", "returning-customer"}}));
+  EXPECT_EQ(s.interaction.preset_tags.stage, "support");
+  EXPECT_EQ(s.interaction.preset_tags.persona, "returning-customer");
+  EXPECT_TRUE(s.interaction.preset_tags.touchpoint.empty());
+  EXPECT_TRUE(s.tag_version.empty());  // not tagged by the engine yet
   const Interaction& out = s.interaction;
   EXPECT_EQ(out.id, in.id);
   EXPECT_EQ(out.type, in.type);
@@ -162,7 +164,7 @@ TEST_F(SqliteStoreTest, AbsentOptionalFieldsStayAbsent) {
   EXPECT_FALSE(out.escalated);
   EXPECT_FALSE(out.rating);
   EXPECT_TRUE(out.properties_json.empty());
-  EXPECT_EQ(rows[0].tags_json, "{}");
+  EXPECT_TRUE(rows[0].interaction.preset_tags.empty());
   EXPECT_EQ(rows[0].resolved_customer_id, "");  // anonymous and not linked
 }
 
@@ -295,7 +297,7 @@ TEST_F(SqliteStoreTest, AFailedTransactionKeepsNothing) {
   first.dead_letters.push_back({"web", 1, "[]", "raw"});
   const WriteBatch second = batch("web", {event("ok3", "c", "", 3), event("boom", "c", "", 4)});
   std::vector<const WriteBatch*> ptrs{&first, &second};
-  std::vector<BatchCounts> counts{{7, 7}};
+  std::vector<BatchCounts> counts{BatchCounts{7, 7, {}}};
   try {
     store->commit(ptrs, counts);
     FAIL() << "the commit should have failed";

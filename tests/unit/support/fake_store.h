@@ -98,6 +98,9 @@ class ScriptedStore final : public Store {
 
   std::vector<StoredInteraction> interactions(const InteractionQuery&) override { return {}; }
   std::vector<StoredDeadLetter> dead_letters(size_t) override { return {}; }
+  std::vector<StoredInteraction> scan(const ScanQuery&) override { return {}; }
+  std::vector<CustomerStateRow> customer_states() override { return {}; }
+  std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
   bool writable() override { return true; }
 
  private:

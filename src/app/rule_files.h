@@ -1,0 +1,22 @@
+// Rule pack files from the paths in the config (files, or folders whose *.json files are read in
+// name order), for the engine, which does no I/O itself.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "engine/rule_set.h"
+
+namespace tp {
+
+struct RuleFiles {
+  std::vector<RuleSource> sources;
+  std::vector<RuleDiagnostic> problems;  // unreadable files and missing paths, as diagnostics
+};
+
+// `required`: a missing path is an error (otherwise, for the default folder, it is skipped).
+RuleFiles read_rule_files(const std::vector<std::string>& paths, bool required);
+
+// Reads and compiles in one go: the problems of reading come first in the diagnostics.
+RuleLoad load_rules(const std::vector<std::string>& paths, bool required, const Journey& journey);
+
+}  // namespace tp

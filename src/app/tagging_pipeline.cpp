@@ -1,0 +1,173 @@
+#include "app/tagging_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <limits>
+#include <unordered_set>
+
+#include "util/metrics.h"
+#include "util/time.h"
+
+namespace tp {
+
+TaggingPipeline::TaggingPipeline(Store& store, GroupCommitWriter& writer, std::shared_ptr<const Tagger> tagger,
+                                 PipelineOptions options, CounterFamily* tagged_total)
+    : store_(store), writer_(writer), options_(options), tagged_total_(tagged_total), tagger_(std::move(tagger)) {}
+
+TaggingPipeline::~TaggingPipeline() { stop(); }
+
+void TaggingPipeline::start() {
+  for (const auto& [alias, customer] : store_.identity_links()) memory_.add_link(alias, customer);
+  for (const auto& row : store_.customer_states())
+    memory_.set_customer(row.customer_id, CustomerView{row.persona, row.stages_reached});
+  thread_ = std::thread([this] { run(); });
+}
+
+void TaggingPipeline::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TaggingPipeline::on_committed(WriteBatch& batch, const BatchCounts& counts) {
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = 0; i < batch.events.size() && i < counts.seqs.size(); ++i) {
+      if (counts.seqs[i] == 0) continue;  // a duplicate: tagged when it was first stored
+      if (first_live_seq_ == 0) first_live_seq_ = counts.seqs[i];
+      if (queue_.size() >= options_.max_queue) {
+        overflowed_ = true;  // storage keeps it untagged; the scan finds it
+        continue;
+      }
+      queue_.push_back({counts.seqs[i], batch.source, std::move(batch.events[i])});
+    }
+  }
+  cv_.notify_one();
+}
+
+void TaggingPipeline::replace_tagger(std::shared_ptr<const Tagger> tagger) {
+  std::lock_guard lock(mu_);
+  tagger_ = std::move(tagger);
+}
+
+std::shared_ptr<const Tagger> TaggingPipeline::tagger() const {
+  std::lock_guard lock(mu_);
+  return tagger_;
+}
+
+size_t TaggingPipeline::backlog() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void TaggingPipeline::run() {
+  int64_t live_from = 0;
+  {
+    std::lock_guard lock(mu_);
+    live_from = first_live_seq_;
+  }
+  catch_up(live_from == 0 ? std::numeric_limits<int64_t>::max() : live_from);
+  std::vector<Item> items;
+  for (;;) {
+    bool scan = false;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || overflowed_; });
+      if (queue_.empty() && overflowed_) {
+        overflowed_ = false;
+        scan = true;
+      } else if (queue_.empty() && stopping_) {
+        return;
+      }
+      while (!queue_.empty() && items.size() < options_.batch) {
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    if (scan) {
+      catch_up(std::numeric_limits<int64_t>::max());
+      continue;
+    }
+    process(items);
+    items.clear();
+  }
+}
+
+// Tags stored interactions that have no tag version yet, in storage order, below `below_seq`
+// (interactions from `below_seq` on arrive through the queue).
+void TaggingPipeline::catch_up(int64_t below_seq) {
+  int64_t after = 0;
+  size_t total = 0;
+  for (;;) {
+    std::vector<StoredInteraction> rows;
+    try {
+      rows = store_.scan({after, options_.batch, /*untagged_only=*/true});
+    } catch (const std::exception& e) {
+      spdlog::error("tagging: cannot read untagged interactions: {}", e.what());
+      return;
+    }
+    std::vector<Item> items;
+    for (auto& r : rows) {
+      after = r.seq;
+      if (r.seq >= below_seq) break;
+      items.push_back({r.seq, r.source, std::move(r.interaction)});
+    }
+    if (items.empty()) break;
+    total += items.size();
+    process(items);
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    if (rows.size() < options_.batch || after >= below_seq) break;
+  }
+  if (total > 0) spdlog::info("tagging: caught up {} stored interactions that were not tagged yet", total);
+}
+
+void TaggingPipeline::process(std::vector<Item>& items) {
+  const std::shared_ptr<const Tagger> tagger = this->tagger();
+  WriteBatch batch;
+  batch.internal = true;
+  batch.source = "tagging";
+  batch.received_ms = now_unix_ms();
+  batch.tag_updates.reserve(items.size());
+  std::unordered_set<std::string> touched;
+  for (const Item& item : items) {
+    TagUpdate u;
+    u.seq = item.seq;
+    u.version = tagger->version();
+    try {
+      u.tags = tagger->tag(item.interaction, item.source, memory_);
+    } catch (const std::exception& e) {
+      // Rules and plugins are guarded; this is a last resort so one interaction cannot stop tagging.
+      spdlog::error("tagging: interaction {} could not be tagged: {}", item.seq, e.what());
+    }
+    touched.insert(memory_.customer_key(item.interaction));
+    batch.tag_updates.push_back(std::move(u));
+  }
+  for (const auto& key : touched) {
+    if (key.empty()) continue;
+    const CustomerView& v = memory_.customer(key);
+    batch.customer_updates.push_back({key, v.persona, v.stages_reached, batch.received_ms});
+  }
+  const size_t n = items.size();
+  // Internal batches are never refused for a full queue; a storage failure is retried, since the tags
+  // would otherwise only come back at the next start.
+  for (int attempt = 0;; ++attempt) {
+    const SubmitResult r = writer_.submit(batch);
+    if (r.status == SubmitStatus::Committed) break;
+    if (r.status == SubmitStatus::ShuttingDown || attempt >= 20) {
+      spdlog::warn("tagging: {} tag updates not written ({}); they are tagged again at the next start", n, r.error);
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
+  }
+  tagged_ += n;
+  if (tagged_total_) tagged_total_->inc({tagger->version()}, n);
+}
+
+}  // namespace tp

@@ -1,0 +1,77 @@
+// Tagging after the commit: the writer hands every newly stored interaction to this pipeline, whose
+// own thread tags it and writes the tags (and the customer's remembered persona and stages) back in
+// internal group-commit batches. A slow rule set or plugin therefore never delays an acknowledgement,
+// and an interaction is never lost to tagging: whatever the pipeline has not tagged yet (a crash,
+// a full queue) is found again in storage by its missing tag version and tagged then.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "engine/journey_memory.h"
+#include "engine/tagger.h"
+#include "store/group_commit_writer.h"
+#include "store/store.h"
+
+namespace tp {
+
+class CounterFamily;
+
+struct PipelineOptions {
+  size_t max_queue = 200000;  // beyond it, interactions are left for a storage scan
+  size_t batch = 2000;        // interactions per tag-update transaction
+};
+
+class TaggingPipeline {
+ public:
+  TaggingPipeline(Store& store, GroupCommitWriter& writer, std::shared_ptr<const Tagger> tagger,
+                  PipelineOptions options = {}, CounterFamily* tagged_total = nullptr);
+  ~TaggingPipeline();
+
+  // Loads the remembered customers and identity links, then starts the thread, which first tags what
+  // storage holds untagged (from before a crash or restart).
+  void start();
+  // Tags what is queued, writes it, and joins. Untagged leftovers (storage failing) wait for next start.
+  void stop();
+
+  // The writer's commit listener (runs on the writer thread; only moves events into the queue).
+  void on_committed(WriteBatch& batch, const BatchCounts& counts);
+
+  // Swaps the tagger (rules reloaded); interactions tagged from now on use the new one.
+  void replace_tagger(std::shared_ptr<const Tagger> tagger);
+  std::shared_ptr<const Tagger> tagger() const;
+
+  size_t backlog() const;
+  uint64_t tagged() const { return tagged_.load(); }
+
+ private:
+  struct Item {
+    int64_t seq;
+    std::string source;
+    Interaction interaction;
+  };
+  void run();
+  void catch_up(int64_t below_seq);
+  void process(std::vector<Item>& items);
+
+  Store& store_;
+  GroupCommitWriter& writer_;
+  PipelineOptions options_;
+  CounterFamily* tagged_total_;
+  JourneyMemory memory_;  // pipeline thread only
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool overflowed_ = false;
+  bool stopping_ = false;
+  int64_t first_live_seq_ = 0;  // the first seq handed over live; older untagged rows are caught up from storage
+  std::shared_ptr<const Tagger> tagger_;
+  std::atomic<uint64_t> tagged_{0};
+  std::thread thread_;
+};
+
+}  // namespace tp

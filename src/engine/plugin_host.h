@@ -1,0 +1,132 @@
+// Native tagging plugins (include/touchpoint/plugin_api.h): loads them with dlopen, checks their API
+// version, and runs them after the rules, each on its own worker thread with a time limit, so a slow or
+// failing plugin costs at most its timeout and never more than its own tags.
+//
+// Precedence: a plugin's persona, stage or touchpoint is applied only when nobody decided that tag yet
+// (origin None and empty: no preset tag, no rule, no sticky persona, no earlier plugin); its sentiment only
+// when there is none yet (neither tags.sentiment nor the sender's own Interaction::sentiment); its pain
+// reasons are added. Run before the rules (as the Tagger does), a rule still overrides a plugin's guess. Plugins run in the
+// order they were loaded and each sees what the earlier ones decided.
+//
+// Everything a plugin hands back is untrusted: strings are read with a bound, ids must be known to the
+// validator (the journey), pain reasons must be lower-case a-z0-9_ words of at most 64 bytes, sentiment
+// must be a finite number in -1..1, and log and error text is truncated and stripped of control
+// characters. Whatever is refused is ignored, counted (PluginStats::rejected) and logged.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/interaction.h"
+#include "model/journey.h"
+#include "model/tag_set.h"
+#include "touchpoint/plugin_api.h"
+
+namespace tp {
+
+// One configured plugin: its file name (lib<name>.so or <name>.so in one of the plugin directories)
+// and its own config object as JSON text ("" is passed to the plugin as "{}").
+struct PluginSpec {
+  std::string name;
+  std::string config_json;
+};
+
+enum class PluginTagKind { Persona, Stage, Touchpoint };
+// True when `id` is a known id of that kind.
+using PluginIdValidator = std::function<bool(PluginTagKind kind, std::string_view id)>;
+// Accepts exactly the ids of `journey` (which it copies).
+PluginIdValidator journey_id_validator(const Journey& journey);
+
+// severity: TP_PLUGIN_LOG_DEBUG (0) .. TP_PLUGIN_LOG_ERROR (3). `plugin` is the configured name (the
+// message does not repeat it). Receives the plugins' own log lines (sanitised) and the host's reports
+// about them (failures, timeouts, refused outputs). Called from the thread that loads or tags and from
+// plugin threads: must be thread-safe.
+using PluginLogSink = std::function<void(int severity, const std::string& plugin, const std::string& message)>;
+
+struct PluginHostOptions {
+  // How long tag() waits for each plugin per interaction.
+  std::chrono::milliseconds timeout{50};
+  // How long the destructor waits for a plugin call still running; after that the plugin is abandoned:
+  // its worker thread is detached and unloads the plugin itself if the call ever returns.
+  std::chrono::milliseconds shutdown_grace{1000};
+  // Failures, timeouts and refused outputs are logged at most once per plugin per interval, with a count.
+  std::chrono::milliseconds problem_log_interval{std::chrono::seconds(10)};
+  // A plugin's own log lines: at most this many per plugin per problem_log_interval; the rest is counted.
+  uint32_t plugin_log_lines_per_interval = 100;
+  PluginLogSink log;           // empty: nothing is logged
+  PluginIdValidator validate;  // empty: any id of 1..128 printable bytes is accepted
+};
+
+struct PluginStats {
+  std::string name;         // the configured name
+  std::string plugin_name;  // what the plugin calls itself
+  std::string version;      // the plugin's version
+  std::string path;         // the file it was loaded from
+  uint64_t calls = 0;       // calls handed to the plugin
+  uint64_t failures = 0;    // calls that returned an error status (tags skipped)
+  uint64_t timeouts = 0;    // calls not answered in time (tags skipped)
+  uint64_t skipped = 0;     // interactions not handed over because a late call was still running
+  uint64_t rejected = 0;    // refused outputs: unknown ids, invalid pain reasons or sentiment
+};
+
+class PluginHost {
+ public:
+  explicit PluginHost(PluginHostOptions options = {});
+  // Calls destroy on every plugin and unloads it once its worker has finished (see shutdown_grace).
+  ~PluginHost();
+  PluginHost(const PluginHost&) = delete;
+  PluginHost& operator=(const PluginHost&) = delete;
+
+  // Loads every spec, in order, looking for lib<name>.so, then <name>.so, in each of `dirs` in turn.
+  // Returns every error (empty: all loaded); the plugins that did load stay loaded, so a caller that
+  // wants all or nothing discards the host when the result is not empty.
+  std::vector<std::string> load_all(const std::vector<std::string>& dirs, const std::vector<PluginSpec>& specs);
+
+  // Loads one plugin file under the configured `name`; returns the error, or "" when it loaded.
+  std::string load(const std::string& path, const std::string& name, const std::string& config_json);
+
+  // Runs every plugin on one interaction and merges what they decided into `tags` (see the top of the
+  // file). `source` is the source the interaction arrived through, `customer` the resolved customer key
+  // (the customer id, else the anonymous id; "" when neither). Returns after at most (number of plugins) x timeout. Calls are
+  // serialised: concurrent callers wait for each other.
+  void tag(const Interaction& in, std::string_view source, std::string_view customer, TagSet& tags);
+
+  // Counters per plugin, in load order. Thread-safe, cheap; meant for /metrics.
+  std::vector<PluginStats> stats() const;
+  size_t size() const;
+
+  // Waits until no plugin call is running (a call that timed out may still be); false when `limit`
+  // passed first.
+  bool wait_idle(std::chrono::milliseconds limit);
+
+  // Implementation details, defined in plugin_host.cpp.
+  struct Slot;
+  struct CallData;
+  struct Job;
+
+ private:
+  void run_one(Slot& slot, const std::shared_ptr<const CallData>& data, TagSet& tags);
+  void apply(Slot& slot, const Job& job, TagSet& tags);
+  void report_problem(Slot& slot, const std::string& message);
+  bool id_ok(PluginTagKind kind, const std::string& id) const;
+
+  PluginHostOptions options_;
+  mutable std::shared_mutex slots_mu_;  // guards slots_ (shared: tag, stats; exclusive: load)
+  std::vector<std::shared_ptr<Slot>> slots_;
+  std::mutex tag_mu_;  // one tag() at a time
+};
+
+// What the host does to text that comes from a plugin before logging it: at most max_bytes are read
+// (the text need not be NUL-terminated within them), invalid UTF-8 and control characters (C0, DEL, C1,
+// bidirectional overrides, line separators) become '?' (tab, CR and LF a space), and a cut text ends
+// with " [truncated]". A null pointer gives "".
+std::string sanitize_plugin_text(const char* text, size_t max_bytes = 1000);
+
+}  // namespace tp

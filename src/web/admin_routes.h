@@ -1,0 +1,34 @@
+// Admin routes, behind server.admin_token: POST /v1/admin/reload swaps in freshly compiled rules, or
+// refuses them with every error while the running rules stay.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/rule_set.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace tp {
+
+struct ReloadOutcome {
+  bool ok = false;
+  std::string version;
+  size_t rules = 0;
+  std::vector<RuleDiagnostic> diagnostics;  // errors (when refused) and warnings
+};
+
+struct AdminRoutesDeps {
+  std::string admin_token;  // empty: the routes answer 403
+  std::function<ReloadOutcome()> reload;
+};
+
+void add_admin_routes(httplib::Server& server, AdminRoutesDeps deps);
+
+// Diagnostics as JSON objects (file, line, column, severity, rule, message, snippet), for the API and
+// `touchpointd rules check --json`.
+std::string diagnostics_json(const std::vector<RuleDiagnostic>& diagnostics, bool pretty = false);
+
+}  // namespace tp
