@@ -97,3 +97,21 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
 echo
 echo "micro-benchmarks (per-event CPU work on the ingest path):"
 "$ROOT/$BUILD/bench/tp_micro_bench" --benchmark_min_time=0.5
+
+echo
+echo "tagging (issue 3): 1,000 keyword rules + 50 regex rules, one core"
+"$ROOT/$BUILD/bench/tp_tagging_bench" | tee "$WORK/tagging.txt"
+awk '
+  function rate(line,   m, v) {
+    if (!match(line, /items_per_second=[0-9.]+[kMG]?\/s/)) return 0
+    v = substr(line, RSTART + 17, RLENGTH - 19)
+    if (v ~ /k$/) return substr(v, 1, length(v) - 1) * 1e3
+    if (v ~ /M$/) return substr(v, 1, length(v) - 1) * 1e6
+    if (v ~ /G$/) return substr(v, 1, length(v) - 1) * 1e9
+    return v + 0
+  }
+  /BM_TagCompiled/ { fast = rate($0) }
+  /BM_TagNaiveBaseline/ { naive = rate($0) }
+  END {
+    printf "\ncompiled: %.0f interactions/s (target >= 500000); naive baseline: %.0f/s; ratio %.0fx (target >= 20x)\n", fast, naive, (naive > 0 ? fast / naive : 0)
+  }' "$WORK/tagging.txt"
