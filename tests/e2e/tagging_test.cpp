@@ -1,0 +1,191 @@
+// Tagging through the real daemon: a rule pack plus events over HTTP give the expected tags in
+// GET /v1/interactions; reloads (admin API, SIGHUP) swap rules or refuse them; the rules CLI.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "daemon_process.h"
+#include "http_helpers.h"
+
+namespace tp::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+const char* kAdmin = "admin-token-0123456789";
+
+const char* kPack = R"({
+  "lists": { "refund_words": ["refund*", "atmaks*", "возврат*", "refusjon*", "hyvity*"] },
+  "rules": [
+    { "id": "refund", "description": "refund questions", "priority": 10,
+      "when": { "all": [ {"field": "role", "eq": "user"}, {"field": "text", "keywords": ["@refund_words"]} ] },
+      "then": { "stage": "support", "pain": ["refund_request"] } },
+    { "id": "checkout", "description": "checkout pages",
+      "when": { "field": "path", "glob": "/checkout*" }, "then": { "stage": "purchase", "touchpoint": "website" } }
+  ]
+})";
+
+class Tagging : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_.path() / "rules");
+    write_pack(kPack);
+    daemon_ = std::make_unique<DaemonProcess>(
+        dir_.path(), test_config(dir_.path(), {{"server", {{"admin_token", kAdmin}}},
+                                               {"engine", {{"rules", {(dir_.path() / "rules").string()}}}}}));
+  }
+  void write_pack(const std::string& text) { std::ofstream(dir_.path() / "rules" / "pack.json") << text; }
+
+  // The interaction once the pipeline tagged it (readiness wait, bounded).
+  json tagged(const std::string& id) {
+    auto c = client(daemon_->port());
+    for (int i = 0; i < 1000; ++i) {
+      auto r = c.Get("/v1/interactions?limit=1000");
+      if (r && r->status == 200) {
+        const json doc = json::parse(r->body);
+        for (const auto& row : doc["interactions"])
+          if (row["id"] == id && row["tags"].contains("version")) return row;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << id << " was never tagged; daemon log:\n" << daemon_->log();
+    return json::object();
+  }
+
+  httplib::Result reload() {
+    auto c = client(daemon_->port());
+    return c.Post("/v1/admin/reload", {{"Authorization", std::string("Bearer ") + kAdmin}}, "", "application/json");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(Tagging, EventsOverHttpGetTheRulesTags) {
+  auto c = client(daemon_->port());
+  const json events = json::array({
+      {{"id", "lv"}, {"type", "message"}, {"customer_id", "c1"}, {"channel", "chatbot"}, {"role", "user"},
+       {"text", "Kur ir mana ATMAKSA?"}, {"fallback", true}},
+      {{"id", "ru"}, {"type", "message"}, {"customer_id", "c2"}, {"channel", "chatbot"}, {"role", "user"},
+       {"text", "Где мой возврат?"}},
+      {{"id", "bot"}, {"type", "message"}, {"customer_id", "c1"}, {"channel", "chatbot"}, {"role", "bot"},
+       {"text", "Your refund is on its way"}},
+      {{"id", "page"}, {"type", "page"}, {"anonymous_id", "v1"}, {"url", "https://shop.example/checkout/pay"}},
+      {{"id", "preset"}, {"type", "message"}, {"customer_id", "c3"}, {"role", "user"}, {"text", "refund!"},
+       {"tags", {{"stage", "onboarding"}}}},
+  });
+  ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+
+  const json lv = tagged("lv");
+  EXPECT_EQ(lv["tags"]["stage"], "support");
+  EXPECT_EQ(lv["tags"]["touchpoint"], "chatbot");
+  EXPECT_EQ(lv["tags"]["pain"], json({"refund_request", "unanswered"}));
+  EXPECT_EQ(lv["tags"]["rules"], json({"refund"}));
+  EXPECT_EQ(tagged("ru")["tags"]["stage"], "support");
+  EXPECT_TRUE(tagged("bot")["tags"]["stage"].is_null());  // the rule is for customers' words
+  const json page = tagged("page");
+  EXPECT_EQ(page["tags"]["stage"], "purchase");
+  EXPECT_EQ(page["tags"]["touchpoint"], "website");
+  const json preset = tagged("preset");
+  EXPECT_EQ(preset["tags"]["stage"], "onboarding");  // the sender's preset tag wins
+  EXPECT_EQ(preset["preset_tags"]["stage"], "onboarding");
+}
+
+TEST_F(Tagging, UnknownPresetTagIdsAreRejected) {
+  auto c = client(daemon_->port());
+  const json e = {{"id", "x"}, {"type", "message"}, {"customer_id", "c"}, {"tags", {{"stage", "nirvana"}}}};
+  auto r = c.Post("/v1/events", e.dump(), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["errors"][0]["field"], "tags.stage");
+}
+
+TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
+  auto c = client(daemon_->port());
+  ASSERT_EQ(c.Post("/v1/events", json({{"id", "before"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
+                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  const std::string version_before = tagged("before")["tags"]["version"];
+
+  EXPECT_EQ(c.Post("/v1/admin/reload", "", "application/json")->status, 401);
+  EXPECT_EQ(c.Post("/v1/admin/reload", {{"Authorization", "Bearer wrong-token-wrong-token"}}, "", "application/json")->status, 401);
+
+  write_pack(R"({"rules": [{"id": "bad", "description": "d", "when": {"field": "text", "regex": "(oops"}, "then": {"stage": "support"}}]})");
+  auto refused = reload();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422);
+  const json body = json::parse(refused->body);
+  EXPECT_FALSE(body["reloaded"].get<bool>());
+  ASSERT_FALSE(body["diagnostics"].empty());
+  EXPECT_EQ(body["diagnostics"][0]["rule"], "bad");
+  EXPECT_EQ(body["diagnostics"][0]["line"], 1);
+  // The old rules keep running.
+  ASSERT_EQ(c.Post("/v1/events", json({{"id", "during"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
+                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  EXPECT_EQ(tagged("during")["tags"]["version"], version_before);
+  EXPECT_EQ(tagged("during")["tags"]["stage"], "support");
+
+  write_pack(R"({"rules": [{"id": "new", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "consideration"}}]})");
+  auto applied = reload();
+  ASSERT_TRUE(applied);
+  EXPECT_EQ(applied->status, 200);
+  const std::string version_after = json::parse(applied->body)["version"];
+  EXPECT_NE(version_after, version_before);
+  ASSERT_EQ(c.Post("/v1/events", json({{"id", "after"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
+                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  EXPECT_EQ(tagged("after")["tags"]["stage"], "consideration");
+  EXPECT_EQ(tagged("after")["tags"]["version"], version_after);
+}
+
+TEST_F(Tagging, SighupReloadsTheRules) {
+  write_pack(R"({"rules": [{"id": "hup", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "awareness"}}]})");
+  daemon_->signal(SIGHUP);
+  for (int i = 0; i < 1000 && daemon_->log().find("rules reloaded") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto c = client(daemon_->port());
+  ASSERT_EQ(c.Post("/v1/events", json({{"id", "h"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
+                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  EXPECT_EQ(tagged("h")["tags"]["stage"], "awareness");
+}
+
+TEST(RulesCli, CheckPrintsEveryProblemWithPositionAndExitsNonZero) {
+  TempDir dir;
+  const auto file = dir.path() / "bad.json";
+  std::ofstream(file) << "{\n  \"rules\": [\n    {\"id\": \"r\", \"description\": \"d\", \"when\": {\"field\": \"text\", \"regex\": \"(\"},\n"
+                         "     \"then\": {\"stage\": \"mars\"}}\n  ]\n}\n";
+  const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
+  const RunResult text = run_touchpointd({"rules", "check", "--config", config, file.string()});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.output.find(file.string() + ":3:"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("bad regular expression"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find(file.string() + ":4:"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("unknown stage id 'mars'"), std::string::npos) << text.output;
+
+  const RunResult js = run_touchpointd({"rules", "check", "--config", config, "--json", file.string()});
+  EXPECT_EQ(js.exit_code, 1);
+  const json out = json::parse(js.output);
+  EXPECT_EQ(out["errors"], 2);
+  EXPECT_EQ(out["diagnostics"][0]["rule"], "r");
+
+  const RunResult shipped = run_touchpointd({"rules", "check", "--config", config});
+  EXPECT_EQ(shipped.exit_code, 0) << shipped.output;
+}
+
+TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
+  TempDir dir;
+  const auto event = dir.path() / "event.json";
+  std::ofstream(event) << R"({"id": "e", "type": "message", "customer_id": "c", "channel": "chatbot", "role": "user",
+                              "text": "Kur ir mana atmaksa?"})";
+  const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
+  const RunResult r = run_touchpointd({"rules", "test", "--config", config, "--event", event.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("stage:      support"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rule chat.refund"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("text contains a keyword of"), std::string::npos) << r.output;
+  const RunResult j = run_touchpointd({"rules", "test", "--config", config, "--event", event.string(), "--json"});
+  EXPECT_EQ(json::parse(j.output)["events"][0]["tags"]["pain"], json({"refund_request"}));
+}
+
+}  // namespace
+}  // namespace tp::e2e

@@ -1,0 +1,178 @@
+// The pipeline between commit and tags, over real SQLite: what is committed gets tagged and written
+// back; what was stored but never tagged (a crash) is caught up at the next start; customer memory
+// survives a restart through storage.
+#include "app/tagging_pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "engine/rule_set.h"
+#include "model/journey.h"
+#include "store/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace tp {
+namespace {
+
+const Journey& journey() {
+  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
+  return j;
+}
+
+std::shared_ptr<const Tagger> tagger() {
+  auto load = compile_rules({{"p.json", R"({"rules": [
+    { "id": "refund", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "support", "pain": ["refund_request"]} },
+    { "id": "checkout", "description": "d", "when": {"field": "path", "glob": "/checkout*"}, "then": {"stage": "purchase"} },
+    { "id": "after", "description": "d", "priority": -1, "when": {"reached_stage": "purchase"}, "then": {"pain": ["after_purchase"]} }
+  ]})"}},
+                            journey());
+  EXPECT_TRUE(load.ok());
+  return std::make_shared<Tagger>(load.rules, journey());
+}
+
+Interaction chat(const std::string& id, const std::string& customer, const std::string& text) {
+  Interaction in;
+  in.id = id;
+  in.type = EventType::Message;
+  in.customer_id = customer;
+  in.channel = "chatbot";
+  in.role = Role::User;
+  in.text = text;
+  return in;
+}
+
+WriteBatch batch(std::vector<Interaction> events) {
+  WriteBatch b;
+  b.source = "events";
+  b.received_ms = 1;
+  b.events = std::move(events);
+  return b;
+}
+
+// Waits (bounded readiness wait, not a timing assertion) until the pipeline has tagged n interactions.
+bool wait_tagged(const TaggingPipeline& p, uint64_t n) {
+  for (int i = 0; i < 2000; ++i) {
+    if (p.tagged() >= n) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+StoredInteraction by_id(Store& store, const std::string& id) {
+  for (auto& s : store.scan({0, 1000, false}))
+    if (s.interaction.id == id) return s;
+  ADD_FAILURE() << "no interaction " << id;
+  return {};
+}
+
+class Pipeline : public ::testing::Test {
+ protected:
+  SqliteOptions options() {
+    SqliteOptions o;
+    o.path = (dir_.path() / "t.db").string();
+    return o;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(Pipeline, CommittedInteractionsGetTaggedAndWrittenBack) {
+  SqliteStore store(options());
+  GroupCommitWriter writer(store, {});
+  TaggingPipeline pipeline(store, writer, tagger());
+  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+  pipeline.start();
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund"), chat("b", "c1", "hello")})).status,
+            SubmitStatus::Committed);
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund")})).counts.duplicates, 1u);  // not tagged again
+  ASSERT_TRUE(wait_tagged(pipeline, 2));
+  pipeline.stop();
+
+  const StoredInteraction a = by_id(store, "a");
+  EXPECT_EQ(a.tag_version, tagger()->version());
+  EXPECT_EQ(a.tags.stage, "support");
+  EXPECT_EQ(a.tags.touchpoint, "chatbot");
+  EXPECT_EQ(a.tags.pain, std::vector<std::string>{"refund_request"});
+  EXPECT_EQ(a.tags.rules, std::vector<std::string>{"refund"});
+  const StoredInteraction b = by_id(store, "b");
+  EXPECT_EQ(b.tag_version, tagger()->version());
+  EXPECT_TRUE(b.tags.stage.empty());
+  EXPECT_EQ(pipeline.tagged(), 2u);
+  writer.stop();
+}
+
+TEST_F(Pipeline, UntaggedRowsFromBeforeAStartAreCaughtUp) {
+  {
+    // Stored, acknowledged, and then the process died before tagging.
+    SqliteStore store(options());
+    std::vector<BatchCounts> counts;
+    const WriteBatch b = batch({chat("x", "c1", "refund please"), chat("y", "c2", "hi")});
+    const WriteBatch* one[] = {&b};
+    store.commit(one, counts);
+    EXPECT_TRUE(by_id(store, "x").tag_version.empty());
+  }
+  SqliteStore store(options());
+  GroupCommitWriter writer(store, {});
+  TaggingPipeline pipeline(store, writer, tagger());
+  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+  pipeline.start();
+  ASSERT_TRUE(wait_tagged(pipeline, 2));
+  pipeline.stop();
+  EXPECT_EQ(by_id(store, "x").tags.stage, "support");
+  EXPECT_FALSE(by_id(store, "y").tag_version.empty());
+  writer.stop();
+}
+
+TEST_F(Pipeline, CustomerMemorySurvivesARestart) {
+  Interaction checkout;
+  checkout.id = "p1";
+  checkout.type = EventType::Page;
+  checkout.customer_id = "c1";
+  checkout.url = "https://shop.example/checkout";
+  {
+    SqliteStore store(options());
+    GroupCommitWriter writer(store, {});
+    TaggingPipeline pipeline(store, writer, tagger());
+    writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+    pipeline.start();
+    ASSERT_EQ(writer.submit(batch({checkout})).status, SubmitStatus::Committed);
+    ASSERT_TRUE(wait_tagged(pipeline, 1));
+    pipeline.stop();
+    writer.stop();
+  }
+  SqliteStore store(options());
+  ASSERT_EQ(store.customer_states().size(), 1u);
+  GroupCommitWriter writer(store, {});
+  TaggingPipeline pipeline(store, writer, tagger());
+  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+  pipeline.start();
+  ASSERT_EQ(writer.submit(batch({chat("q", "c1", "a question")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 1));
+  pipeline.stop();
+  EXPECT_EQ(by_id(store, "q").tags.pain, std::vector<std::string>{"after_purchase"});
+  writer.stop();
+}
+
+TEST_F(Pipeline, ReplacingTheTaggerAppliesToLaterInteractions) {
+  SqliteStore store(options());
+  GroupCommitWriter writer(store, {});
+  TaggingPipeline pipeline(store, writer, tagger());
+  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+  pipeline.start();
+  ASSERT_EQ(writer.submit(batch({chat("1", "c", "refund")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 1));
+  auto empty = compile_rules({{"e.json", R"({"rules": []})"}}, journey());
+  pipeline.replace_tagger(std::make_shared<Tagger>(empty.rules, journey()));
+  ASSERT_EQ(writer.submit(batch({chat("2", "c", "refund")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 2));
+  pipeline.stop();
+  EXPECT_EQ(by_id(store, "1").tags.stage, "support");
+  EXPECT_TRUE(by_id(store, "2").tags.stage.empty());
+  EXPECT_EQ(by_id(store, "2").tag_version, empty.rules->version());
+  EXPECT_NE(by_id(store, "1").tag_version, by_id(store, "2").tag_version);
+  writer.stop();
+}
+
+}  // namespace
+}  // namespace tp
