@@ -61,16 +61,20 @@ CREATE TABLE dead_letters (
       {2, "sentiment, tags decided by the engine, customer state", R"SQL(
 -- The sender's own sentiment score, when it sent one.
 ALTER TABLE interactions ADD COLUMN sentiment REAL;
--- The column "tags" keeps the sender's preset tags; the engine's decisions go to tag_* columns, so a
--- retag starts again from what the sender said.
-ALTER TABLE interactions ADD COLUMN tag_persona TEXT;
-ALTER TABLE interactions ADD COLUMN tag_stage TEXT;
-ALTER TABLE interactions ADD COLUMN tag_touchpoint TEXT;
-ALTER TABLE interactions ADD COLUMN tag_sentiment REAL;
-ALTER TABLE interactions ADD COLUMN tag_pain TEXT;     -- JSON array of reasons
-ALTER TABLE interactions ADD COLUMN tag_rules TEXT;    -- JSON array of rule ids
-ALTER TABLE interactions ADD COLUMN tag_version TEXT;  -- NULL: not tagged yet
-CREATE INDEX interactions_untagged ON interactions (seq) WHERE tag_version IS NULL;
+-- The engine's decisions, one row per tagged interaction. Kept apart from interactions: tagging
+-- appends here (sequential keys, cheap) instead of rewriting wide rows, the column "tags" of
+-- interactions keeps the sender's preset tags (so a retag starts from the sender's word), and an
+-- interaction without a row here is not tagged yet.
+CREATE TABLE interaction_tags (
+  seq         INTEGER PRIMARY KEY,  -- interactions.seq
+  persona     TEXT,
+  stage       TEXT,
+  touchpoint  TEXT,
+  sentiment   REAL,
+  pain        TEXT NOT NULL DEFAULT '[]',  -- JSON array of reasons
+  rules       TEXT NOT NULL DEFAULT '[]',  -- JSON array of rule ids
+  version     TEXT NOT NULL                -- the rule set (and plugins) that decided
+);
 CREATE TABLE customer_state (
   customer_id     TEXT    PRIMARY KEY,
   persona         TEXT,

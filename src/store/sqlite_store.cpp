@@ -59,8 +59,9 @@ constexpr const char* kSelectColumns = R"SQL(
 SELECT i.seq, i.source, i.event_id, i.type, i.customer_id, i.anonymous_id, i.session_id, i.ts, i.received_at,
        i.channel, i.role, i.text, i.intent, i.confidence, i.fallback, i.escalated, i.rating, i.url, i.name,
        i.properties, i.traits, i.tags, COALESCE(lc.customer_id, i.customer_id, la.customer_id),
-       i.sentiment, i.tag_persona, i.tag_stage, i.tag_touchpoint, i.tag_sentiment, i.tag_pain, i.tag_rules, i.tag_version
+       i.sentiment, t.persona, t.stage, t.touchpoint, t.sentiment, t.pain, t.rules, t.version
 FROM interactions i
+LEFT JOIN interaction_tags t ON t.seq = i.seq
 LEFT JOIN identity_links lc ON lc.alias = i.customer_id
 LEFT JOIN identity_links la ON la.alias = i.anonymous_id
 )SQL";
@@ -160,8 +161,10 @@ WHERE identity_links.customer_id <> excluded.customer_id)SQL");
     insert_dead_letter_ = std::make_unique<SQLite::Statement>(
         *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
     update_tags_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
-UPDATE interactions SET tag_persona = ?1, tag_stage = ?2, tag_touchpoint = ?3, tag_sentiment = ?4, tag_pain = ?5,
-  tag_rules = ?6, tag_version = ?7 WHERE seq = ?8)SQL");
+INSERT INTO interaction_tags (persona, stage, touchpoint, sentiment, pain, rules, version, seq)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (seq) DO UPDATE SET persona = excluded.persona, stage = excluded.stage, touchpoint = excluded.touchpoint,
+  sentiment = excluded.sentiment, pain = excluded.pain, rules = excluded.rules, version = excluded.version)SQL");
     upsert_customer_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
@@ -416,7 +419,7 @@ bool SqliteStore::writable() {
 
 std::vector<StoredInteraction> SqliteStore::scan(const ScanQuery& q) {
   std::string sql = kSelectColumns;
-  sql += q.untagged_only ? " WHERE i.seq > :after AND i.tag_version IS NULL" : " WHERE i.seq > :after";
+  sql += q.untagged_only ? " WHERE i.seq > :after AND t.seq IS NULL" : " WHERE i.seq > :after";
   sql += " ORDER BY i.seq LIMIT :limit";
   try {
     ReaderLease lease(*this);
