@@ -118,11 +118,7 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
   }
   if (!doc.is_array()) doc = json::array({doc});
 
-  SignalOptions signals;
-  signals.unanswered_confidence = l.config.engine.unanswered_confidence;
-  signals.negative_sentiment = l.config.engine.negative_sentiment;
-  signals.repeated_similarity = l.config.engine.repeated_similarity;
-  signals.slow_response_ms = int64_t{l.config.engine.slow_response_s} * 1000;
+  const SignalOptions signals = signal_options(l.config.engine);
   const Tagger tagger(load.rules, l.journey, signals);
   JourneyMemory memory;
   json results = json::array();
@@ -192,11 +188,7 @@ int command_retag(const std::string& config_path, const std::string& db_override
     std::cerr << "touchpointd: " << e.what() << "\n";
     return 1;
   }
-  SignalOptions signals;
-  signals.unanswered_confidence = l.config.engine.unanswered_confidence;
-  signals.negative_sentiment = l.config.engine.negative_sentiment;
-  signals.repeated_similarity = l.config.engine.repeated_similarity;
-  signals.slow_response_ms = int64_t{l.config.engine.slow_response_s} * 1000;
+  const SignalOptions signals = signal_options(l.config.engine);
   const Tagger tagger(load.rules, l.journey, signals);
   const auto started = std::chrono::steady_clock::now();
 

@@ -70,15 +70,6 @@ class SignalWatcher {
   std::thread thread_;
 };
 
-SignalOptions signal_options(const EngineConfig& e) {
-  SignalOptions o;
-  o.unanswered_confidence = e.unanswered_confidence;
-  o.negative_sentiment = e.negative_sentiment;
-  o.repeated_similarity = e.repeated_similarity;
-  o.slow_response_ms = int64_t{e.slow_response_s} * 1000;
-  return o;
-}
-
 // Preset tags must name ids of the journey: an unknown one is the sender's error, not a new stage.
 EventTranslator with_preset_check(EventTranslator inner, const Journey& journey) {
   return [inner = std::move(inner), &journey](const nlohmann::json& e, int64_t now, FieldErrors& errors) {

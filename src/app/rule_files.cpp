@@ -60,4 +60,13 @@ RuleLoad load_rules(const std::vector<std::string>& paths, bool required, const 
   return load;
 }
 
+SignalOptions signal_options(const EngineConfig& e) {
+  SignalOptions o;
+  o.unanswered_confidence = e.unanswered_confidence;
+  o.negative_sentiment = e.negative_sentiment;
+  o.repeated_similarity = e.repeated_similarity;
+  o.slow_response_ms = int64_t{e.slow_response_s} * 1000;
+  return o;
+}
+
 }  // namespace tp

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "app/config.h"
 #include "engine/rule_set.h"
+#include "engine/tagger.h"
 
 namespace tp {
 
@@ -18,5 +20,8 @@ RuleFiles read_rule_files(const std::vector<std::string>& paths, bool required);
 
 // Reads and compiles in one go: the problems of reading come first in the diagnostics.
 RuleLoad load_rules(const std::vector<std::string>& paths, bool required, const Journey& journey);
+
+// The engine's signal thresholds from the config's engine.signals.
+SignalOptions signal_options(const EngineConfig& engine);
 
 }  // namespace tp

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "store/migrations.h"
@@ -105,6 +106,22 @@ StoredInteraction read_row(SQLite::Statement& st) {
   return s;
 }
 
+// Runs a read query and turns every row into a value; SQLite errors become StorageError.
+template <typename Bind, typename Row>
+auto collect_rows(SQLite::Database& db, const std::string& sql, Bind bind, Row row) {
+  std::vector<std::invoke_result_t<Row, SQLite::Statement&>> out;
+  try {
+    SQLite::Statement st(db, sql);
+    bind(st);
+    while (st.executeStep()) out.push_back(row(st));
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("query failed: ") + e.what());
+  }
+  return out;
+}
+
+void no_bind(SQLite::Statement&) {}
+
 }  // namespace
 
 // A reader connection borrowed from the pool for one query, returned on scope exit.
@@ -124,11 +141,13 @@ class SqliteStore::ReaderLease {
     lock.unlock();
     try {
       db_ = store_.open_connection(false);
-    } catch (...) {
-      std::lock_guard relock(store_.readers_mu_);
-      --store_.open_readers_;
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard relock(store_.readers_mu_);
+        --store_.open_readers_;
+      }
       store_.readers_cv_.notify_one();
-      throw;
+      throw StorageError(std::string("cannot open a reader connection: ") + e.what());
     }
   }
   ~ReaderLease() {
@@ -367,41 +386,32 @@ std::vector<StoredInteraction> SqliteStore::interactions(const InteractionQuery&
   for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   sql += " ORDER BY i.ts DESC, i.seq DESC LIMIT :limit";
 
-  try {
-    ReaderLease lease(*this);
-    SQLite::Statement st(lease.db(), sql);
-    if (!q.source.empty()) st.bind(":source", q.source);
-    if (!q.session.empty()) st.bind(":session", q.session);
-    if (!q.customer.empty()) st.bind(":customer", q.customer);
-    st.bind(":limit", static_cast<int64_t>(q.limit));
-    std::vector<StoredInteraction> out;
-    while (st.executeStep()) out.push_back(read_row(st));
-    return out;
-  } catch (const SQLite::Exception& e) {
-    throw StorageError(std::string("query failed: ") + e.what());
-  }
+  ReaderLease lease(*this);
+  return collect_rows(
+      lease.db(), sql,
+      [&](SQLite::Statement& st) {
+        if (!q.source.empty()) st.bind(":source", q.source);
+        if (!q.session.empty()) st.bind(":session", q.session);
+        if (!q.customer.empty()) st.bind(":customer", q.customer);
+        st.bind(":limit", static_cast<int64_t>(q.limit));
+      },
+      read_row);
 }
 
 std::vector<StoredDeadLetter> SqliteStore::dead_letters(size_t limit) {
-  try {
-    ReaderLease lease(*this);
-    SQLite::Statement st(lease.db(),
-                         "SELECT id, source, received_at, reason, raw FROM dead_letters ORDER BY id DESC LIMIT ?1");
-    st.bind(1, static_cast<int64_t>(limit));
-    std::vector<StoredDeadLetter> out;
-    while (st.executeStep()) {
-      StoredDeadLetter d;
-      d.id = st.getColumn(0).getInt64();
-      d.letter.source = st.getColumn(1).getString();
-      d.letter.received_ms = st.getColumn(2).getInt64();
-      d.letter.reason_json = st.getColumn(3).getString();
-      d.letter.raw = st.getColumn(4).getString();
-      out.push_back(std::move(d));
-    }
-    return out;
-  } catch (const SQLite::Exception& e) {
-    throw StorageError(std::string("query failed: ") + e.what());
-  }
+  ReaderLease lease(*this);
+  return collect_rows(
+      lease.db(), "SELECT id, source, received_at, reason, raw FROM dead_letters ORDER BY id DESC LIMIT ?1",
+      [&](SQLite::Statement& st) { st.bind(1, static_cast<int64_t>(limit)); },
+      [](SQLite::Statement& st) {
+        StoredDeadLetter d;
+        d.id = st.getColumn(0).getInt64();
+        d.letter.source = st.getColumn(1).getString();
+        d.letter.received_ms = st.getColumn(2).getInt64();
+        d.letter.reason_json = st.getColumn(3).getString();
+        d.letter.raw = st.getColumn(4).getString();
+        return d;
+      });
 }
 
 bool SqliteStore::writable() {
@@ -421,43 +431,31 @@ std::vector<StoredInteraction> SqliteStore::scan(const ScanQuery& q) {
   std::string sql = kSelectColumns;
   sql += q.untagged_only ? " WHERE i.seq > :after AND t.seq IS NULL" : " WHERE i.seq > :after";
   sql += " ORDER BY i.seq LIMIT :limit";
-  try {
-    ReaderLease lease(*this);
-    SQLite::Statement st(lease.db(), sql);
-    st.bind(":after", static_cast<int64_t>(q.after_seq));
-    st.bind(":limit", static_cast<int64_t>(q.limit));
-    std::vector<StoredInteraction> out;
-    while (st.executeStep()) out.push_back(read_row(st));
-    return out;
-  } catch (const SQLite::Exception& e) {
-    throw StorageError(std::string("query failed: ") + e.what());
-  }
+  ReaderLease lease(*this);
+  return collect_rows(
+      lease.db(), sql,
+      [&](SQLite::Statement& st) {
+        st.bind(":after", static_cast<int64_t>(q.after_seq));
+        st.bind(":limit", static_cast<int64_t>(q.limit));
+      },
+      read_row);
 }
 
 std::vector<CustomerStateRow> SqliteStore::customer_states() {
-  try {
-    ReaderLease lease(*this);
-    SQLite::Statement st(lease.db(), "SELECT customer_id, persona, stages_reached, updated_at FROM customer_state");
-    std::vector<CustomerStateRow> out;
-    while (st.executeStep())
-      out.push_back({st.getColumn(0).getString(), column_text(st, 1), static_cast<uint64_t>(st.getColumn(2).getInt64()),
-                     st.getColumn(3).getInt64()});
-    return out;
-  } catch (const SQLite::Exception& e) {
-    throw StorageError(std::string("query failed: ") + e.what());
-  }
+  ReaderLease lease(*this);
+  return collect_rows(lease.db(), "SELECT customer_id, persona, stages_reached, updated_at FROM customer_state", no_bind,
+                      [](SQLite::Statement& st) {
+                        return CustomerStateRow{st.getColumn(0).getString(), column_text(st, 1),
+                                                static_cast<uint64_t>(st.getColumn(2).getInt64()),
+                                                st.getColumn(3).getInt64()};
+                      });
 }
 
 std::vector<std::pair<std::string, std::string>> SqliteStore::identity_links() {
-  try {
-    ReaderLease lease(*this);
-    SQLite::Statement st(lease.db(), "SELECT alias, customer_id FROM identity_links");
-    std::vector<std::pair<std::string, std::string>> out;
-    while (st.executeStep()) out.emplace_back(st.getColumn(0).getString(), st.getColumn(1).getString());
-    return out;
-  } catch (const SQLite::Exception& e) {
-    throw StorageError(std::string("query failed: ") + e.what());
-  }
+  ReaderLease lease(*this);
+  return collect_rows(lease.db(), "SELECT alias, customer_id FROM identity_links", no_bind, [](SQLite::Statement& st) {
+    return std::make_pair(st.getColumn(0).getString(), st.getColumn(1).getString());
+  });
 }
 
 }  // namespace tp
