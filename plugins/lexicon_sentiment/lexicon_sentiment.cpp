@@ -11,8 +11,9 @@
 //      negation multiplies the first sentiment word within the next 3 words by -0.74 ("not good",
 //      "nav labi", "не хорошо", "ei ole hyvä") and, in languages that put the negation after the verb
 //      (Norwegian "fungerer ikke"), also a sentiment word right before it. A clause end stops both.
-//      Negations do not cancel each other: "nemaz nav labi" and "ничего не работает" are negated once,
-//      as those languages mean them.
+//      Negations do not cancel each other ("not, never" is one negation). Latvian and Russian pair their
+//      negative pronouns with a negated verb ("nekas nestrādā", "ничего не работает"), so only the verb's
+//      negation is listed in those lexicons; the pronoun would otherwise flip "nestrādā" to positive.
 //      Entries ending in '*' match every word starting with that stem (the longest stem wins, an exact
 //      entry beats any stem), which is how Finnish, Latvian and Russian inflections are covered.
 //   3. The language that recognises most words wins (a crude language guess; ties go to the order of
@@ -194,11 +195,14 @@ Lexicon load_lexicon(const std::string& path, const std::string& language, const
     if (line.front() == '[') {
       section = line;
       if (section != "[sentiment]" && section != "[negation]" && section != "[intensifier]" &&
-          section != "[common]" && section != "[settings]")
+          section != "[common]" && section != "[settings]") {
         error(line_no, "unknown section " + section +
                            " (expected [sentiment], [negation], [intensifier], [common] or [settings])");
+        section = "?";  // its entries are skipped: one error for the section is enough
+      }
       continue;
     }
+    if (section == "?") continue;
     const auto f = fields(line);
     if (section.empty()) {
       error(line_no, "entry before the first [section]");
@@ -261,9 +265,10 @@ Lexicon load_lexicon(const std::string& path, const std::string& language, const
     ++lx.entries;
   }
   if (!errors.empty()) {
-    std::string all = std::to_string(errors.size()) + " error(s) in lexicon " + path + ":";
-    for (size_t i = 0; i < errors.size() && i < 10; ++i) all += "\n  " + errors[i];
-    if (errors.size() > 10) all += "\n  ...";
+    // One line (the host flattens line breaks in errors anyway): "N error(s) in lexicon F: F:3: ...; F:9: ..."
+    std::string all = std::to_string(errors.size()) + " error(s) in lexicon " + path + ": ";
+    for (size_t i = 0; i < errors.size() && i < 10; ++i) all += (i > 0 ? "; " : "") + errors[i];
+    if (errors.size() > 10) all += "; ...";
     throw std::runtime_error(all);
   }
   return lx;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "app/config.h"
+#include "app/plugins.h"
 #include "app/rule_files.h"
 #include "engine/tagger.h"
 #include "model/interaction_json.h"
@@ -118,8 +119,11 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
   }
   if (!doc.is_array()) doc = json::array({doc});
 
-  const SignalOptions signals = signal_options(l.config.engine);
-  const Tagger tagger(load.rules, l.journey, signals);
+  std::vector<std::string> plugin_errors;
+  const auto plugins = load_plugins(l.config.engine, l.journey, plugin_errors);
+  for (const auto& e : plugin_errors) std::cerr << "touchpointd: plugin: " << e << "\n";
+  if (!plugin_errors.empty()) return 1;
+  const Tagger tagger(load.rules, l.journey, signal_options(l.config.engine), plugin_hook(plugins));
   JourneyMemory memory;
   json results = json::array();
   int status = 0;
@@ -188,8 +192,11 @@ int command_retag(const std::string& config_path, const std::string& db_override
     std::cerr << "touchpointd: " << e.what() << "\n";
     return 1;
   }
-  const SignalOptions signals = signal_options(l.config.engine);
-  const Tagger tagger(load.rules, l.journey, signals);
+  std::vector<std::string> plugin_errors;
+  const auto plugins = load_plugins(l.config.engine, l.journey, plugin_errors);
+  for (const auto& e : plugin_errors) std::cerr << "touchpointd: plugin: " << e << "\n";
+  if (!plugin_errors.empty()) return 1;
+  const Tagger tagger(load.rules, l.journey, signal_options(l.config.engine), plugin_hook(plugins));
   const auto started = std::chrono::steady_clock::now();
 
   // The whole history in storage order: interactions before --since only teach the memory (their

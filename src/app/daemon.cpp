@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/plugins.h"
 #include "app/rule_files.h"
 #include "app/startup.h"
 #include "app/tagging_pipeline.h"
@@ -119,6 +120,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<TaggingPipeline> pipeline;
   std::shared_ptr<const RuleSet> rules;
+  std::shared_ptr<PluginHost> plugins;
   std::mutex reload_mu;
   int port = 0;
 
@@ -139,7 +141,8 @@ int run_daemon(const Config& config) {
     out.ok = true;
     out.version = load.rules->version();
     out.rules = load.rules->rule_count();
-    pipeline->replace_tagger(std::make_shared<Tagger>(load.rules, journey, signal_options(config.engine)));
+    pipeline->replace_tagger(
+        std::make_shared<Tagger>(load.rules, journey, signal_options(config.engine), plugin_hook(plugins)));
     reloads.inc({"applied"});
     spdlog::info("rules reloaded: {} rules, version {}", out.rules, out.version);
     return out;
@@ -170,6 +173,15 @@ int run_daemon(const Config& config) {
              rules = load.rules;
              spdlog::info("rules: {} rules, version {}", rules->rule_count(), rules->version());
            })
+      .add("load plugins",
+           [&] {
+             std::vector<std::string> errors;
+             plugins = load_plugins(config.engine, journey, errors);
+             for (const auto& e : errors) spdlog::error("plugins: {}", e);
+             if (!errors.empty()) throw std::runtime_error("plugins could not be loaded (listed above)");
+             publish_plugin_metrics(metrics, plugins);
+           },
+           [&] { plugins.reset(); })
       .add("open storage",
            [&] {
              store = open_store(config.storage);
@@ -202,7 +214,9 @@ int run_daemon(const Config& config) {
              PipelineOptions options;
              options.max_queue = config.engine.tagging_queue;
              pipeline = std::make_unique<TaggingPipeline>(
-                 *store, *writer, std::make_shared<Tagger>(rules, journey, signal_options(config.engine)), options, &tagged);
+                 *store, *writer,
+                 std::make_shared<Tagger>(rules, journey, signal_options(config.engine), plugin_hook(plugins)), options,
+                 &tagged);
              writer->set_commit_listener(
                  [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
              metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",

@@ -544,7 +544,7 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
   if (!missing.empty()) return refuse("(plugin API " + required_text + ") does not export " + missing);
   if (plugin_name.empty()) return refuse("returns an empty name from tp_plugin_get_name");
   slot->version = sanitize_plugin_text(get_version(), kMaxNameBytes);
-  who += " " + slot->version;
+  if (!slot->version.empty()) who += " " + slot->version;
 
   const std::string config = config_json.empty() ? "{}" : config_json;
   tp_plugin_init_input input{};

@@ -132,6 +132,12 @@ void MetricsRegistry::gauge(std::string name, std::string help, std::function<do
   gauges_.push_back({std::move(name), std::move(help), std::move(sample)});
 }
 
+void MetricsRegistry::family(std::string name, std::string help, std::string type, std::vector<std::string> label_names,
+                             std::function<LabelledSamples()> sample) {
+  std::lock_guard lock(mu_);
+  families_.push_back({std::move(name), std::move(help), std::move(type), std::move(label_names), std::move(sample)});
+}
+
 std::string MetricsRegistry::render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -140,6 +146,18 @@ std::string MetricsRegistry::render() const {
   for (const auto& g : gauges_) {
     header(out, g.name, g.help, "gauge");
     out += g.name + " " + format_double(g.sample()) + "\n";
+  }
+  for (const auto& f : families_) {
+    header(out, f.name, f.help, f.type.c_str());
+    for (const auto& [values, value] : f.sample()) {
+      out += f.name + "{";
+      for (size_t i = 0; i < f.label_names.size() && i < values.size(); ++i) {
+        out += (i ? "," : "") + f.label_names[i] + "=\"";
+        append_escaped_label(out, values[i]);
+        out += "\"";
+      }
+      out += "} " + format_double(value) + "\n";
+    }
   }
   return out;
 }

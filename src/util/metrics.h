@@ -52,6 +52,11 @@ class MetricsRegistry {
   Histogram& histogram(std::string name, std::string help, std::vector<double> upper_bounds);
   // A gauge whose value is read when /metrics is scraped.
   void gauge(std::string name, std::string help, std::function<double()> sample);
+  // A labelled family read when scraped (e.g. per-plugin counters kept elsewhere): `sample` returns
+  // (label values, value) pairs; `type` is "counter" or "gauge".
+  using LabelledSamples = std::vector<std::pair<std::vector<std::string>, double>>;
+  void family(std::string name, std::string help, std::string type, std::vector<std::string> label_names,
+              std::function<LabelledSamples()> sample);
   std::string render() const;
 
  private:
@@ -63,6 +68,12 @@ class MetricsRegistry {
   std::vector<std::unique_ptr<CounterFamily>> counters_;
   std::vector<std::unique_ptr<Histogram>> histograms_;
   std::vector<Gauge> gauges_;
+  struct Family {
+    std::string name, help, type;
+    std::vector<std::string> label_names;
+    std::function<LabelledSamples()> sample;
+  };
+  std::vector<Family> families_;
 };
 
 }  // namespace tp

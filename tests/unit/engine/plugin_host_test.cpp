@@ -111,7 +111,9 @@ class LexiconSentiment : public ::testing::Test {
   std::optional<double> score(const std::string& text, Role role = Role::User) {
     TagSet tags;
     host_.tag(message(text, role), "events", "c1", tags);
-    if (tags.sentiment) EXPECT_EQ(tags.sentiment_origin, TagOrigin::Plugin);
+    if (tags.sentiment) {
+      EXPECT_EQ(tags.sentiment_origin, TagOrigin::Plugin);
+    }
     return tags.sentiment;
   }
   // The sign of the score: -1, 0 or 1; 2 when no sentiment was set.
@@ -215,7 +217,7 @@ TEST_F(LexiconSentiment, NeverOverwritesAnExistingSentiment) {
 
 TEST(LexiconSentimentConfig, LexiconErrorsNameFileAndLine) {
   testing::TempDir dir;
-  std::ofstream(dir.file("en.txt")) << "# test\n[sentiment]\ngood\t2\nbad\tvery\n[feelings]\ngood\t1\n";
+  std::ofstream(dir.file("en.txt")) << "# test\noops\n[sentiment]\ngood\t2\nbad\tvery\nGOOD\t1\n[feelings]\ngood\t1\n";
   Log log;
   PluginHost host(options(log));
   const auto errors =
@@ -223,10 +225,13 @@ TEST(LexiconSentimentConfig, LexiconErrorsNameFileAndLine) {
                                                              R"(", "languages": ["en", "xx"]})"}});
   ASSERT_EQ(errors.size(), 1u);
   const std::string path = dir.file("en.txt");
-  EXPECT_THAT(errors[0], HasSubstr("failed to initialise (status 1): 3 error(s) in lexicon " + path));
-  EXPECT_THAT(errors[0], HasSubstr(path + ":4: the score must be a number in -3..3, got very"));
-  EXPECT_THAT(errors[0], HasSubstr(path + ":5: unknown section [feelings]"));
-  EXPECT_THAT(errors[0], HasSubstr(path + ":6: entry before the first [section]"));
+  EXPECT_EQ(errors[0], "plugin " + kPluginDir + "/liblexicon_sentiment.so (\"lexicon_sentiment\") 1.0.0 failed "
+                       "to initialise (status 1): 4 error(s) in lexicon " + path + ": " +
+                       path + ":2: entry before the first [section]; " +
+                       path + ":5: the score must be a number in -3..3, got very; " +
+                       path + ":6: \"GOOD\" repeats line 4 (the same word once folded: \"good\"); " +
+                       path + ":7: unknown section [feelings] (expected [sentiment], [negation], [intensifier], "
+                       "[common] or [settings])");
   EXPECT_EQ(host.size(), 0u);
 
   const auto unknown = host.load_all({kPluginDir}, {{"lexicon_sentiment", R"({"lexicon_dir": "/nonexistent"})"}});
@@ -247,7 +252,9 @@ std::string persona_for(PluginHost& host, const std::string& traits, const std::
   in.properties_json = properties;
   TagSet tags;
   host.tag(in, "events", customer, tags);
-  if (!tags.persona.empty()) EXPECT_EQ(tags.persona_origin, TagOrigin::Plugin);
+  if (!tags.persona.empty()) {
+    EXPECT_EQ(tags.persona_origin, TagOrigin::Plugin);
+  }
   return tags.persona;
 }
 
@@ -356,8 +363,7 @@ TEST(PluginHost, CollectsEveryLoadErrorAndKeepsWhatLoaded) {
                                                                           {"tp_test_c", ""},
                                                                           {"../evil", ""},
                                                                           {"tp_test_c", ""},
-                                                                          {"tp_test_sdk", R"({"fail_init": "no "
-                                                                                          "database here"})"}});
+                                                                          {"tp_test_sdk", R"({"fail_init": "no database here"})"}});
   ASSERT_EQ(errors.size(), 5u) << joined(errors);
   EXPECT_EQ(errors[0], "plugin \"nope\": found neither libnope.so nor nope.so in /nonexistent/dir, " + kTestPluginDir);
   EXPECT_THAT(errors[1], HasSubstr("(\"major2\") requires plugin API 2.0.0"));
@@ -409,6 +415,25 @@ TEST(PluginHost, AppliesTagsOnlyWhereNobodyDecided) {
   const auto s = stats_of(host, "scripted");
   EXPECT_EQ(s.calls, 1u);
   EXPECT_EQ(s.failures + s.timeouts + s.skipped + s.rejected, 0u);
+}
+
+TEST(PluginHost, NeverReplacesASentimentAlreadyKnown) {
+  Log log;
+  PluginHost host(options(log));
+  ASSERT_EQ(host.load(kScripted, "scripted", ""), "");  // sets what it is told, whatever it sees
+  TagSet preset;
+  preset.sentiment = 0.9;
+  preset.sentiment_origin = TagOrigin::Preset;
+  host.tag(message("sentiment=-0.5"), "events", "c1", preset);
+  EXPECT_EQ(preset.sentiment, 0.9);
+  EXPECT_EQ(preset.sentiment_origin, TagOrigin::Preset);
+
+  Interaction scored = message("sentiment=-0.5 report");  // the sender's own score, not yet in the tags
+  scored.sentiment = 0.3;
+  TagSet tags;
+  host.tag(scored, "events", "c1", tags);
+  EXPECT_FALSE(tags.sentiment);
+  EXPECT_TRUE(tags.has_pain("sentiment_seen"));  // and the plugin was told there is one
 }
 
 TEST(PluginHost, IgnoresAndCountsUnknownIdsAndInvalidValues) {
@@ -575,10 +600,12 @@ TEST(PluginHost, AbandonsAPluginStuckAtShutdown) {
     EXPECT_EQ(stats_of(host, "stuck").timeouts, 1u);
   }  // returns although the plugin is still blocked
   EXPECT_EQ(log.count("stuck", "still busy at shutdown after 0 ms; abandoned"), 1u) << log.dump();
-  const size_t lines = log.lines().size();
-  ASSERT_EQ(::write(latch[1], "x", 1), 1);  // let it finish; its thread unloads it, its log is disconnected
+  // Let the call finish; the detached thread then destroys and unloads the plugin itself, with its log
+  // disconnected (this Log is gone by then). The read end stays open on purpose: closing it could hand
+  // its number to another test's pipe while the plugin still reads from it.
+  ASSERT_EQ(::write(latch[1], "x", 1), 1);
   ::close(latch[1]);
-  EXPECT_GE(log.lines().size(), lines);
+  EXPECT_EQ(log.count("stuck", "destroyed"), 0u);
 }
 
 TEST(PluginHost, DestroyingTheHostDestroysAndUnloadsThePlugins) {
@@ -590,13 +617,15 @@ TEST(PluginHost, DestroyingTheHostDestroysAndUnloadsThePlugins) {
     ASSERT_EQ(host.load(kScripted, "scripted", ""), "");
     TagSet tags;
     host.tag(message("hello"), "events", "c1", tags);
-    EXPECT_NE(::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
-    ::dlclose(::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD));  // (one for each NOLOAD that succeeded)
-    ::dlclose(::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD));
+    void* loaded = ::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD);  // NOLOAD: only if already loaded
+    EXPECT_NE(loaded, nullptr);
+    if (loaded != nullptr) ::dlclose(loaded);
     EXPECT_EQ(log.count("scripted", "destroyed"), 0u);
   }
   EXPECT_EQ(log.count("scripted", "destroyed"), 1u) << log.dump();
-  EXPECT_EQ(::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD), nullptr);
+  void* after = ::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  EXPECT_EQ(after, nullptr);
+  if (after != nullptr) ::dlclose(after);
 }
 
 // ---- Text from plugins -------------------------------------------------------------------------------------
@@ -613,9 +642,8 @@ TEST(PluginHost, SanitisesHostileLogText) {
     if (l.plugin == "scripted" && l.message.rfind("line1", 0) == 0) hostile = &l;
   ASSERT_NE(hostile, nullptr) << log.dump();
   EXPECT_EQ(hostile->severity, TP_PLUGIN_LOG_WARNING);
-  EXPECT_EQ(hostile->message.substr(0, 30), "line1 line2?[31mred? ?evil?AAA");
-  EXPECT_EQ(hostile->message.size(), 1000u - 24u + 3u + std::string(" [truncated]").size());
-  EXPECT_THAT(hostile->message, ::testing::EndsWith("AAA [truncated]"));
+  // 29 bytes of tricks, then 'A's: the first 1000 bytes are read, each control became one character.
+  EXPECT_EQ(hostile->message, "line1 line2?[31mred? ?evil?" + std::string(1000 - 29, 'A') + " [truncated]");
   for (const unsigned char c : hostile->message) EXPECT_TRUE(c >= 0x20 && c != 0x7F) << int(c);
 }
 

@@ -1,5 +1,5 @@
 /* A plugin in plain C99 against plugin_api.h, without the SDK.
- * Every interaction: touchpoint "chatbot" and pain reason "seen_by_c". Text "fail": returns
+ * Every interaction: touchpoint "chatbot" and pain reason "seen_by_c". Text starting "fail": returns
  * TP_PLUGIN_FAILURE with the error "asked to fail" -- after filling `out`, which the host must ignore.
  * Text "bad_ids": persona "no-such-persona", pain "Not Valid!" and sentiment 7 (all to be refused). */
 #include <stdlib.h>
@@ -40,7 +40,7 @@ TP_PLUGIN_EXPORT tp_plugin_rc tp_plugin_tag(tp_plugin_t* s, const tp_interaction
   out->touchpoint = "chatbot";
   out->pain[0] = "seen_by_c";
   out->pain_count = 1;
-  if (in->text != NULL && strcmp(in->text, "fail") == 0) {
+  if (in->text != NULL && strncmp(in->text, "fail", 4) == 0) {
     s->error = "asked to fail";
     return TP_PLUGIN_FAILURE;
   }
