@@ -234,7 +234,7 @@ int command_retag(const std::string& config_path, const std::string& db_override
     WriteBatch customers;
     customers.internal = true;
     for (const auto& [key, view] : memory.customers())
-      if (!key.empty()) customers.customer_updates.push_back({key, view.persona, view.stages_reached, now_unix_ms()});
+      if (!key.empty()) customers.customer_updates.push_back({key, view.persona, view.persona_from_plugin, view.stages_reached, now_unix_ms()});
     std::vector<BatchCounts> counts;
     const WriteBatch* one[] = {&customers};
     store->commit(one, counts);

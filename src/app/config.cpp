@@ -339,7 +339,15 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
     out.problems.push_back({"", "the configuration must be a JSON object"});
     return out;
   }
-  expand_env(doc, "", env, out.problems);
+  // ${CONFIG_DIR}: the config file's own folder (absolute), for paths that must not depend on the
+  // working directory, such as paths inside plugin configs.
+  const std::string config_dir = base_dir.empty() ? std::filesystem::current_path().string()
+                                                  : std::filesystem::absolute(base_dir).lexically_normal().string();
+  const EnvLookup with_config_dir = [&](const std::string& name) -> std::optional<std::string> {
+    if (name == "CONFIG_DIR") return config_dir;
+    return env(name);
+  };
+  expand_env(doc, "", with_config_dir, out.problems);
   {
     ObjectReader root(&doc, "", out.problems);
     read_server(root, out.config, out.problems);

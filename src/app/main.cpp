@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
+  // Tools print their results on stdout; only warnings and errors are logged (to stderr).
+  if (rules_check->parsed() || rules_test->parsed() || retag_cmd->parsed()) tp::setup_logging("text", "warn");
   if (rules_check->parsed()) return tp::command_rules_check(rules_config, rule_files, rules_json);
   if (rules_test->parsed()) return tp::command_rules_test(rules_config, rule_files, event_file, rules_json);
   if (retag_cmd->parsed()) return tp::command_retag(rules_config, retag_db, retag_since);

@@ -20,7 +20,7 @@ TaggingPipeline::~TaggingPipeline() { stop(); }
 void TaggingPipeline::start() {
   for (const auto& [alias, customer] : store_.identity_links()) memory_.add_link(alias, customer);
   for (const auto& row : store_.customer_states())
-    memory_.set_customer(row.customer_id, CustomerView{row.persona, row.stages_reached});
+    memory_.set_customer(row.customer_id, CustomerView{row.persona, row.persona_from_plugin, row.stages_reached});
   thread_ = std::thread([this] { run(); });
 }
 
@@ -65,12 +65,7 @@ size_t TaggingPipeline::backlog() const {
 }
 
 void TaggingPipeline::run() {
-  int64_t live_from = 0;
-  {
-    std::lock_guard lock(mu_);
-    live_from = first_live_seq_;
-  }
-  catch_up(live_from == 0 ? std::numeric_limits<int64_t>::max() : live_from);
+  catch_up(/*stop_at_live=*/true);
   std::vector<Item> items;
   for (;;) {
     bool scan = false;
@@ -84,23 +79,26 @@ void TaggingPipeline::run() {
         return;
       }
       while (!queue_.empty() && items.size() < options_.batch) {
-        items.push_back(std::move(queue_.front()));
+        // Already tagged by a scan: storage order is commit order, so everything committed before
+        // the scan read its page (seq <= high water) was in that page.
+        if (queue_.front().seq > high_water_) items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     if (scan) {
-      catch_up(std::numeric_limits<int64_t>::max());
+      catch_up(/*stop_at_live=*/false);
       continue;
     }
-    process(items);
+    if (!items.empty()) process(items);
     items.clear();
   }
 }
 
-// Tags stored interactions that have no tag version yet, in storage order, below `below_seq`
-// (interactions from `below_seq` on arrive through the queue).
-void TaggingPipeline::catch_up(int64_t below_seq) {
-  int64_t after = 0;
+// Tags stored interactions that have no tags yet, in storage order. At start-up it stops where the
+// live hand-over begins (those arrive through the queue); after a queue overflow it reads until no
+// untagged interaction is left. Queue items at or below the high water mark are then skipped.
+void TaggingPipeline::catch_up(bool stop_at_live) {
+  int64_t after = high_water_;
   size_t total = 0;
   for (;;) {
     std::vector<StoredInteraction> rows;
@@ -110,22 +108,30 @@ void TaggingPipeline::catch_up(int64_t below_seq) {
       spdlog::error("tagging: cannot read untagged interactions: {}", e.what());
       return;
     }
-    std::vector<Item> items;
-    for (auto& r : rows) {
-      after = r.seq;
-      if (r.seq >= below_seq) break;
-      items.push_back({r.seq, r.source, std::move(r.interaction)});
-    }
-    if (items.empty()) break;
-    total += items.size();
-    process(items);
+    int64_t live = 0;
     {
       std::lock_guard lock(mu_);
       if (stopping_) break;
+      live = stop_at_live ? first_live_seq_ : 0;
     }
-    if (rows.size() < options_.batch || after >= below_seq) break;
+    std::vector<Item> items;
+    bool reached_live = false;
+    for (auto& r : rows) {
+      if (live != 0 && r.seq >= live) {
+        reached_live = true;
+        break;
+      }
+      after = r.seq;
+      items.push_back({r.seq, r.source, std::move(r.interaction)});
+    }
+    if (!items.empty()) {
+      total += items.size();
+      process(items);
+      high_water_ = std::max(high_water_, after);
+    }
+    if (reached_live || rows.size() < options_.batch) break;
   }
-  if (total > 0) spdlog::info("tagging: caught up {} stored interactions that were not tagged yet", total);
+  if (total > 0) spdlog::info("tagging: tagged {} stored interactions that were not tagged yet", total);
 }
 
 void TaggingPipeline::process(std::vector<Item>& items) {
@@ -152,7 +158,7 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   for (const auto& key : touched) {
     if (key.empty()) continue;
     const CustomerView& v = memory_.customer(key);
-    batch.customer_updates.push_back({key, v.persona, v.stages_reached, batch.received_ms});
+    batch.customer_updates.push_back({key, v.persona, v.persona_from_plugin, v.stages_reached, batch.received_ms});
   }
   const size_t n = items.size();
   // Internal batches are never refused for a full queue; a storage failure is retried, since the tags

@@ -54,14 +54,15 @@ class TaggingPipeline {
     Interaction interaction;
   };
   void run();
-  void catch_up(int64_t below_seq);
+  void catch_up(bool stop_at_live);
   void process(std::vector<Item>& items);
 
   Store& store_;
   GroupCommitWriter& writer_;
   PipelineOptions options_;
   CounterFamily* tagged_total_;
-  JourneyMemory memory_;  // pipeline thread only
+  JourneyMemory memory_;    // pipeline thread only
+  int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

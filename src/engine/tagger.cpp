@@ -53,7 +53,9 @@ TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory
   preset_tag(preset.persona, tags.persona, tags.persona_origin);
   preset_tag(preset.stage, tags.stage, tags.stage_origin);
   preset_tag(preset.touchpoint, tags.touchpoint, tags.touchpoint_origin);
-  if (tags.persona.empty() && !before.persona.empty()) {
+  // A persona a preset tag or a rule gave sticks; a plugin's guess (e.g. from traits) is only a
+  // fallback, so a later guess from better traits can replace it.
+  if (tags.persona.empty() && !before.persona.empty() && !before.persona_from_plugin) {
     tags.persona = before.persona;
     tags.persona_origin = TagOrigin::Sticky;
   }
@@ -66,6 +68,10 @@ TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory
   if (plugins_) plugins_(input, tags);
   if (rules_) rules_->apply(input, before, tags, explain);
   signals(in, memory, tags);
+  if (tags.persona.empty() && !before.persona.empty()) {
+    tags.persona = before.persona;  // the earlier plugin guess
+    tags.persona_origin = TagOrigin::Plugin;
+  }
 
   if (tags.touchpoint.empty()) {
     for (const auto& t : journey_.touchpoints)
@@ -76,7 +82,10 @@ TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory
   }
 
   CustomerView& after = memory.customer(customer_key);  // (the reference may have moved on link)
-  if (!tags.persona.empty()) after.persona = tags.persona;
+  if (!tags.persona.empty()) {
+    after.persona = tags.persona;
+    after.persona_from_plugin = tags.persona_origin == TagOrigin::Plugin;
+  }
   if (const int stage = journey_.stage_index(tags.stage); stage >= 0 && stage < 64) after.stages_reached |= uint64_t{1} << stage;
   return tags;
 }

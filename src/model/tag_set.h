@@ -1,6 +1,7 @@
 // What tagging decides for one interaction: where it sits on the journey (persona, stage,
 // touchpoint), how it felt (sentiment) and why it hurt (pain reasons), with the rules that decided.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>

@@ -78,6 +78,7 @@ CREATE TABLE interaction_tags (
 CREATE TABLE customer_state (
   customer_id     TEXT    PRIMARY KEY,
   persona         TEXT,
+  persona_weak    INTEGER NOT NULL DEFAULT 0,  -- 1: a plugin's guess, which a later guess may replace
   stages_reached  INTEGER NOT NULL DEFAULT 0,
   updated_at      INTEGER NOT NULL
 ) WITHOUT ROWID;

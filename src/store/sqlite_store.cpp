@@ -185,9 +185,9 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
 ON CONFLICT (seq) DO UPDATE SET persona = excluded.persona, stage = excluded.stage, touchpoint = excluded.touchpoint,
   sentiment = excluded.sentiment, pain = excluded.pain, rules = excluded.rules, version = excluded.version)SQL");
     upsert_customer_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
-INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at) VALUES (?1, ?2, ?3, ?4)
+INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at, persona_weak) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
-  updated_at = excluded.updated_at)SQL");
+  updated_at = excluded.updated_at, persona_weak = excluded.persona_weak)SQL");
     writer_->exec("PRAGMA wal_autocheckpoint = 0");
     sqlite3_wal_hook(writer_->getHandle(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
@@ -328,6 +328,7 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     bind_text_or_null(st, 2, c.persona);
     st.bind(3, static_cast<int64_t>(c.stages_reached));
     st.bind(4, static_cast<int64_t>(c.updated_ms));
+    st.bind(5, c.persona_from_plugin ? 1 : 0);
     st.exec();
     st.reset();
   }
@@ -443,11 +444,12 @@ std::vector<StoredInteraction> SqliteStore::scan(const ScanQuery& q) {
 
 std::vector<CustomerStateRow> SqliteStore::customer_states() {
   ReaderLease lease(*this);
-  return collect_rows(lease.db(), "SELECT customer_id, persona, stages_reached, updated_at FROM customer_state", no_bind,
-                      [](SQLite::Statement& st) {
+  return collect_rows(lease.db(), "SELECT customer_id, persona, persona_weak, stages_reached, updated_at FROM customer_state",
+                      no_bind, [](SQLite::Statement& st) {
                         return CustomerStateRow{st.getColumn(0).getString(), column_text(st, 1),
-                                                static_cast<uint64_t>(st.getColumn(2).getInt64()),
-                                                st.getColumn(3).getInt64()};
+                                                st.getColumn(2).getInt() != 0,
+                                                static_cast<uint64_t>(st.getColumn(3).getInt64()),
+                                                st.getColumn(4).getInt64()};
                       });
 }
 

@@ -33,6 +33,7 @@ struct TagUpdate {
 struct CustomerStateRow {
   std::string customer_id;
   std::string persona;
+  bool persona_from_plugin = false;
   uint64_t stages_reached = 0;
   int64_t updated_ms = 0;
 };

@@ -1,6 +1,7 @@
 #include "daemon_process.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -64,6 +65,10 @@ int decode_status(int status) {
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
 }
+
+// Daemons started by the tests find this build's plugins (the shipped config looks in build/plugins
+// unless told otherwise), whatever the build folder is called.
+const bool kPluginDirSet = [] { return ::setenv("TOUCHPOINT_PLUGIN_DIR", TP_PLUGIN_DIR, 0) == 0; }();
 
 }  // namespace
 

@@ -136,6 +136,27 @@ TEST(Tagger, PresetTagsWinAndPersonaSticks) {
   EXPECT_EQ(tagger.tag(chat("hello"), "events", memory).persona, "returning-customer");
 }
 
+TEST(Tagger, APluginsPersonaGuessIsRememberedButALaterGuessReplacesIt) {
+  // A plugin guessing from traits, as persona_traits does: only when the event carries traits.
+  PluginHook hook = [](const TagInput& input, TagSet& tags) {
+    if (input.interaction.traits_json.find("\"orders\": 0") != std::string::npos) tags.persona = "first-time-buyer";
+    else if (input.interaction.traits_json.find("\"orders\"") != std::string::npos) tags.persona = "returning-customer";
+    else return;
+    tags.persona_origin = TagOrigin::Plugin;
+  };
+  Tagger tagger(pack(R"({"rules": []})"), demo_journey(), {}, hook);
+  JourneyMemory memory;
+  Interaction first = chat("hi");
+  first.traits_json = R"({"orders": 0})";
+  EXPECT_EQ(tagger.tag(first, "events", memory).persona, "first-time-buyer");
+  EXPECT_EQ(tagger.tag(chat("no traits here"), "events", memory).persona, "first-time-buyer");  // remembered
+  Interaction later = chat("hello again");
+  later.traits_json = R"({"orders": 3})";
+  EXPECT_EQ(tagger.tag(later, "events", memory).persona, "returning-customer");  // a better guess replaces it
+  EXPECT_EQ(tagger.tag(chat("and again"), "events", memory).persona, "returning-customer");
+  EXPECT_TRUE(memory.customer("c-1").persona_from_plugin);
+}
+
 TEST(Tagger, StagesReachedFollowTheCustomerAcrossIdentification) {
   Tagger tagger(pack(kPack), demo_journey());
   JourneyMemory memory;
