@@ -189,3 +189,61 @@ TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
 
 }  // namespace
 }  // namespace tp::e2e
+
+namespace tp::e2e {
+namespace {
+
+TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "rules");
+  auto write_pack = [&](const std::string& stage) {
+    std::ofstream(dir.path() / "rules" / "pack.json")
+        << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": ")" +
+               stage + R"("}}]})";
+  };
+  write_pack("support");
+  const json config = test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}});
+  std::string version_before;
+  {
+    DaemonProcess daemon(dir.path(), config);
+    auto c = client(daemon.port());
+    const json events = json::array({
+        {{"id", "old"}, {"type", "message"}, {"customer_id", "c"}, {"text", "refund"}, {"timestamp", "2026-10-01T10:00:00Z"}},
+        {{"id", "new"}, {"type", "message"}, {"customer_id", "c"}, {"text", "refund"}, {"timestamp", "2026-11-20T10:00:00Z"}},
+    });
+    ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+    // Readiness: both tagged before the daemon stops (it would tag them at the next start otherwise).
+    for (int i = 0; i < 1000; ++i) {
+      const json rows = json::parse(c.Get("/v1/interactions")->body)["interactions"];
+      if (rows.size() == 2 && rows[0]["tags"].contains("version") && rows[1]["tags"].contains("version")) {
+        version_before = rows[0]["tags"]["version"];
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(), 0);
+  }
+  ASSERT_FALSE(version_before.empty());
+  write_pack("onboarding");
+  std::ofstream(dir.path() / "retag.json") << config.dump();
+  const RunResult r = run_touchpointd({"retag", "--config", (dir.path() / "retag.json").string(), "--since", "2026-11-01T00:00:00Z"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("retagged 1 interactions"), std::string::npos) << r.output;
+
+  DaemonProcess again(dir.path(), config);
+  const json rows = json::parse(client(again.port()).Get("/v1/interactions")->body)["interactions"];
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    if (row["id"] == "new") {
+      EXPECT_EQ(row["tags"]["stage"], "onboarding");
+      EXPECT_NE(row["tags"]["version"], version_before);
+    } else {
+      EXPECT_EQ(row["tags"]["stage"], "support");  // before --since: untouched
+      EXPECT_EQ(row["tags"]["version"], version_before);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tp::e2e
