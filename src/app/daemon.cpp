@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "analytics/journey_map.h"
 #include "app/plugins.h"
 #include "app/rule_files.h"
 #include "app/startup.h"
@@ -21,6 +22,7 @@
 #include "store/group_commit_writer.h"
 #include "util/metrics.h"
 #include "web/admin_routes.h"
+#include "web/map_routes.h"
 #include "web/read_routes.h"
 
 namespace tp {
@@ -119,6 +121,7 @@ int run_daemon(const Config& config) {
   std::function<EventTranslator(EventTranslator)> ingest_check;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<TaggingPipeline> pipeline;
+  std::unique_ptr<JourneyMap> map;
   std::shared_ptr<const RuleSet> rules;
   std::shared_ptr<PluginHost> plugins;
   std::mutex reload_mu;
@@ -217,6 +220,12 @@ int run_daemon(const Config& config) {
                  *store, *writer,
                  std::make_shared<Tagger>(rules, journey, signal_options(config.engine), plugin_hook(plugins)), options,
                  &tagged);
+             map = std::make_unique<JourneyMap>(journey);
+             pipeline->set_listeners(
+                 [m = map.get()](const Interaction& in, const std::string& customer, const TagSet& tags) {
+                   m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
+                 },
+                 [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); });
              writer->set_commit_listener(
                  [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
              metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",
@@ -243,6 +252,7 @@ int run_daemon(const Config& config) {
              http = std::make_unique<HttpServer>(config.server, metrics);
              http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
              add_admin_routes(http->routes(), {config.server.admin_token, reload});
+             add_map_routes(http->routes(), {journey, *map, config.server.read_token});
              add_read_routes(http->routes(),
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});

@@ -64,7 +64,36 @@ size_t TaggingPipeline::backlog() const {
   return queue_.size();
 }
 
+// What was tagged before this start, in storage order, for the listeners (the map).
+void TaggingPipeline::replay_tagged() {
+  if (!on_tagged_) return;
+  int64_t after = 0;
+  size_t total = 0;
+  for (;;) {
+    std::vector<StoredInteraction> rows;
+    try {
+      rows = store_.scan({after, 5000, /*untagged_only=*/false});
+    } catch (const std::exception& e) {
+      spdlog::error("tagging: cannot read tagged interactions: {}", e.what());
+      return;
+    }
+    if (rows.empty()) break;
+    for (const auto& r : rows) {
+      after = r.seq;
+      if (r.tag_version.empty()) continue;
+      on_tagged_(r.interaction, memory_.customer_key(r.interaction), r.tags);
+      ++total;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+  }
+  if (total > 0) spdlog::info("map: {} tagged interactions loaded", total);
+}
+
 void TaggingPipeline::run() {
+  replay_tagged();
   catch_up(/*stop_at_live=*/true);
   std::vector<Item> items;
   for (;;) {
@@ -142,10 +171,14 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   batch.received_ms = now_unix_ms();
   batch.tag_updates.reserve(items.size());
   std::unordered_set<std::string> touched;
+  std::vector<std::pair<std::string, std::string>> links;
   for (const Item& item : items) {
     TagUpdate u;
     u.seq = item.seq;
     u.version = tagger->version();
+    const Interaction& in = item.interaction;
+    if (!in.customer_id.empty() && !in.anonymous_id.empty() && in.customer_id != in.anonymous_id)
+      links.emplace_back(in.anonymous_id, in.customer_id);
     try {
       u.tags = tagger->tag(item.interaction, item.source, memory_);
     } catch (const std::exception& e) {
@@ -172,6 +205,12 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
   }
+  // Durable now: the listeners (the map) may count them.
+  if (on_linked_)
+    for (const auto& [alias, customer] : links) on_linked_(alias, customer);
+  if (on_tagged_)
+    for (size_t i = 0; i < n; ++i)
+      on_tagged_(items[i].interaction, memory_.customer_key(items[i].interaction), batch.tag_updates[i].tags);
   tagged_ += n;
   if (tagged_total_) tagged_total_->inc({tagger->version()}, n);
 }

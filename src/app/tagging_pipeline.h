@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -19,6 +20,12 @@
 namespace tp {
 
 class CounterFamily;
+
+// Called on the pipeline thread for every interaction once its tags are durably written (and, at
+// start, for every interaction tagged before), with the resolved customer key. Feeds the map.
+using TaggedListener = std::function<void(const Interaction& in, const std::string& customer, const TagSet& tags)>;
+// Called when an event links an alias (anonymous id) to a customer.
+using LinkListener = std::function<void(const std::string& alias, const std::string& customer)>;
 
 struct PipelineOptions {
   size_t max_queue = 200000;  // beyond it, interactions are left for a storage scan
@@ -40,6 +47,12 @@ class TaggingPipeline {
   // The writer's commit listener (runs on the writer thread; only moves events into the queue).
   void on_committed(WriteBatch& batch, const BatchCounts& counts);
 
+  // Set before start().
+  void set_listeners(TaggedListener tagged, LinkListener linked) {
+    on_tagged_ = std::move(tagged);
+    on_linked_ = std::move(linked);
+  }
+
   // Swaps the tagger (rules reloaded); interactions tagged from now on use the new one.
   void replace_tagger(std::shared_ptr<const Tagger> tagger);
   std::shared_ptr<const Tagger> tagger() const;
@@ -56,11 +69,14 @@ class TaggingPipeline {
   void run();
   void catch_up(bool stop_at_live);
   void process(std::vector<Item>& items);
+  void replay_tagged();
 
   Store& store_;
   GroupCommitWriter& writer_;
   PipelineOptions options_;
   CounterFamily* tagged_total_;
+  TaggedListener on_tagged_;
+  LinkListener on_linked_;
   JourneyMemory memory_;    // pipeline thread only
   int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 

@@ -1,0 +1,257 @@
+#include "analytics/journey_map.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace tp {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kHourMs = 3600 * 1000;
+
+int64_t hour_of(int64_t ts_ms) { return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs; }
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+struct Totals {
+  uint64_t interactions = 0, with_pain = 0, sentiment_n = 0;
+  double sentiment_sum = 0;
+  std::map<std::string, uint64_t> pain;
+  std::vector<uint32_t> customers;
+
+  void add(uint64_t n, uint64_t pain_n, double s_sum, uint64_t s_n, const std::map<std::string, uint64_t>& reasons,
+           const std::vector<uint32_t>& cust) {
+    interactions += n;
+    with_pain += pain_n;
+    sentiment_sum += s_sum;
+    sentiment_n += s_n;
+    for (const auto& [r, c] : reasons) pain[r] += c;
+    customers.insert(customers.end(), cust.begin(), cust.end());
+  }
+  void finish() {
+    std::sort(customers.begin(), customers.end());
+    customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
+  }
+  json sentiment_json() const { return sentiment_n ? json(sentiment_sum / static_cast<double>(sentiment_n)) : json(nullptr); }
+  json pain_json(size_t top = 5) const {
+    std::vector<std::pair<std::string, uint64_t>> reasons(pain.begin(), pain.end());
+    std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    json list = json::array();
+    for (size_t i = 0; i < reasons.size() && i < top; ++i) list.push_back({{"reason", reasons[i].first}, {"count", reasons[i].second}});
+    return {{"interactions", with_pain}, {"top", list}};
+  }
+};
+
+}  // namespace
+
+JourneyMap::JourneyMap(const Journey& journey) : journey_(journey) {
+  for (const auto& s : journey.stages) stage_ids_.push_back(s.id);
+  for (const auto& t : journey.touchpoints) touchpoint_ids_.push_back(t.id);
+  for (const auto& p : journey.personas) persona_ids_.push_back(p.id);
+  if (stage_ids_.size() > static_cast<size_t>(kMaxStages)) stage_ids_.resize(kMaxStages);
+}
+
+int JourneyMap::index_of(const std::vector<std::string>& ids, const std::string& id) const {
+  if (id.empty()) return -1;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] == id) return static_cast<int>(i);
+  return -1;
+}
+
+size_t JourneyMap::customers() const {
+  std::shared_lock lock(mu_);
+  return customer_ids_.size();
+}
+
+uint32_t JourneyMap::customer_index(const std::string& key) {
+  auto [it, inserted] = customer_ids_.try_emplace(key, static_cast<uint32_t>(progress_.size()));
+  if (inserted) {
+    progress_.emplace_back();
+    parent_.push_back(it->second);
+  }
+  return canonical(it->second);
+}
+
+uint32_t JourneyMap::canonical(uint32_t c) const {
+  while (parent_[c] != c) c = parent_[c];
+  return c;
+}
+
+void JourneyMap::link(const std::string& alias, const std::string& customer) {
+  if (alias.empty() || customer.empty() || alias == customer) return;
+  std::unique_lock lock(mu_);
+  if (!customer_ids_.count(alias)) return;  // nothing mapped under the alias yet
+  const uint32_t a = customer_index(alias), c = customer_index(customer);
+  if (a == c) return;
+  // Merge the visitor's progress into the customer's: earliest firsts, latest lasts.
+  Progress& to = progress_[c];
+  const Progress& from = progress_[a];
+  for (size_t s = 0; s < stage_ids_.size(); ++s) {
+    if (from.first[s] != 0 && (to.first[s] == 0 || from.first[s] < to.first[s])) to.first[s] = from.first[s];
+    if (from.last[s] > to.last[s]) {
+      to.last[s] = from.last[s];
+      to.next[s] = from.next[s];
+    }
+  }
+  parent_[a] = c;
+}
+
+void JourneyMap::add(const MapRecord& r) {
+  if (r.customer.empty()) return;
+  const int stage = index_of(stage_ids_, r.stage);
+  const int touchpoint = index_of(touchpoint_ids_, r.touchpoint);
+  const int persona = index_of(persona_ids_, r.persona);
+  std::unique_lock lock(mu_);
+  const uint32_t c = customer_index(r.customer);
+
+  const CellKey key{hour_of(r.ts_ms), static_cast<int16_t>(persona), static_cast<int16_t>(stage),
+                    static_cast<int16_t>(touchpoint)};
+  auto [cell_it, new_cell] = cells_.try_emplace(key);
+  if (new_cell) hours_[key.hour].push_back(key);
+  Rollup& cell = cell_it->second;
+  ++cell.interactions;
+  if (!r.pain.empty()) ++cell.with_pain;
+  for (const auto& p : r.pain) ++cell.pain[p];
+  if (r.sentiment) {
+    cell.sentiment_sum += *r.sentiment;
+    ++cell.sentiment_n;
+  }
+  const auto pos = std::lower_bound(cell.customers.begin(), cell.customers.end(), c);
+  if (pos == cell.customers.end() || *pos != c) cell.customers.insert(pos, c);
+
+  // Progress: where the customer has been, and where they went after each stage.
+  Progress& p = progress_[c];
+  for (int s = 0; s < static_cast<int>(stage_ids_.size()); ++s) {
+    if (s == stage || p.last[s] == 0 || r.ts_ms <= p.last[s]) continue;
+    Next& n = p.next[s];
+    if (n.ts == 0 || r.ts_ms < n.ts) n = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
+  }
+  if (stage >= 0) {
+    if (p.first[stage] == 0 || r.ts_ms < p.first[stage]) p.first[stage] = r.ts_ms;
+    if (r.ts_ms > p.last[stage]) {
+      p.last[stage] = r.ts_ms;
+      if (p.next[stage].ts != 0 && p.next[stage].ts <= r.ts_ms) p.next[stage] = Next{};  // no longer "after the last"
+    }
+  }
+}
+
+json JourneyMap::query(const MapQuery& q) const {
+  const int persona_filter = q.persona.empty() ? -2 : index_of(persona_ids_, q.persona);
+  const size_t n_stages = stage_ids_.size(), n_touch = touchpoint_ids_.size();
+  std::vector<Totals> stages(n_stages), touchpoints(n_touch), cells(n_stages * n_touch);
+  Totals unstaged;
+
+  std::shared_lock lock(mu_);
+  const int64_t from_hour = hour_of(q.from_ms), to_hour = hour_of(q.to_ms - 1);
+  for (auto h = hours_.lower_bound(from_hour); h != hours_.end() && h->first <= to_hour; ++h) {
+    for (const CellKey& key : h->second) {
+      if (persona_filter != -2 && key.persona != persona_filter) continue;
+      const Rollup& r = cells_.at(key);
+      // Customers linked since the rollup was written count as the customer they turned out to be.
+      thread_local std::vector<uint32_t> resolved;
+      resolved.clear();
+      for (const uint32_t c : r.customers) resolved.push_back(canonical(c));
+      auto add = [&](Totals& t) { t.add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain, resolved); };
+      if (key.stage >= 0) add(stages[static_cast<size_t>(key.stage)]);
+      else add(unstaged);
+      if (key.touchpoint >= 0) add(touchpoints[static_cast<size_t>(key.touchpoint)]);
+      if (key.stage >= 0 && key.touchpoint >= 0) add(cells[static_cast<size_t>(key.stage) * n_touch + static_cast<size_t>(key.touchpoint)]);
+    }
+  }
+
+  json out = json::object();
+  out["from"] = q.from_ms;
+  out["to"] = q.to_ms;
+  out["persona"] = q.persona.empty() ? json(nullptr) : json(q.persona);
+  json stage_list = json::array();
+  for (size_t s = 0; s < n_stages; ++s) {
+    Totals& t = stages[s];
+    t.finish();
+    uint64_t converted = 0, dropped = 0;
+    std::vector<double> gaps;
+    std::map<std::string, uint64_t> next_touchpoints, next_stages;
+    for (const uint32_t c : t.customers) {
+      const Progress& p = progress_[c];
+      int64_t later_first = 0;
+      for (size_t l = s + 1; l < n_stages; ++l)
+        if (p.first[l] != 0 && (later_first == 0 || p.first[l] < later_first)) later_first = p.first[l];
+      if (later_first == 0) {
+        ++dropped;
+        const Next& n = p.next[s];
+        if (n.ts != 0) {
+          ++next_touchpoints[n.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(n.touchpoint)] : "(none)"];
+          ++next_stages[n.stage >= 0 ? stage_ids_[static_cast<size_t>(n.stage)] : "(none)"];
+        }
+      } else if (later_first > p.first[s]) {
+        ++converted;
+        gaps.push_back(static_cast<double>(later_first - p.first[s]) / 1000.0);
+      }
+    }
+    std::sort(gaps.begin(), gaps.end());
+    const size_t customers = t.customers.size();
+    auto counts = [](const std::map<std::string, uint64_t>& m) {
+      json o = json::object();
+      for (const auto& [k, v] : m) o[k] = v;
+      return o;
+    };
+    stage_list.push_back({
+        {"id", stage_ids_[s]},
+        {"name", journey_.stages[s].name},
+        {"customers", customers},
+        {"interactions", t.interactions},
+        {"sentiment", t.sentiment_json()},
+        {"conversion_to_next", customers ? json(static_cast<double>(converted) / static_cast<double>(customers)) : json(nullptr)},
+        {"dropoff", dropped},
+        {"time_to_next_s", gaps.empty() ? json({{"median", nullptr}, {"p90", nullptr}})
+                                        : json({{"median", percentile(gaps, 0.5)}, {"p90", percentile(gaps, 0.9)}})},
+        {"pain", t.pain_json()},
+        {"after_dropoff", {{"touchpoints", counts(next_touchpoints)}, {"stages", counts(next_stages)}}},
+    });
+  }
+  out["stages"] = std::move(stage_list);
+
+  json tp_list = json::array();
+  for (size_t i = 0; i < n_touch; ++i) {
+    Totals& t = touchpoints[i];
+    t.finish();
+    tp_list.push_back({{"id", touchpoint_ids_[i]},
+                       {"name", journey_.touchpoints[i].name},
+                       {"interactions", t.interactions},
+                       {"customers", t.customers.size()},
+                       {"sentiment", t.sentiment_json()},
+                       {"pain", t.pain_json()}});
+  }
+  out["touchpoints"] = std::move(tp_list);
+
+  json cell_list = json::array();
+  for (size_t s = 0; s < n_stages; ++s) {
+    for (size_t i = 0; i < n_touch; ++i) {
+      Totals& t = cells[s * n_touch + i];
+      if (t.interactions == 0) continue;
+      t.finish();
+      cell_list.push_back({{"stage", stage_ids_[s]},
+                           {"touchpoint", touchpoint_ids_[i]},
+                           {"interactions", t.interactions},
+                           {"customers", t.customers.size()},
+                           {"sentiment", t.sentiment_json()},
+                           {"pain", t.pain_json(3)}});
+    }
+  }
+  out["cells"] = std::move(cell_list);
+  unstaged.finish();
+  out["unstaged"] = {{"interactions", unstaged.interactions}, {"customers", unstaged.customers.size()}};
+  return out;
+}
+
+}  // namespace tp

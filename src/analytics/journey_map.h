@@ -1,0 +1,92 @@
+// The current-state journey map, maintained incrementally as interactions are tagged: hourly rollups
+// per persona x stage x touchpoint (counts, sentiment sums, pain reasons, the distinct customers seen),
+// and per-customer stage progress (first and last interaction at each stage, and where the customer
+// went next). A map query sums the rollups of the window instead of reading raw interactions.
+// Pure computation: the daemon feeds it and answers HTTP; no I/O here.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/journey.h"
+
+namespace tp {
+
+// One tagged interaction as the map sees it.
+struct MapRecord {
+  int64_t ts_ms = 0;
+  std::string customer;  // resolved customer key; interactions without one are not mapped
+  std::string persona, stage, touchpoint;  // ids; empty: not decided
+  std::optional<double> sentiment;
+  std::vector<std::string> pain;
+};
+
+struct MapQuery {
+  int64_t from_ms = 0, to_ms = 0;  // [from, to)
+  std::string persona;             // empty: all
+};
+
+class JourneyMap {
+ public:
+  static constexpr int kMaxStages = 32;
+  explicit JourneyMap(const Journey& journey);
+
+  void add(const MapRecord& record);
+  // `alias` (an anonymous visitor) turned out to be `customer`: their history counts as one customer's
+  // from now on, in every window (retroactive, like reads).
+  void link(const std::string& alias, const std::string& customer);
+  // The map as JSON (see README "GET /v1/map").
+  nlohmann::json query(const MapQuery& q) const;
+
+  size_t customers() const;
+
+ private:
+  struct CellKey {
+    int64_t hour;
+    int16_t persona, stage, touchpoint;  // -1: none
+    bool operator==(const CellKey& o) const {
+      return hour == o.hour && persona == o.persona && stage == o.stage && touchpoint == o.touchpoint;
+    }
+  };
+  struct CellKeyHash {
+    size_t operator()(const CellKey& k) const {
+      return std::hash<int64_t>()(k.hour * 1000003 + (k.persona + 1) * 10007 + (k.stage + 1) * 101 + (k.touchpoint + 1));
+    }
+  };
+  struct Rollup {
+    uint64_t interactions = 0, with_pain = 0, sentiment_n = 0;
+    double sentiment_sum = 0;
+    std::map<std::string, uint64_t> pain;  // reason -> interactions
+    std::vector<uint32_t> customers;       // distinct customer indexes, sorted
+  };
+  struct Next {
+    int64_t ts = 0;  // 0: none yet
+    int16_t stage = -1, touchpoint = -1;
+  };
+  struct Progress {
+    std::array<int64_t, kMaxStages> first{}, last{};  // 0: never at that stage
+    std::array<Next, kMaxStages> next{};                // the first interaction after `last` of that stage
+  };
+
+  int index_of(const std::vector<std::string>& ids, const std::string& id) const;
+  uint32_t customer_index(const std::string& key);  // under the unique lock
+  uint32_t canonical(uint32_t c) const;
+
+  Journey journey_;
+  std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, uint32_t> customer_ids_;
+  std::vector<Progress> progress_;
+  std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
+  std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
+  std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour
+};
+
+}  // namespace tp

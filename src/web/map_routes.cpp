@@ -1,0 +1,70 @@
+#include "web/map_routes.h"
+
+#include <httplib.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "analytics/journey_map.h"
+#include "ingest/http_server.h"
+#include "ingest/ingest_service.h"
+#include "model/journey.h"
+#include "util/time.h"
+
+namespace tp {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kDefaultWindowMs = 7LL * 24 * 3600 * 1000;
+
+// from/to (RFC 3339) and persona, with the defaults: the last 7 days, all personas. Answers 400 itself.
+bool read_window(const httplib::Request& req, httplib::Response& res, const Journey& journey, MapQuery& q) {
+  const int64_t now = now_unix_ms();
+  q.to_ms = now;
+  if (req.has_param("to")) {
+    auto t = parse_rfc3339_ms(req.get_param_value("to"));
+    if (!t) return send_json(res, 400, error_body("to", "must be an RFC 3339 time").dump()), false;
+    q.to_ms = *t;
+  }
+  q.from_ms = q.to_ms - kDefaultWindowMs;
+  if (req.has_param("from")) {
+    auto f = parse_rfc3339_ms(req.get_param_value("from"));
+    if (!f) return send_json(res, 400, error_body("from", "must be an RFC 3339 time").dump()), false;
+    q.from_ms = *f;
+  }
+  if (q.from_ms >= q.to_ms) return send_json(res, 400, error_body("from", "must be before to").dump()), false;
+  q.persona = req.get_param_value("persona");
+  if (!q.persona.empty() && !journey.has_persona(q.persona))
+    return send_json(res, 400, error_body("persona", "unknown persona id").dump()), false;
+  return true;
+}
+
+}  // namespace
+
+void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
+  auto d = std::make_shared<MapRoutesDeps>(std::move(deps));
+
+  svr.Get("/v1/journey", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    json stages = json::array(), touchpoints = json::array(), personas = json::array();
+    for (const auto& s : d->journey.stages) stages.push_back({{"id", s.id}, {"name", s.name}, {"description", s.description}});
+    for (const auto& t : d->journey.touchpoints) touchpoints.push_back({{"id", t.id}, {"name", t.name}, {"channel", t.channel}});
+    for (const auto& p : d->journey.personas) personas.push_back({{"id", p.id}, {"name", p.name}, {"description", p.description}});
+    send_json(res, 200, json{{"stages", stages}, {"touchpoints", touchpoints}, {"personas", personas}}.dump(
+                            -1, ' ', false, json::error_handler_t::replace));
+  });
+
+  svr.Get("/v1/map", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    MapQuery q;
+    if (!read_window(req, res, d->journey, q)) return;
+    json out = d->map.query(q);
+    out["from"] = format_rfc3339_ms(q.from_ms);
+    out["to"] = format_rfc3339_ms(q.to_ms);
+    send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+}
+
+}  // namespace tp

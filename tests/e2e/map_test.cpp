@@ -1,0 +1,76 @@
+// The journey model and the map over HTTP, fed by events with preset tags (no rules needed).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "daemon_process.h"
+#include "http_helpers.h"
+
+namespace tp::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+TEST(MapApi, JourneyModelInOrder) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path()));
+  const json j = json_of(client(daemon.port()).Get("/v1/journey"));
+  ASSERT_EQ(j["stages"].size(), 5u);
+  EXPECT_EQ(j["stages"][0]["id"], "awareness");
+  EXPECT_EQ(j["stages"][4]["id"], "support");
+  EXPECT_EQ(j["touchpoints"].size(), 8u);
+  EXPECT_EQ(j["personas"].size(), 3u);
+}
+
+TEST(MapApi, MapFollowsTaggedEventsAndSurvivesARestart) {
+  TempDir dir;
+  const json config = test_config(dir.path());
+  auto tagged_event = [](const std::string& id, const std::string& customer, const std::string& ts, const std::string& stage,
+                         const std::string& touchpoint) {
+    return json{{"id", id}, {"type", "message"}, {"customer_id", customer}, {"timestamp", ts}, {"role", "user"},
+                {"text", "hello"}, {"tags", {{"stage", stage}, {"touchpoint", touchpoint}, {"persona", "first-time-buyer"}}}};
+  };
+  const std::string window = "from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z";
+  auto consideration = [](const json& m) { return m["stages"][1]; };
+  {
+    DaemonProcess daemon(dir.path(), config);
+    auto c = client(daemon.port());
+    const json events = json::array({
+        tagged_event("a1", "alice", "2026-11-02T10:00:00Z", "consideration", "website"),
+        tagged_event("a2", "alice", "2026-11-02T12:00:00Z", "purchase", "website"),
+        tagged_event("b1", "bob", "2026-11-03T10:00:00Z", "consideration", "chatbot"),
+    });
+    ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+    json m;
+    // Readiness: the map follows tagging, a moment after the acknowledgement.
+    for (int i = 0; i < 500; ++i) {
+      m = json_of(c.Get("/v1/map?" + window));
+      if (m["stages"][2]["customers"] == 1 && consideration(m)["customers"] == 2) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(consideration(m)["customers"], 2);
+    EXPECT_DOUBLE_EQ(consideration(m)["conversion_to_next"].get<double>(), 0.5);
+    EXPECT_EQ(consideration(m)["dropoff"], 1);
+    EXPECT_DOUBLE_EQ(consideration(m)["time_to_next_s"]["median"].get<double>(), 7200.0);
+    EXPECT_EQ(m["from"], "2026-11-01T00:00:00.000Z");
+
+    EXPECT_EQ(c.Get("/v1/map?from=yesterday")->status, 400);
+    EXPECT_EQ(c.Get("/v1/map?persona=martian")->status, 400);
+    EXPECT_EQ(c.Get("/v1/map?from=2026-11-08T00:00:00Z&to=2026-11-01T00:00:00Z")->status, 400);
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(), 0);
+  }
+  DaemonProcess again(dir.path(), config);
+  json m;
+  for (int i = 0; i < 500; ++i) {
+    m = json_of(client(again.port()).Get("/v1/map?" + window));
+    if (consideration(m)["customers"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(consideration(m)["customers"], 2);
+  EXPECT_DOUBLE_EQ(consideration(m)["conversion_to_next"].get<double>(), 0.5);
+}
+
+}  // namespace
+}  // namespace tp::e2e

@@ -1,0 +1,160 @@
+// Ground truth for the map: scripted customer journeys with known conversions, gaps and drop-offs;
+// the figures are computed by hand from the script, not by the code under test.
+#include "analytics/journey_map.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "model/journey.h"
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kH = 3600 * 1000;
+constexpr int64_t kT0 = 1'800'000'000'000;  // a fixed day (2027-01-15), well inside the windows below
+
+const Journey& journey() {
+  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
+  return j;
+}
+
+MapRecord rec(const std::string& customer, int64_t ts, const std::string& stage, const std::string& touchpoint,
+              std::optional<double> sentiment = std::nullopt, std::vector<std::string> pain = {},
+              const std::string& persona = "first-time-buyer") {
+  return {ts, customer, persona, stage, touchpoint, sentiment, std::move(pain)};
+}
+
+const json& stage(const json& map, const std::string& id) {
+  for (const auto& s : map["stages"])
+    if (s["id"] == id) return s;
+  static const json none;
+  ADD_FAILURE() << "no stage " << id;
+  return none;
+}
+
+// 10 customers visit pricing (consideration). 6 of them go on to checkout (purchase) 2 h later; 4 of
+// those 6 reach onboarding 10 h after purchasing. The 4 who never buy ask the chatbot 1 h later (an
+// interaction without a stage), which is where they "went after dropping off".
+class ScriptedJourneys : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 10; ++i) {
+      const std::string c = "c" + std::to_string(i);
+      const int64_t start = kT0 + i * 60'000;  // a minute apart
+      map.add(rec(c, start, "consideration", "website", 0.5));
+      if (i < 6) {
+        map.add(rec(c, start + 2 * kH, "purchase", "website", -0.5, i < 3 ? std::vector<std::string>{"abandoned"} : std::vector<std::string>{}));
+        if (i < 4) map.add(rec(c, start + 12 * kH, "onboarding", "email", 1.0));
+      } else {
+        map.add(rec(c, start + 1 * kH, "", "chatbot", -1.0, {"unanswered"}));
+      }
+    }
+  }
+  json query(int64_t from = kT0 - 24 * kH, int64_t to = kT0 + 48 * kH, const std::string& persona = "") {
+    return map.query({from, to, persona});
+  }
+  JourneyMap map{journey()};
+};
+
+TEST_F(ScriptedJourneys, StageCountsConversionsAndDropoffs) {
+  const json m = query();
+  const json& consideration = stage(m, "consideration");
+  EXPECT_EQ(consideration["customers"], 10);
+  EXPECT_EQ(consideration["interactions"], 10);
+  EXPECT_DOUBLE_EQ(consideration["sentiment"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(consideration["conversion_to_next"].get<double>(), 0.6);
+  EXPECT_EQ(consideration["dropoff"], 4);
+  EXPECT_DOUBLE_EQ(consideration["time_to_next_s"]["median"].get<double>(), 2 * 3600.0);
+  EXPECT_DOUBLE_EQ(consideration["time_to_next_s"]["p90"].get<double>(), 2 * 3600.0);
+  // The four who dropped off went to the chatbot next (unstaged).
+  EXPECT_EQ(consideration["after_dropoff"]["touchpoints"]["chatbot"], 4);
+  EXPECT_EQ(consideration["after_dropoff"]["stages"]["(none)"], 4);
+
+  const json& purchase = stage(m, "purchase");
+  EXPECT_EQ(purchase["customers"], 6);
+  EXPECT_DOUBLE_EQ(purchase["conversion_to_next"].get<double>(), 4.0 / 6.0);
+  EXPECT_EQ(purchase["dropoff"], 2);
+  EXPECT_DOUBLE_EQ(purchase["time_to_next_s"]["median"].get<double>(), 10 * 3600.0);
+  EXPECT_EQ(purchase["pain"]["interactions"], 3);
+  EXPECT_EQ(purchase["pain"]["top"][0]["reason"], "abandoned");
+  EXPECT_EQ(purchase["pain"]["top"][0]["count"], 3);
+
+  const json& onboarding = stage(m, "onboarding");
+  EXPECT_EQ(onboarding["customers"], 4);
+  EXPECT_TRUE(onboarding["conversion_to_next"].get<double>() == 0.0);
+  EXPECT_EQ(onboarding["dropoff"], 4);  // nobody reached support
+  EXPECT_TRUE(onboarding["time_to_next_s"]["median"].is_null());
+
+  const json& awareness = stage(m, "awareness");
+  EXPECT_EQ(awareness["customers"], 0);
+  EXPECT_TRUE(awareness["sentiment"].is_null());
+  EXPECT_TRUE(awareness["conversion_to_next"].is_null());
+  EXPECT_EQ(m["unstaged"]["interactions"], 4);
+}
+
+TEST_F(ScriptedJourneys, TouchpointsAndCells) {
+  const json m = query();
+  for (const auto& t : m["touchpoints"]) {
+    if (t["id"] == "website") {
+      EXPECT_EQ(t["interactions"], 16);
+      EXPECT_EQ(t["customers"], 10);
+    } else if (t["id"] == "chatbot") {
+      EXPECT_EQ(t["interactions"], 4);
+      EXPECT_DOUBLE_EQ(t["sentiment"].get<double>(), -1.0);
+    } else if (t["id"] == "email") {
+      EXPECT_EQ(t["interactions"], 4);
+    } else {
+      EXPECT_EQ(t["interactions"], 0);
+    }
+  }
+  // Cells only where there were interactions: consideration/website, purchase/website, onboarding/email.
+  ASSERT_EQ(m["cells"].size(), 3u);
+  EXPECT_EQ(m["cells"][1]["stage"], "purchase");
+  EXPECT_EQ(m["cells"][1]["customers"], 6);
+  EXPECT_DOUBLE_EQ(m["cells"][1]["sentiment"].get<double>(), -0.5);
+}
+
+TEST_F(ScriptedJourneys, WindowsCountOnlyTheirInteractions) {
+  // Only the first hour: the pricing visits, nothing else.
+  const json m = query(kT0, kT0 + kH);
+  EXPECT_EQ(stage(m, "consideration")["customers"], 10);
+  EXPECT_EQ(stage(m, "purchase")["customers"], 0);
+  // Conversion is about the customers' journeys, not only the window: they did buy later.
+  EXPECT_DOUBLE_EQ(stage(m, "consideration")["conversion_to_next"].get<double>(), 0.6);
+  // A window after everything: empty.
+  EXPECT_EQ(stage(query(kT0 + 30 * kH, kT0 + 40 * kH), "consideration")["customers"], 0);
+}
+
+TEST_F(ScriptedJourneys, PersonaFilter) {
+  map.add(rec("b1", kT0, "consideration", "website", std::nullopt, {}, "business-account"));
+  EXPECT_EQ(stage(query(), "consideration")["customers"], 11);
+  EXPECT_EQ(stage(query(kT0 - 24 * kH, kT0 + 48 * kH, "business-account"), "consideration")["customers"], 1);
+  EXPECT_EQ(stage(query(kT0 - 24 * kH, kT0 + 48 * kH, "first-time-buyer"), "consideration")["customers"], 10);
+}
+
+TEST(JourneyMapLinks, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
+  JourneyMap map(journey());
+  map.add(rec("anon-1", kT0, "consideration", "website"));
+  map.add(rec("cust-1", kT0 + kH, "purchase", "chatbot"));
+  json m = map.query({kT0 - kH, kT0 + 2 * kH, ""});
+  EXPECT_EQ(stage(m, "consideration")["dropoff"], 1);  // not yet known to be the same person
+  map.link("anon-1", "cust-1");
+  m = map.query({kT0 - kH, kT0 + 2 * kH, ""});
+  EXPECT_EQ(stage(m, "consideration")["dropoff"], 0);
+  EXPECT_DOUBLE_EQ(stage(m, "consideration")["conversion_to_next"].get<double>(), 1.0);
+  size_t website_customers = 0, chatbot_customers = 0;
+  for (const auto& t : m["touchpoints"]) {
+    if (t["id"] == "website") website_customers = t["customers"];
+    if (t["id"] == "chatbot") chatbot_customers = t["customers"];
+  }
+  EXPECT_EQ(website_customers, 1u);
+  EXPECT_EQ(chatbot_customers, 1u);
+  // Later interactions under either id land on the same customer.
+  map.add(rec("anon-1", kT0 + kH + 1000, "purchase", "website"));
+  EXPECT_EQ(stage(map.query({kT0 - kH, kT0 + 2 * kH, ""}), "purchase")["customers"], 1);
+}
+
+}  // namespace
+}  // namespace tp
