@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "app/plugins.h"
 #include "app/rule_files.h"
@@ -88,6 +89,28 @@ EventTranslator with_preset_check(EventTranslator inner, const Journey& journey)
   };
 }
 
+// A customer's question: their own words in a conversation.
+bool is_customer_question(const Interaction& in) {
+  return !in.text.empty() && (in.role == Role::User || (in.role == Role::None && in.type == EventType::Message));
+}
+
+QuestionRecord question_record(const Interaction& in, const std::string& customer, const TagSet& tags) {
+  QuestionRecord q;
+  q.ts_ms = in.timestamp_ms;
+  q.customer = customer;
+  q.persona = tags.persona;
+  q.stage = tags.stage;
+  q.touchpoint = tags.touchpoint;
+  q.intent = in.intent;
+  q.fallback = in.fallback.value_or(false);
+  q.unanswered = tags.has_pain(pain::kUnanswered);
+  q.escalated = tags.has_pain(pain::kEscalated);
+  q.negative = tags.has_pain(pain::kNegative);
+  q.rating = in.rating;
+  q.text = in.text;
+  return q;
+}
+
 }  // namespace
 
 // One log line per diagnostic (log lines are single lines; the snippet is for terminals).
@@ -122,6 +145,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
+  std::unique_ptr<FaqSummary> faq;
   std::shared_ptr<const RuleSet> rules;
   std::shared_ptr<PluginHost> plugins;
   std::mutex reload_mu;
@@ -221,9 +245,11 @@ int run_daemon(const Config& config) {
                  std::make_shared<Tagger>(rules, journey, signal_options(config.engine), plugin_hook(plugins)), options,
                  &tagged);
              map = std::make_unique<JourneyMap>(journey);
+             faq = std::make_unique<FaqSummary>(journey);
              pipeline->set_listeners(
-                 [m = map.get()](const Interaction& in, const std::string& customer, const TagSet& tags) {
+                 [m = map.get(), f = faq.get()](const Interaction& in, const std::string& customer, const TagSet& tags) {
                    m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
+                   if (is_customer_question(in)) f->add(question_record(in, customer, tags));
                  },
                  [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); });
              writer->set_commit_listener(
@@ -252,7 +278,7 @@ int run_daemon(const Config& config) {
              http = std::make_unique<HttpServer>(config.server, metrics);
              http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
              add_admin_routes(http->routes(), {config.server.admin_token, reload});
-             add_map_routes(http->routes(), {journey, *map, config.server.read_token});
+             add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
              add_read_routes(http->routes(),
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "ingest/http_server.h"
 #include "ingest/ingest_service.h"
@@ -61,6 +62,40 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     MapQuery q;
     if (!read_window(req, res, d->journey, q)) return;
     json out = d->map.query(q);
+    // Each cell's top FAQ clusters.
+    const auto top = d->faq.top_by_cell(q.from_ms, q.to_ms, q.persona, 3);
+    for (auto& cell : out["cells"]) {
+      json list = json::array();
+      auto it = top.find({cell["stage"].get<std::string>(), cell["touchpoint"].get<std::string>()});
+      if (it != top.end())
+        for (const auto& [label, count] : it->second) list.push_back({{"label", label}, {"count", count}});
+      cell["faq"] = std::move(list);
+    }
+    out["from"] = format_rfc3339_ms(q.from_ms);
+    out["to"] = format_rfc3339_ms(q.to_ms);
+    send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+
+  svr.Get("/v1/faq", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    MapQuery window;
+    if (!read_window(req, res, d->journey, window)) return;
+    FaqQuery q;
+    q.from_ms = window.from_ms;
+    q.to_ms = window.to_ms;
+    q.persona = window.persona;
+    q.stage = req.get_param_value("stage");
+    if (!q.stage.empty() && d->journey.stage_index(q.stage) < 0)
+      return send_json(res, 400, error_body("stage", "unknown stage id").dump());
+    if (req.has_param("limit")) {
+      const std::string v = req.get_param_value("limit");
+      char* end = nullptr;
+      const long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || n < 1 || n > 500)
+        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 500").dump());
+      q.limit = static_cast<size_t>(n);
+    }
+    json out = d->faq.query(q);
     out["from"] = format_rfc3339_ms(q.from_ms);
     out["to"] = format_rfc3339_ms(q.to_ms);
     send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));

@@ -1,5 +1,5 @@
-// The product's output on HTTP: GET /v1/journey (the configured model) and GET /v1/map (the
-// current-state journey map of a time window and persona).
+// The product's output on HTTP: GET /v1/journey (the configured model), GET /v1/map (the current-state
+// journey map of a time window and persona) and GET /v1/faq (FAQ pain points).
 #pragma once
 #include <string>
 
@@ -10,11 +10,13 @@ class Server;
 namespace tp {
 
 class JourneyMap;
+class FaqSummary;
 struct Journey;
 
 struct MapRoutesDeps {
   const Journey& journey;
   const JourneyMap& map;
+  const FaqSummary& faq;
   std::string read_token;  // empty: open
 };
 

@@ -1,0 +1,204 @@
+#include "analytics/faq.h"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "engine/text_fold.h"
+
+namespace tp {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr int64_t kHourMs = 3600 * 1000;
+int64_t hour_of(int64_t ts_ms) { return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs; }
+constexpr size_t kMaxPhrasings = 32;
+constexpr size_t kExamples = 3;
+
+struct Sum {
+  uint64_t count = 0, unanswered = 0, escalated = 0, negative = 0, rated = 0, previous = 0;
+  int64_t rating_sum = 0;
+  std::vector<uint32_t> customers;
+  std::map<std::string, uint64_t> stages, touchpoints;
+};
+
+double rate(uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+
+std::string percent(double r) { return std::to_string(static_cast<int>(std::lround(r * 100))) + "%"; }
+
+std::string opportunity(double unanswered, double escalated, double negative, std::optional<double> avg_rating) {
+  if (unanswered >= 0.4) return "add an answer for this question: " + percent(unanswered) + " unanswered";
+  if (escalated >= 0.3) return "escalation hotspot: " + percent(escalated) + " handed to a human";
+  if (negative >= 0.3) return "customers are unhappy here: " + percent(negative) + " negative";
+  if (avg_rating && *avg_rating <= 2.5) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", *avg_rating);
+    return std::string("badly rated answers: ") + buf + "/5";
+  }
+  if (unanswered > 0) return "partly unanswered (" + percent(unanswered) + "): improve the bot's answer";
+  return "frequent question: make the answer easy to find";
+}
+
+}  // namespace
+
+double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative, std::optional<double> avg_rating) {
+  const double low_rating = avg_rating ? (5.0 - *avg_rating) / 4.0 : 0.0;
+  return static_cast<double>(count) * (1.0 + 2.0 * unanswered + 1.5 * escalated + negative + low_rating);
+}
+
+FaqSummary::FaqSummary(const Journey& journey) : journey_(journey) {
+  for (const auto& s : journey.stages) stage_ids_.push_back(s.id);
+  for (const auto& t : journey.touchpoints) touchpoint_ids_.push_back(t.id);
+  for (const auto& p : journey.personas) persona_ids_.push_back(p.id);
+}
+
+int FaqSummary::index_of(const std::vector<std::string>& ids, const std::string& id) const {
+  if (id.empty()) return -1;
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (ids[i] == id) return static_cast<int>(i);
+  return -1;
+}
+
+uint32_t FaqSummary::add(const QuestionRecord& q) {
+  std::unique_lock lock(mu_);
+  const uint32_t cluster = clusters_.assign(q.text, q.intent, q.fallback);
+  if (info_.size() <= cluster) info_.resize(cluster + 1);
+  ClusterInfo& info = info_[cluster];
+  const std::string folded = TextFolder::instance().fold(q.text);
+  auto ph = info.phrasings.find(folded);
+  if (ph != info.phrasings.end()) ++ph->second.first;
+  else if (info.phrasings.size() < kMaxPhrasings) info.phrasings.emplace(folded, std::make_pair(uint64_t{1}, q.text));
+  info.examples.push_back(q.text);
+  if (info.examples.size() > kExamples) info.examples.pop_front();
+
+  auto [cit, inserted] = customer_ids_.try_emplace(q.customer, static_cast<uint32_t>(customer_ids_.size()));
+  const uint32_t customer = cit->second;
+  const Key key{hour_of(q.ts_ms), cluster, static_cast<int16_t>(index_of(persona_ids_, q.persona)),
+                static_cast<int16_t>(index_of(stage_ids_, q.stage)), static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
+  auto [rit, new_key] = rollups_.try_emplace(key);
+  if (new_key) hours_[key.hour].push_back(key);
+  Rollup& r = rit->second;
+  ++r.count;
+  r.unanswered += q.unanswered;
+  r.escalated += q.escalated;
+  r.negative += q.negative;
+  if (q.rating) {
+    ++r.rated;
+    r.rating_sum += *q.rating;
+  }
+  const auto pos = std::lower_bound(r.customers.begin(), r.customers.end(), customer);
+  if (pos == r.customers.end() || *pos != customer) r.customers.insert(pos, customer);
+  return cluster;
+}
+
+std::string FaqSummary::label(uint32_t cluster) const {
+  const ClusterInfo& info = info_[cluster];
+  const std::pair<uint64_t, std::string>* best = nullptr;
+  for (const auto& [folded, v] : info.phrasings)
+    if (!best || v.first > best->first) best = &v;
+  return best ? best->second : std::string();
+}
+
+json FaqSummary::query(const FaqQuery& q) const {
+  const int persona = q.persona.empty() ? -2 : index_of(persona_ids_, q.persona);
+  const int stage = q.stage.empty() ? -2 : index_of(stage_ids_, q.stage);
+  const int64_t length = q.to_ms - q.from_ms;
+  std::shared_lock lock(mu_);
+  std::unordered_map<uint32_t, Sum> sums;
+  auto visit = [&](int64_t from, int64_t to, bool current) {
+    const int64_t to_hour = hour_of(to - 1);
+    for (auto h = hours_.lower_bound(hour_of(from)); h != hours_.end() && h->first <= to_hour; ++h) {
+      for (const Key& k : h->second) {
+        if (persona != -2 && k.persona != persona) continue;
+        if (stage != -2 && k.stage != stage) continue;
+        const Rollup& r = rollups_.at(k);
+        Sum& s = sums[k.cluster];
+        if (!current) {
+          s.previous += r.count;
+          continue;
+        }
+        s.count += r.count;
+        s.unanswered += r.unanswered;
+        s.escalated += r.escalated;
+        s.negative += r.negative;
+        s.rated += r.rated;
+        s.rating_sum += r.rating_sum;
+        s.customers.insert(s.customers.end(), r.customers.begin(), r.customers.end());
+        s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
+        s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] += r.count;
+      }
+    }
+  };
+  visit(q.from_ms, q.to_ms, true);
+  visit(q.from_ms - length, q.from_ms, false);
+
+  struct Row {
+    uint32_t cluster;
+    double score;
+    json body;
+  };
+  std::vector<Row> rows;
+  for (auto& [cluster, s] : sums) {
+    if (s.count == 0) continue;
+    std::sort(s.customers.begin(), s.customers.end());
+    s.customers.erase(std::unique(s.customers.begin(), s.customers.end()), s.customers.end());
+    const double unanswered = rate(s.unanswered, s.count), escalated = rate(s.escalated, s.count),
+                 negative = rate(s.negative, s.count);
+    const std::optional<double> avg = s.rated ? std::optional<double>(static_cast<double>(s.rating_sum) / static_cast<double>(s.rated))
+                                              : std::nullopt;
+    const double score = faq_pain_score(s.count, unanswered, escalated, negative, avg);
+    json examples = json::array();
+    for (auto it = info_[cluster].examples.rbegin(); it != info_[cluster].examples.rend(); ++it) examples.push_back(*it);
+    json trend = {{"previous", s.previous},
+                  {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0) : json(nullptr)}};
+    json body = {{"id", cluster},
+                 {"label", label(cluster)},
+                 {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
+                 {"count", s.count},
+                 {"customers", s.customers.size()},
+                 {"unanswered_rate", unanswered},
+                 {"escalation_rate", escalated},
+                 {"negative_rate", negative},
+                 {"avg_rating", avg ? json(*avg) : json(nullptr)},
+                 {"pain_score", score},
+                 {"stages", s.stages},
+                 {"touchpoints", s.touchpoints},
+                 {"trend", trend},
+                 {"examples", examples},
+                 {"opportunity", opportunity(unanswered, escalated, negative, avg)}};
+    rows.push_back({cluster, score, std::move(body)});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.score != b.score ? a.score > b.score : a.cluster < b.cluster;
+  });
+  json clusters = json::array();
+  for (size_t i = 0; i < rows.size() && i < q.limit; ++i) clusters.push_back(std::move(rows[i].body));
+  return {{"clusters", clusters}, {"total_clusters", rows.size()}};
+}
+
+std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> FaqSummary::top_by_cell(
+    int64_t from_ms, int64_t to_ms, const std::string& persona_id, size_t n) const {
+  const int persona = persona_id.empty() ? -2 : index_of(persona_ids_, persona_id);
+  std::shared_lock lock(mu_);
+  std::map<std::pair<int, int>, std::unordered_map<uint32_t, uint64_t>> counts;
+  const int64_t to_hour = hour_of(to_ms - 1);
+  for (auto h = hours_.lower_bound(hour_of(from_ms)); h != hours_.end() && h->first <= to_hour; ++h)
+    for (const Key& k : h->second)
+      if ((persona == -2 || k.persona == persona) && k.stage >= 0 && k.touchpoint >= 0)
+        counts[{k.stage, k.touchpoint}][k.cluster] += rollups_.at(k).count;
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> out;
+  for (const auto& [cell, by_cluster] : counts) {
+    std::vector<std::pair<uint32_t, uint64_t>> sorted(by_cluster.begin(), by_cluster.end());
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    auto& list = out[{stage_ids_[static_cast<size_t>(cell.first)], touchpoint_ids_[static_cast<size_t>(cell.second)]}];
+    for (size_t i = 0; i < sorted.size() && i < n; ++i) list.emplace_back(label(sorted[i].first), sorted[i].second);
+  }
+  return out;
+}
+
+}  // namespace tp

@@ -1,0 +1,88 @@
+// FAQ pain points: customers' questions grouped into clusters (question_clusters.h), with hourly
+// rollups per cluster x persona x stage x touchpoint, so a window's summary (volume, customers, how
+// often unanswered, escalated, negative, the rating, where on the journey, the trend against the
+// previous window) is a sum of rollups. Pure computation; the daemon feeds it and answers HTTP.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "analytics/question_clusters.h"
+#include "model/journey.h"
+
+namespace tp {
+
+struct QuestionRecord {
+  int64_t ts_ms = 0;
+  std::string customer, persona, stage, touchpoint;
+  std::string intent;
+  bool fallback = false;
+  bool unanswered = false, escalated = false, negative = false;
+  std::optional<int> rating;
+  std::string text;  // as stored (redacted before storage)
+};
+
+struct FaqQuery {
+  int64_t from_ms = 0, to_ms = 0;
+  std::string persona, stage;  // empty: all
+  size_t limit = 20;
+};
+
+// pain_score = count x (1 + 2 x unanswered_rate + 1.5 x escalation_rate + negative_rate + low_rating),
+// low_rating = (5 - avg_rating) / 4 when rated, else 0: volume weighted by how badly it goes.
+double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative, std::optional<double> avg_rating);
+
+class FaqSummary {
+ public:
+  explicit FaqSummary(const Journey& journey);
+
+  uint32_t add(const QuestionRecord& q);
+  nlohmann::json query(const FaqQuery& q) const;
+  // The top clusters (label, count) of each stage x touchpoint cell in a window, for the map's cells.
+  std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> top_by_cell(
+      int64_t from_ms, int64_t to_ms, const std::string& persona, size_t n) const;
+
+ private:
+  struct Key {
+    int64_t hour;
+    uint32_t cluster;
+    int16_t persona, stage, touchpoint;
+    bool operator==(const Key& o) const {
+      return hour == o.hour && cluster == o.cluster && persona == o.persona && stage == o.stage && touchpoint == o.touchpoint;
+    }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<int64_t>()(k.hour * 7919 + k.cluster * 131 + (k.persona + 1) * 31 + (k.stage + 1) * 7 + k.touchpoint);
+    }
+  };
+  struct Rollup {
+    uint64_t count = 0, unanswered = 0, escalated = 0, negative = 0, rated = 0;
+    int64_t rating_sum = 0;
+    std::vector<uint32_t> customers;  // sorted
+  };
+  struct ClusterInfo {
+    std::map<std::string, std::pair<uint64_t, std::string>> phrasings;  // folded -> (count, first original text)
+    std::deque<std::string> examples;                                  // most recent last, at most 3
+  };
+  int index_of(const std::vector<std::string>& ids, const std::string& id) const;
+  std::string label(uint32_t cluster) const;
+
+  Journey journey_;
+  std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;
+  mutable std::shared_mutex mu_;
+  QuestionClusters clusters_;
+  std::vector<ClusterInfo> info_;
+  std::unordered_map<std::string, uint32_t> customer_ids_;
+  std::unordered_map<Key, Rollup, KeyHash> rollups_;
+  std::map<int64_t, std::vector<Key>> hours_;
+};
+
+}  // namespace tp

@@ -1,0 +1,145 @@
+// FAQ ground truth: seeded question topics, each written in several phrasings, cases, accents and
+// languages, must each form exactly one cluster with the right counts; the figures per cluster follow
+// from the seeded flags.
+#include "analytics/faq.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "analytics/question_clusters.h"
+#include "model/journey.h"
+
+namespace tp {
+namespace {
+
+using json = nlohmann::json;
+constexpr int64_t kH = 3600 * 1000;
+constexpr int64_t kT0 = 1'800'000'000'000;
+
+const Journey& journey() {
+  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
+  return j;
+}
+
+const std::vector<std::string> kOrderEn = {"Where is my order?", "where's my order", "WHERE IS MY ORDER!!",
+                                           "where is my ordr", "hi, where is my order please"};
+const std::vector<std::string> kOrderLv = {"Kur ir mans pasūtījums?", "kur ir mans pasutijums", "KUR IR MANS PASŪTĪJUMS??",
+                                           "Sveiki, kur ir mans pasūtījums"};
+const std::vector<std::string> kOrderRu = {"Где мой заказ?", "где мой заказ", "ГДЕ МОЙ ЗАКАЗ!", "подскажите, где мой заказ"};
+const std::vector<std::string> kRefundEn = {"I want a refund", "i want a refund please", "I want a refund!!!", "i want refund"};
+const std::vector<std::string> kPasswordNo = {"Jeg har glemt passordet mitt", "jeg har glemt passordet", "Har glemt passordet mitt"};
+
+TEST(QuestionClusters, EachSeededTopicFormsOneClusterWithoutIntents) {
+  QuestionClusters clusters;
+  std::vector<std::set<uint32_t>> topics;
+  for (const auto* topic : {&kOrderEn, &kOrderLv, &kOrderRu, &kRefundEn, &kPasswordNo}) {
+    std::set<uint32_t> ids;
+    for (const auto& q : *topic) ids.insert(clusters.assign(q, "", true));
+    EXPECT_EQ(ids.size(), 1u) << "topic starting with '" << (*topic)[0] << "' split into " << ids.size() << " clusters";
+    topics.push_back(ids);
+  }
+  // ...and different topics never share a cluster (without intents, languages stay apart).
+  std::set<uint32_t> all;
+  for (const auto& t : topics) all.insert(t.begin(), t.end());
+  EXPECT_EQ(all.size(), topics.size());
+}
+
+TEST(QuestionClusters, TheBotsIntentJoinsPhrasingsAcrossLanguages) {
+  QuestionClusters clusters;
+  const uint32_t en = clusters.assign("Where is my order?", "order_status", false);
+  EXPECT_EQ(clusters.assign("Kur ir mans pasūtījums?", "order_status", false), en);
+  EXPECT_EQ(clusters.assign("Где мой заказ?", "order_status", false), en);
+  // A fallback (no intent) phrased like a known member joins it too.
+  EXPECT_EQ(clusters.assign("where is my order??", "", true), en);
+  // Another intent never joins.
+  EXPECT_NE(clusters.assign("Where is my order?", "refund_status", false), en);
+}
+
+TEST(QuestionClusters, SignaturesAreStableAndEstimateSimilarity) {
+  const auto a = QuestionClusters::signature(" where is my order ");
+  EXPECT_EQ(a, QuestionClusters::signature(" where is my order "));
+  EXPECT_DOUBLE_EQ(QuestionClusters::similarity(a, a), 1.0);
+  EXPECT_LT(QuestionClusters::similarity(a, QuestionClusters::signature(" completely different words ")), 0.2);
+}
+
+QuestionRecord question(const std::string& text, int64_t ts, const std::string& customer, bool unanswered = false,
+                        bool escalated = false, bool negative = false, std::optional<int> rating = std::nullopt,
+                        const std::string& stage = "support", const std::string& touchpoint = "chatbot") {
+  QuestionRecord q;
+  q.ts_ms = ts;
+  q.customer = customer;
+  q.persona = "first-time-buyer";
+  q.stage = stage;
+  q.touchpoint = touchpoint;
+  q.fallback = unanswered;
+  q.unanswered = unanswered;
+  q.escalated = escalated;
+  q.negative = negative;
+  q.rating = rating;
+  q.text = text;
+  return q;
+}
+
+TEST(FaqSummary, FiguresPerClusterAndThePainScoreOrder) {
+  FaqSummary faq(journey());
+  // "where is my order": 10 questions by 5 customers, 7 unanswered, 2 escalated.
+  for (int i = 0; i < 10; ++i)
+    faq.add(question(kOrderEn[static_cast<size_t>(i) % kOrderEn.size()], kT0 + i * 1000, "c" + std::to_string(i % 5), i < 7, i < 2));
+  // "refund": 12 questions, all answered, 6 negative, rated 2 and 4.
+  for (int i = 0; i < 12; ++i)
+    faq.add(question(kRefundEn[static_cast<size_t>(i) % kRefundEn.size()], kT0 + i * 1000, "r" + std::to_string(i), false,
+                     false, i % 2 == 0, i == 0 ? std::optional<int>(2) : i == 1 ? std::optional<int>(4) : std::nullopt,
+                     "purchase", "website"));
+  const json out = faq.query({kT0 - kH, kT0 + kH, "", "", 10});
+  ASSERT_EQ(out["clusters"].size(), 2u);
+  const json& first = out["clusters"][0];
+  const json& second = out["clusters"][1];
+  // order: 10 x (1 + 2 x 0.7 + 1.5 x 0.2) = 27; refund: 12 x (1 + 0.5 + (5 - 3) / 4) = 24.
+  EXPECT_DOUBLE_EQ(first["pain_score"].get<double>(), faq_pain_score(10, 0.7, 0.2, 0.0, std::nullopt));
+  EXPECT_DOUBLE_EQ(first["pain_score"].get<double>(), 27.0);
+  EXPECT_DOUBLE_EQ(second["pain_score"].get<double>(), 24.0);
+  EXPECT_EQ(first["count"], 10);
+  EXPECT_EQ(first["customers"], 5);
+  EXPECT_DOUBLE_EQ(first["unanswered_rate"].get<double>(), 0.7);
+  EXPECT_DOUBLE_EQ(first["escalation_rate"].get<double>(), 0.2);
+  EXPECT_TRUE(first["avg_rating"].is_null());
+  EXPECT_EQ(first["opportunity"], "add an answer for this question: 70% unanswered");
+  EXPECT_EQ(first["stages"]["support"], 10);
+  EXPECT_EQ(first["touchpoints"]["chatbot"], 10);
+  EXPECT_LE(first["examples"].size(), 3u);
+  EXPECT_EQ(second["count"], 12);
+  EXPECT_DOUBLE_EQ(second["avg_rating"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(second["negative_rate"].get<double>(), 0.5);
+  EXPECT_EQ(second["opportunity"], "customers are unhappy here: 50% negative");
+  EXPECT_EQ(second["stages"]["purchase"], 12);
+}
+
+TEST(FaqSummary, TrendComparesWithThePreviousWindowAndFiltersApply) {
+  FaqSummary faq(journey());
+  for (int i = 0; i < 4; ++i) faq.add(question("Where is my order?", kT0 - 2 * kH + i, "a"));             // previous window
+  for (int i = 0; i < 6; ++i) faq.add(question("where is my order", kT0 + i, "b", false, false, false, std::nullopt, "purchase"));
+  const json out = faq.query({kT0, kT0 + 2 * kH, "", "", 10});
+  ASSERT_EQ(out["clusters"].size(), 1u);
+  EXPECT_EQ(out["clusters"][0]["count"], 6);
+  EXPECT_EQ(out["clusters"][0]["trend"]["previous"], 4);
+  EXPECT_DOUBLE_EQ(out["clusters"][0]["trend"]["change"].get<double>(), 0.5);
+  EXPECT_EQ(faq.query({kT0, kT0 + 2 * kH, "", "support", 10})["clusters"].size(), 0u);
+  EXPECT_EQ(faq.query({kT0, kT0 + 2 * kH, "", "purchase", 10})["clusters"][0]["count"], 6);
+  EXPECT_EQ(faq.query({kT0, kT0 + 2 * kH, "business-account", "", 10})["clusters"].size(), 0u);
+}
+
+TEST(FaqSummary, TopClustersPerCell) {
+  FaqSummary faq(journey());
+  for (int i = 0; i < 3; ++i) faq.add(question("Where is my order?", kT0 + i, "a"));
+  faq.add(question("I want a refund", kT0, "a"));
+  const auto top = faq.top_by_cell(kT0 - kH, kT0 + kH, "", 3);
+  const auto& cell = top.at({"support", "chatbot"});
+  ASSERT_EQ(cell.size(), 2u);
+  EXPECT_EQ(cell[0].second, 3u);
+  EXPECT_EQ(cell[1].first, "I want a refund");
+}
+
+}  // namespace
+}  // namespace tp
