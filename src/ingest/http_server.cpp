@@ -28,7 +28,8 @@ using json = nlohmann::json;
 std::string route_label(const std::string& path) {
   static const char* kKnown[] = {"/v1/events", "/v1/track",        "/v1/page",  "/v1/screen", "/v1/identify",
                                  "/v1/alias",  "/v1/batch",        "/v1/import", "/v1/interactions",
-                                 "/healthz",   "/readyz",          "/metrics",  "/v1/admin/reload", "/v1/journey", "/v1/map", "/v1/faq"};
+                                 "/healthz",   "/readyz",          "/metrics",  "/v1/admin/reload", "/v1/journey", "/v1/map", "/v1/faq",
+                                 "/v1/map.mmd", "/v1/map.csv", "/v1/faq.csv", "/v1/stream"};
   for (const char* k : kKnown)
     if (path == k) return k;
   return "other";

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "analytics/exports.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "ingest/http_server.h"
@@ -57,12 +58,9 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
                             -1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/v1/map", [d](const httplib::Request& req, httplib::Response& res) {
-    if (!check_read_token(d->read_token, req, res)) return;
-    MapQuery q;
-    if (!read_window(req, res, d->journey, q)) return;
+  // The map of a window with each cell's top questions and the ranked opportunities.
+  auto build_map = [d](const MapQuery& q) {
     json out = d->map.query(q);
-    // Each cell's top FAQ clusters.
     const auto top = d->faq.top_by_cell(q.from_ms, q.to_ms, q.persona, 3);
     for (auto& cell : out["cells"]) {
       json list = json::array();
@@ -71,34 +69,76 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
         for (const auto& [label, count] : it->second) list.push_back({{"label", label}, {"count", count}});
       cell["faq"] = std::move(list);
     }
+    out["opportunities"] = map_opportunities(out, d->journey);
     out["from"] = format_rfc3339_ms(q.from_ms);
     out["to"] = format_rfc3339_ms(q.to_ms);
-    send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+    return out;
+  };
+
+  svr.Get("/v1/map", [d, build_map](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    MapQuery q;
+    if (!read_window(req, res, d->journey, q)) return;
+    send_json(res, 200, build_map(q).dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/v1/faq", [d](const httplib::Request& req, httplib::Response& res) {
+  svr.Get("/v1/map.mmd", [d, build_map](const httplib::Request& req, httplib::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
+    MapQuery q;
+    if (!read_window(req, res, d->journey, q)) return;
+    const std::string title = "Customer journey " + format_rfc3339_ms(q.from_ms).substr(0, 10) + " to " +
+                              format_rfc3339_ms(q.to_ms).substr(0, 10) + (q.persona.empty() ? "" : " (" + q.persona + ")");
+    res.status = 200;
+    res.set_content(map_mermaid(build_map(q), d->journey, title), "text/vnd.mermaid; charset=utf-8");
+  });
+
+  svr.Get("/v1/map.csv", [d, build_map](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    MapQuery q;
+    if (!read_window(req, res, d->journey, q)) return;
+    res.status = 200;
+    res.set_header("Content-Disposition", "attachment; filename=\"touchpoint-map.csv\"");
+    res.set_content(map_csv(build_map(q)), "text/csv; charset=utf-8");
+  });
+
+  // FAQ query parameters: the window, persona, stage and limit. Answers 400 itself.
+  auto read_faq = [d](const httplib::Request& req, httplib::Response& res, FaqQuery& q) {
     MapQuery window;
-    if (!read_window(req, res, d->journey, window)) return;
-    FaqQuery q;
+    if (!read_window(req, res, d->journey, window)) return false;
     q.from_ms = window.from_ms;
     q.to_ms = window.to_ms;
     q.persona = window.persona;
     q.stage = req.get_param_value("stage");
     if (!q.stage.empty() && d->journey.stage_index(q.stage) < 0)
-      return send_json(res, 400, error_body("stage", "unknown stage id").dump());
+      return send_json(res, 400, error_body("stage", "unknown stage id").dump()), false;
     if (req.has_param("limit")) {
       const std::string v = req.get_param_value("limit");
       char* end = nullptr;
       const long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || n < 1 || n > 500)
-        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 500").dump());
+        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 500").dump()), false;
       q.limit = static_cast<size_t>(n);
     }
+    return true;
+  };
+
+  svr.Get("/v1/faq", [d, read_faq](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    FaqQuery q;
+    if (!read_faq(req, res, q)) return;
     json out = d->faq.query(q);
     out["from"] = format_rfc3339_ms(q.from_ms);
     out["to"] = format_rfc3339_ms(q.to_ms);
     send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+
+  svr.Get("/v1/faq.csv", [d, read_faq](const httplib::Request& req, httplib::Response& res) {
+    if (!check_read_token(d->read_token, req, res)) return;
+    FaqQuery q;
+    if (!read_faq(req, res, q)) return;
+    res.status = 200;
+    res.set_header("Content-Disposition", "attachment; filename=\"touchpoint-faq.csv\"");
+    res.set_content(faq_csv(d->faq.query(q)), "text/csv; charset=utf-8");
   });
 }
 
