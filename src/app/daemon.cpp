@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "analytics/change_feed.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "app/plugins.h"
@@ -24,6 +25,7 @@
 #include "util/metrics.h"
 #include "web/admin_routes.h"
 #include "web/map_routes.h"
+#include "web/stream_route.h"
 #include "web/read_routes.h"
 
 namespace tp {
@@ -146,6 +148,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
   std::unique_ptr<FaqSummary> faq;
+  ChangeFeed changes;
   std::shared_ptr<const RuleSet> rules;
   std::shared_ptr<PluginHost> plugins;
   std::mutex reload_mu;
@@ -247,9 +250,12 @@ int run_daemon(const Config& config) {
              map = std::make_unique<JourneyMap>(journey);
              faq = std::make_unique<FaqSummary>(journey);
              pipeline->set_listeners(
-                 [m = map.get(), f = faq.get()](const Interaction& in, const std::string& customer, const TagSet& tags) {
+                 [m = map.get(), f = faq.get(), &changes](const Interaction& in, const std::string& customer,
+                                                          const TagSet& tags) {
                    m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
-                   if (is_customer_question(in)) f->add(question_record(in, customer, tags));
+                   std::optional<uint32_t> cluster;
+                   if (is_customer_question(in)) cluster = f->add(question_record(in, customer, tags));
+                   changes.record(tags.stage, tags.touchpoint, cluster);
                  },
                  [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); });
              writer->set_commit_listener(
@@ -279,6 +285,7 @@ int run_daemon(const Config& config) {
              http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
              add_admin_routes(http->routes(), {config.server.admin_token, reload});
              add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
+             add_stream_route(http->routes(), {changes, config.server.read_token, 8});
              add_read_routes(http->routes(),
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});
@@ -300,7 +307,12 @@ int run_daemon(const Config& config) {
                                                                                : config.server.host;
   spdlog::info("touchpointd listening on http://{}:{}", host, port);
   {
-    SignalWatcher signals([&] { http->stop(); }, [&] { reload(); });
+    SignalWatcher signals(
+        [&] {
+          changes.close();  // live streams end, so the server's workers can finish
+          http->stop();
+        },
+        [&] { reload(); });
     http->serve();  // returns after stop(), once in-flight requests are answered
   }
   startup.teardown();  // stops the writer after draining, then closes storage

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <thread>
 
 #include "daemon_process.h"
@@ -70,6 +71,64 @@ TEST(MapApi, MapFollowsTaggedEventsAndSurvivesARestart) {
   }
   EXPECT_EQ(consideration(m)["customers"], 2);
   EXPECT_DOUBLE_EQ(consideration(m)["conversion_to_next"].get<double>(), 0.5);
+}
+
+}  // namespace
+}  // namespace tp::e2e
+
+namespace tp::e2e {
+namespace {
+
+TEST(StreamApi, SubscribersHearOfChangedStagesCellsAndClusters) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path()));
+  std::string received;
+  std::atomic<bool> connected{false};
+  std::thread reader([&] {
+    auto c = client(daemon.port());
+    c.Get("/v1/stream", [&](const char* data, size_t len) {
+      received.append(data, len);
+      connected = true;
+      // Stop once a map event and a faq event have arrived (or after a generous amount of data).
+      return !(received.find("event: map") != std::string::npos && received.find("event: faq") != std::string::npos) &&
+             received.size() < 100000;
+    });
+  });
+  for (int i = 0; i < 500 && !connected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(connected.load());
+  const json e = {{"id", "s1"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "where is my order?"},
+                  {"tags", {{"stage", "support"}, {"touchpoint", "chatbot"}}}};
+  ASSERT_EQ(client(daemon.port()).Post("/v1/events", e.dump(), "application/json")->status, 202);
+  reader.join();  // returns once both events arrived (the stream sends within about a second)
+  EXPECT_NE(received.find("event: map\ndata: {\"cells\":[{\"stage\":\"support\",\"touchpoint\":\"chatbot\"}],\"stages\":[\"support\"]}"),
+            std::string::npos)
+      << received;
+  EXPECT_NE(received.find("event: faq\ndata: {\"clusters\":[0]}"), std::string::npos) << received;
+  // The daemon still stops promptly with a stream open elsewhere.
+  std::thread idle([&] { client(daemon.port()).Get("/v1/stream", [](const char*, size_t) { return true; }); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it connect (not an assertion)
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait(), 0);
+  idle.join();
+}
+
+TEST(MapApi, ExportsAreServed) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path()));
+  auto c = client(daemon.port());
+  auto mmd = c.Get("/v1/map.mmd");
+  ASSERT_TRUE(mmd);
+  EXPECT_EQ(mmd->status, 200);
+  EXPECT_EQ(mmd->body.rfind("journey\n  title Customer journey", 0), 0u) << mmd->body;
+  auto csv = c.Get("/v1/map.csv");
+  ASSERT_TRUE(csv);
+  EXPECT_EQ(csv->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv->body.rfind("stage,touchpoint,customers", 0), 0u);
+  auto faq = c.Get("/v1/faq.csv");
+  ASSERT_TRUE(faq);
+  EXPECT_EQ(faq->body.rfind("id,label,intent,count", 0), 0u);
+  EXPECT_EQ(c.Get("/v1/faq?limit=0")->status, 400);
+  EXPECT_EQ(c.Get("/v1/faq?stage=nowhere")->status, 400);
 }
 
 }  // namespace
