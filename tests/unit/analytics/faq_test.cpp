@@ -143,3 +143,35 @@ TEST(FaqSummary, TopClustersPerCell) {
 
 }  // namespace
 }  // namespace tp
+
+#include "support/journey_generator.h"
+
+namespace tp {
+namespace {
+
+TEST(GeneratedQuestions, EachSeededTopicFormsOneClusterWithTheRightCount) {
+  testing::GeneratorParams p;
+  p.customers = 120;
+  p.questions_per_customer = 2;  // 240 questions, 60 per topic
+  const auto topics = testing::seeded_topics();
+  const auto g = testing::generate_journeys(p, topics);
+  FaqSummary faq(journey());
+  for (const auto& q : g.questions) faq.add(q);
+  const json out = faq.query({p.start_ms, p.start_ms + 30 * 24 * kH, "", "", 50});
+  ASSERT_EQ(out["clusters"].size(), topics.size()) << out.dump(1);
+  for (const auto& c : out["clusters"]) {
+    EXPECT_EQ(c["count"], 60) << c["label"];
+    const bool unanswered = c["unanswered_rate"].get<double>() == 1.0;
+    EXPECT_TRUE(unanswered || c["unanswered_rate"].get<double>() == 0.0);
+  }
+  // The unanswered topics rank first (pain score 60 x 3 vs 60 x 1); the intent names its cluster.
+  EXPECT_DOUBLE_EQ(out["clusters"][0]["pain_score"].get<double>(), 180.0);
+  EXPECT_DOUBLE_EQ(out["clusters"][1]["pain_score"].get<double>(), 180.0);
+  EXPECT_DOUBLE_EQ(out["clusters"][3]["pain_score"].get<double>(), 60.0);
+  size_t with_intent = 0;
+  for (const auto& c : out["clusters"]) with_intent += c["intent"] == "order_status";
+  EXPECT_EQ(with_intent, 1u);
+}
+
+}  // namespace
+}  // namespace tp

@@ -158,3 +158,40 @@ TEST(JourneyMapLinks, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
 
 }  // namespace
 }  // namespace tp
+
+#include "support/journey_generator.h"
+
+namespace tp {
+namespace {
+
+// The generator's script, checked against the map: figures follow from the parameters.
+TEST(GeneratedJourneys, MapFiguresFollowTheScript) {
+  testing::GeneratorParams p;
+  p.customers = 200;  // 160 consider, 80 buy, 40 onboard
+  const auto g = testing::generate_journeys(p);
+  JourneyMap map(journey());
+  for (const auto& r : g.map) map.add(r);
+  const json m = map.query({p.start_ms - kH, p.start_ms + 30 * 24 * kH, ""});
+  EXPECT_EQ(stage(m, "awareness")["customers"], 200);
+  EXPECT_DOUBLE_EQ(stage(m, "awareness")["conversion_to_next"].get<double>(), 160.0 / 200);
+  EXPECT_EQ(stage(m, "awareness")["dropoff"], 40);
+  EXPECT_DOUBLE_EQ(stage(m, "awareness")["time_to_next_s"]["median"].get<double>(), 3600.0);
+  EXPECT_EQ(stage(m, "consideration")["customers"], 160);
+  EXPECT_DOUBLE_EQ(stage(m, "consideration")["conversion_to_next"].get<double>(), 0.5);
+  EXPECT_EQ(stage(m, "consideration")["dropoff"], 80);
+  EXPECT_EQ(stage(m, "consideration")["after_dropoff"]["touchpoints"]["chatbot"], 80);  // asked the bot instead
+  EXPECT_DOUBLE_EQ(stage(m, "consideration")["time_to_next_s"]["median"].get<double>(), 2 * 3600.0);
+  // Purchasers reach onboarding 24 h later (40 of them) or support 45 h later (the other 40).
+  EXPECT_EQ(stage(m, "purchase")["customers"], 80);
+  EXPECT_DOUBLE_EQ(stage(m, "purchase")["conversion_to_next"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(stage(m, "purchase")["time_to_next_s"]["median"].get<double>(), 24 * 3600.0);
+  EXPECT_DOUBLE_EQ(stage(m, "purchase")["time_to_next_s"]["p90"].get<double>(), 45 * 3600.0);
+  EXPECT_EQ(stage(m, "onboarding")["customers"], 40);
+  EXPECT_DOUBLE_EQ(stage(m, "onboarding")["time_to_next_s"]["median"].get<double>(), 21 * 3600.0);
+  EXPECT_EQ(stage(m, "support")["customers"], 80);
+  EXPECT_EQ(stage(m, "support")["dropoff"], 80);  // the last stage
+  EXPECT_EQ(m["unstaged"]["interactions"], 80 + 120);  // chatbot after considering + non-buyers' questions
+}
+
+}  // namespace
+}  // namespace tp
