@@ -22,24 +22,36 @@ double percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
 }
 
+// A window's sums for one stage, touchpoint or cell. Distinct customers are a bitmap over customer
+// indexes (allocated on first use): marking is O(1) and counting a popcount, where sorting millions of
+// ids would dominate the query.
 struct Totals {
   uint64_t interactions = 0, with_pain = 0, sentiment_n = 0;
   double sentiment_sum = 0;
   std::map<std::string, uint64_t> pain;
-  std::vector<uint32_t> customers;
+  std::vector<uint64_t> bits;
+  size_t words = 0;
+  size_t distinct = 0;
 
-  void add(uint64_t n, uint64_t pain_n, double s_sum, uint64_t s_n, const std::map<std::string, uint64_t>& reasons,
-           const std::vector<uint32_t>& cust) {
+  void add(uint64_t n, uint64_t pain_n, double s_sum, uint64_t s_n, const std::map<std::string, uint64_t>& reasons) {
     interactions += n;
     with_pain += pain_n;
     sentiment_sum += s_sum;
     sentiment_n += s_n;
     for (const auto& [r, c] : reasons) pain[r] += c;
-    customers.insert(customers.end(), cust.begin(), cust.end());
+  }
+  void mark(uint32_t c) {
+    if (bits.empty()) bits.assign(words, 0);
+    bits[c >> 6] |= uint64_t{1} << (c & 63);
   }
   void finish() {
-    std::sort(customers.begin(), customers.end());
-    customers.erase(std::unique(customers.begin(), customers.end()), customers.end());
+    distinct = 0;
+    for (const uint64_t w : bits) distinct += static_cast<size_t>(__builtin_popcountll(w));
+  }
+  template <typename F>
+  void each(F f) const {
+    for (size_t w = 0; w < bits.size(); ++w)
+      for (uint64_t x = bits[w]; x; x &= x - 1) f(static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x))));
   }
   json sentiment_json() const { return sentiment_n ? json(sentiment_sum / static_cast<double>(sentiment_n)) : json(nullptr); }
   json pain_json(size_t top = 5) const {
@@ -79,6 +91,7 @@ uint32_t JourneyMap::customer_index(const std::string& key) {
   if (inserted) {
     progress_.emplace_back();
     parent_.push_back(it->second);
+    firsts_.resize(firsts_.size() + stage_ids_.size(), 0);
   }
   return canonical(it->second);
 }
@@ -95,13 +108,17 @@ void JourneyMap::link(const std::string& alias, const std::string& customer) {
   const uint32_t a = customer_index(alias), c = customer_index(customer);
   if (a == c) return;
   // Merge the visitor's progress into the customer's: earliest firsts, latest lasts.
+  const std::vector<StageVisit> from = progress_[a].visits;
   Progress& to = progress_[c];
-  const Progress& from = progress_[a];
-  for (size_t s = 0; s < stage_ids_.size(); ++s) {
-    if (from.first[s] != 0 && (to.first[s] == 0 || from.first[s] < to.first[s])) to.first[s] = from.first[s];
-    if (from.last[s] > to.last[s]) {
-      to.last[s] = from.last[s];
-      to.next[s] = from.next[s];
+  for (const StageVisit& v : from) {
+    StageVisit& t = to.at(v.stage);
+    if (v.first != 0 && (t.first == 0 || v.first < t.first)) {
+      t.first = v.first;
+      firsts_[static_cast<size_t>(c) * stage_ids_.size() + static_cast<size_t>(v.stage)] = v.first;
+    }
+    if (v.last > t.last) {
+      t.last = v.last;
+      t.next = v.next;
     }
   }
   parent_[a] = c;
@@ -132,16 +149,19 @@ void JourneyMap::add(const MapRecord& r) {
 
   // Progress: where the customer has been, and where they went after each stage.
   Progress& p = progress_[c];
-  for (int s = 0; s < static_cast<int>(stage_ids_.size()); ++s) {
-    if (s == stage || p.last[s] == 0 || r.ts_ms <= p.last[s]) continue;
-    Next& n = p.next[s];
-    if (n.ts == 0 || r.ts_ms < n.ts) n = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
+  for (StageVisit& v : p.visits) {
+    if (v.stage == stage || v.last == 0 || r.ts_ms <= v.last) continue;
+    if (v.next.ts == 0 || r.ts_ms < v.next.ts) v.next = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
   }
   if (stage >= 0) {
-    if (p.first[stage] == 0 || r.ts_ms < p.first[stage]) p.first[stage] = r.ts_ms;
-    if (r.ts_ms > p.last[stage]) {
-      p.last[stage] = r.ts_ms;
-      if (p.next[stage].ts != 0 && p.next[stage].ts <= r.ts_ms) p.next[stage] = Next{};  // no longer "after the last"
+    StageVisit& v = p.at(stage);
+    if (v.first == 0 || r.ts_ms < v.first) {
+      v.first = r.ts_ms;
+      firsts_[static_cast<size_t>(c) * stage_ids_.size() + static_cast<size_t>(stage)] = r.ts_ms;
+    }
+    if (r.ts_ms > v.last) {
+      v.last = r.ts_ms;
+      if (v.next.ts != 0 && v.next.ts <= r.ts_ms) v.next = Next{};  // no longer "after the last"
     }
   }
 }
@@ -153,20 +173,29 @@ json JourneyMap::query(const MapQuery& q) const {
   Totals unstaged;
 
   std::shared_lock lock(mu_);
+  const size_t words = (progress_.size() + 63) / 64;
+  for (auto* list : {&stages, &touchpoints, &cells})
+    for (auto& t : *list) t.words = words;
+  unstaged.words = words;
   const int64_t from_hour = hour_of(q.from_ms), to_hour = hour_of(q.to_ms - 1);
   for (auto h = hours_.lower_bound(from_hour); h != hours_.end() && h->first <= to_hour; ++h) {
     for (const CellKey& key : h->second) {
       if (persona_filter != -2 && key.persona != persona_filter) continue;
       const Rollup& r = cells_.at(key);
+      const bool staged = key.stage >= 0, touched = key.touchpoint >= 0;
+      Totals& st = staged ? stages[static_cast<size_t>(key.stage)] : unstaged;
+      Totals* tt = touched ? &touchpoints[static_cast<size_t>(key.touchpoint)] : nullptr;
+      Totals* ct = staged && touched ? &cells[static_cast<size_t>(key.stage) * n_touch + static_cast<size_t>(key.touchpoint)] : nullptr;
+      st.add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
+      if (tt) tt->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
+      if (ct) ct->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
       // Customers linked since the rollup was written count as the customer they turned out to be.
-      thread_local std::vector<uint32_t> resolved;
-      resolved.clear();
-      for (const uint32_t c : r.customers) resolved.push_back(canonical(c));
-      auto add = [&](Totals& t) { t.add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain, resolved); };
-      if (key.stage >= 0) add(stages[static_cast<size_t>(key.stage)]);
-      else add(unstaged);
-      if (key.touchpoint >= 0) add(touchpoints[static_cast<size_t>(key.touchpoint)]);
-      if (key.stage >= 0 && key.touchpoint >= 0) add(cells[static_cast<size_t>(key.stage) * n_touch + static_cast<size_t>(key.touchpoint)]);
+      for (const uint32_t raw : r.customers) {
+        const uint32_t c = canonical(raw);
+        st.mark(c);
+        if (tt) tt->mark(c);
+        if (ct) ct->mark(c);
+      }
     }
   }
 
@@ -181,25 +210,28 @@ json JourneyMap::query(const MapQuery& q) const {
     uint64_t converted = 0, dropped = 0;
     std::vector<double> gaps;
     std::map<std::string, uint64_t> next_touchpoints, next_stages;
-    for (const uint32_t c : t.customers) {
-      const Progress& p = progress_[c];
+    t.each([&](uint32_t c) {
+      const int64_t* firsts = &firsts_[static_cast<size_t>(c) * n_stages];
+      const int64_t first_here = firsts[s];
       int64_t later_first = 0;
       for (size_t l = s + 1; l < n_stages; ++l)
-        if (p.first[l] != 0 && (later_first == 0 || p.first[l] < later_first)) later_first = p.first[l];
+        if (firsts[l] != 0 && (later_first == 0 || firsts[l] < later_first)) later_first = firsts[l];
       if (later_first == 0) {
         ++dropped;
-        const Next& n = p.next[s];
+        const StageVisit* here = progress_[c].find(static_cast<int>(s));
+        if (!here) return;
+        const Next& n = here->next;
         if (n.ts != 0) {
           ++next_touchpoints[n.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(n.touchpoint)] : "(none)"];
           ++next_stages[n.stage >= 0 ? stage_ids_[static_cast<size_t>(n.stage)] : "(none)"];
         }
-      } else if (later_first > p.first[s]) {
+      } else if (later_first > first_here) {
         ++converted;
-        gaps.push_back(static_cast<double>(later_first - p.first[s]) / 1000.0);
+        gaps.push_back(static_cast<double>(later_first - first_here) / 1000.0);
       }
-    }
+    });
     std::sort(gaps.begin(), gaps.end());
-    const size_t customers = t.customers.size();
+    const size_t customers = t.distinct;
     auto counts = [](const std::map<std::string, uint64_t>& m) {
       json o = json::object();
       for (const auto& [k, v] : m) o[k] = v;
@@ -228,7 +260,7 @@ json JourneyMap::query(const MapQuery& q) const {
     tp_list.push_back({{"id", touchpoint_ids_[i]},
                        {"name", journey_.touchpoints[i].name},
                        {"interactions", t.interactions},
-                       {"customers", t.customers.size()},
+                       {"customers", t.distinct},
                        {"sentiment", t.sentiment_json()},
                        {"pain", t.pain_json()}});
   }
@@ -243,14 +275,14 @@ json JourneyMap::query(const MapQuery& q) const {
       cell_list.push_back({{"stage", stage_ids_[s]},
                            {"touchpoint", touchpoint_ids_[i]},
                            {"interactions", t.interactions},
-                           {"customers", t.customers.size()},
+                           {"customers", t.distinct},
                            {"sentiment", t.sentiment_json()},
                            {"pain", t.pain_json(3)}});
     }
   }
   out["cells"] = std::move(cell_list);
   unstaged.finish();
-  out["unstaged"] = {{"interactions", unstaged.interactions}, {"customers", unstaged.customers.size()}};
+  out["unstaged"] = {{"interactions", unstaged.interactions}, {"customers", unstaged.distinct}};
   return out;
 }
 

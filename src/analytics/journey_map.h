@@ -35,7 +35,7 @@ struct MapQuery {
 
 class JourneyMap {
  public:
-  static constexpr int kMaxStages = 32;
+  static constexpr int kMaxStages = 64;
   explicit JourneyMap(const Journey& journey);
 
   void add(const MapRecord& record);
@@ -70,9 +70,25 @@ class JourneyMap {
     int64_t ts = 0;  // 0: none yet
     int16_t stage = -1, touchpoint = -1;
   };
+  struct StageVisit {
+    int16_t stage = -1;
+    int64_t first = 0, last = 0;  // first and last interaction at the stage
+    Next next;                    // the first interaction after `last`
+  };
+  // Only the stages the customer reached (sorted by stage): a few dozen bytes per customer.
   struct Progress {
-    std::array<int64_t, kMaxStages> first{}, last{};  // 0: never at that stage
-    std::array<Next, kMaxStages> next{};                // the first interaction after `last` of that stage
+    std::vector<StageVisit> visits;
+    const StageVisit* find(int stage) const {
+      for (const auto& v : visits)
+        if (v.stage == stage) return &v;
+      return nullptr;
+    }
+    StageVisit& at(int stage) {
+      auto it = visits.begin();
+      while (it != visits.end() && it->stage < stage) ++it;
+      if (it == visits.end() || it->stage != stage) it = visits.insert(it, StageVisit{static_cast<int16_t>(stage), 0, 0, {}});
+      return *it;
+    }
   };
 
   int index_of(const std::vector<std::string>& ids, const std::string& id) const;
@@ -84,6 +100,9 @@ class JourneyMap {
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, uint32_t> customer_ids_;
   std::vector<Progress> progress_;
+  // The first interaction at each stage, flat (customer x stage): the query's hot loop reads one cache
+  // line per customer here instead of chasing each customer's progress.
+  std::vector<int64_t> firsts_;
   std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
   std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour

@@ -47,6 +47,8 @@ struct GeneratorParams {
   double p_consider = 0.8, p_buy = 0.5, p_onboard = 0.5;
   int64_t start_ms = 1'800'000'000'000;
   size_t questions_per_customer = 1;
+  int64_t spacing_ms = 60'000;  // between consecutive customers' arrivals
+  size_t first_customer = 0;    // ids start here (generate large sets in chunks)
 };
 
 struct Generated {
@@ -62,8 +64,8 @@ inline Generated generate_journeys(const GeneratorParams& p, const std::vector<T
   const auto onboarded = static_cast<size_t>(static_cast<double>(p.customers) * p.p_consider * p.p_buy * p.p_onboard);
   size_t q = 0;
   for (size_t i = 0; i < p.customers; ++i) {
-    const std::string c = "gen-" + std::to_string(i);
-    const int64_t t = p.start_ms + static_cast<int64_t>(i) * kMin;
+    const std::string c = "gen-" + std::to_string(p.first_customer + i);
+    const int64_t t = p.start_ms + static_cast<int64_t>(p.first_customer + i) * p.spacing_ms;
     g.map.push_back({t, c, "first-time-buyer", "awareness", "website", 0.2, {}});
     if (i < considered) g.map.push_back({t + kH, c, "first-time-buyer", "consideration", "website", 0.4, {}});
     if (i < bought) g.map.push_back({t + 3 * kH, c, "first-time-buyer", "purchase", "website", 0.0, {}});

@@ -1,0 +1,120 @@
+// Map and FAQ (issue 5): query latency with 10 million interactions aggregated (p50/p99 over repeated
+// 7-day queries), the cost of aggregating, and clustering throughput. Data from the same journey
+// generator as the ground-truth tests, spread over 30 days.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "analytics/faq.h"
+#include "analytics/journey_map.h"
+#include "analytics/question_clusters.h"
+#include "model/journey.h"
+#include "support/journey_generator.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+tp::Journey journey() {
+  auto load = tp::load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json");
+  if (!load.ok()) std::abort();
+  return load.journey;
+}
+
+struct Loaded {
+  std::unique_ptr<tp::JourneyMap> map;
+  std::unique_ptr<tp::FaqSummary> faq;
+  size_t interactions = 0, questions = 0;
+  double load_seconds = 0;
+  int64_t end_ms = 0;
+};
+
+// 10 million interactions: ~2.1 million customers of ~4.8 interactions each, over 30 days.
+const Loaded& loaded() {
+  static const Loaded l = [] {
+    Loaded out;
+    const tp::Journey j = journey();
+    out.map = std::make_unique<tp::JourneyMap>(j);
+    out.faq = std::make_unique<tp::FaqSummary>(j);
+    const size_t target = std::getenv("TP_BENCH_INTERACTIONS") ? std::strtoull(std::getenv("TP_BENCH_INTERACTIONS"), nullptr, 10)
+                                                                 : 10'000'000;
+    tp::testing::GeneratorParams p;
+    p.customers = 20'000;
+    p.questions_per_customer = 2;
+    p.spacing_ms = 30LL * 24 * 3600 * 1000 / static_cast<int64_t>(target / 5);
+    const auto started = Clock::now();
+    while (out.interactions < target) {
+      const auto g = tp::testing::generate_journeys(p);
+      for (const auto& r : g.map) out.map->add(r);
+      for (const auto& q : g.questions) out.faq->add(q);
+      out.interactions += g.map.size();
+      out.questions += g.questions.size();
+      out.end_ms = std::max(out.end_ms, g.map.back().ts_ms);
+      p.first_customer += p.customers;
+    }
+    out.load_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return out;
+  }();
+  return l;
+}
+
+template <typename F>
+void latency(benchmark::State& state, F query) {
+  std::vector<double> ms;
+  for (auto _ : state) {
+    const auto t = Clock::now();
+    benchmark::DoNotOptimize(query());
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  state.counters["interactions"] = static_cast<double>(loaded().interactions);
+}
+
+void BM_MapQuery7Days(benchmark::State& state) {
+  const Loaded& l = loaded();
+  const int64_t to = l.end_ms, from = to - 7LL * 24 * 3600 * 1000;
+  latency(state, [&] { return l.map->query({from, to, ""}); });
+}
+BENCHMARK(BM_MapQuery7Days)->Iterations(60)->Unit(benchmark::kMillisecond);
+
+void BM_FaqQuery7Days(benchmark::State& state) {
+  const Loaded& l = loaded();
+  const int64_t to = l.end_ms, from = to - 7LL * 24 * 3600 * 1000;
+  latency(state, [&] { return l.faq->query({from, to, "", "", 20}); });
+}
+BENCHMARK(BM_FaqQuery7Days)->Iterations(60)->Unit(benchmark::kMillisecond);
+
+void BM_AggregationLoad(benchmark::State& state) {
+  const Loaded& l = loaded();
+  for (auto _ : state) benchmark::DoNotOptimize(l.interactions);
+  state.counters["interactions_per_s"] = static_cast<double>(l.interactions) / l.load_seconds;
+  state.counters["load_s"] = l.load_seconds;
+}
+BENCHMARK(BM_AggregationLoad)->Iterations(1);
+
+// Clustering alone: questions from the seeded topics plus distinct noise questions (new clusters).
+void BM_ClusterAssign(benchmark::State& state) {
+  const auto topics = tp::testing::seeded_topics();
+  std::vector<std::string> questions;
+  for (size_t i = 0; i < 20000; ++i) {
+    const auto& t = topics[i % topics.size()];
+    questions.push_back(i % 5 == 0 ? "question number " + std::to_string(i) + " about item " + std::to_string(i * 7919 % 1000)
+                                   : t.phrasings[(i / topics.size()) % t.phrasings.size()]);
+  }
+  tp::QuestionClusters clusters;
+  size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(clusters.assign(questions[i++ % questions.size()], "", true));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["clusters"] = static_cast<double>(clusters.size());
+}
+BENCHMARK(BM_ClusterAssign)->MinTime(1.0);
+
+}  // namespace
+
+BENCHMARK_MAIN();
