@@ -115,3 +115,7 @@ awk '
   END {
     printf "\ncompiled: %.0f interactions/s (target >= 500000); naive baseline: %.0f/s; ratio %.0fx (target >= 20x)\n", fast, naive, (naive > 0 ? fast / naive : 0)
   }' "$WORK/tagging.txt"
+
+echo
+echo "map and FAQ (issue 5): 10 million interactions aggregated, 7-day queries (targets: map p99 < 20 ms, FAQ p99 < 100 ms)"
+"$ROOT/$BUILD/bench/tp_analytics_bench"
