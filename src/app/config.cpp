@@ -233,6 +233,19 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, std
   sig.number("slow_response_s", c.engine.slow_response_s, 1, 86400);
 }
 
+void read_privacy(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("privacy"), "/privacy", problems);
+  r.boolean("redact", c.privacy.redact);
+  ObjectReader k(r.get("redact_kinds"), "/privacy/redact_kinds", problems);
+  k.boolean("emails", c.privacy.redact_emails);
+  k.boolean("phones", c.privacy.redact_phones);
+  k.boolean("cards", c.privacy.redact_cards);
+  k.boolean("ibans", c.privacy.redact_ibans);
+  r.string("pseudonym_key", c.privacy.pseudonym_key);
+  if (!c.privacy.pseudonym_key.empty() && c.privacy.pseudonym_key.size() < 16)
+    r.problem("/privacy/pseudonym_key", "must be at least 16 characters");
+}
+
 void read_log(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
   ObjectReader r(root.get("log"), "/log", problems);
   r.string("format", c.log.format, {"text", "json"});
@@ -250,8 +263,16 @@ void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     if (name.empty() || name.size() > 64 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
       problems.push_back({path, "source names use a-z, 0-9, '-' and '_' (at most 64)"});
     ObjectReader r(&node, path, problems);
-    r.string("kind", s.kind, {"native", "segment"});
-    if (s.kind.empty()) r.problem(path + "/kind", "is required (native or segment)");
+    r.string("kind", s.kind, {"native", "segment", "webhook"});
+    if (s.kind.empty()) r.problem(path + "/kind", "is required (native, segment or webhook)");
+    if (s.kind == "webhook") {
+      r.string("adapter", s.adapter);
+      if (s.adapter.empty()) r.problem(path + "/adapter", "is required for a webhook source (e.g. dialogflow-es)");
+      if (const json* cfg = r.get("config")) s.adapter_config_json = cfg->dump();
+      if (const json* v = r.get("verification")) s.verification_json = v->dump();
+      c.sources.push_back(std::move(s));
+      continue;
+    }
     ObjectReader a(r.get("auth"), path + "/auth", problems);
     std::string type = "none";
     a.string("type", type, {"none", "bearer", "write_key"});
@@ -321,8 +342,16 @@ bool is_loopback_host(const std::string& host) {
 
 bool accepts_unauthenticated(const Config& config) {
   if (config.server.read_token.empty()) return true;
-  for (const auto& s : config.sources)
-    if (s.auth == AuthType::None) return true;
+  for (const auto& s : config.sources) {
+    if (s.kind == "webhook") {
+      const json v = json::parse(s.verification_json, nullptr, false);
+      const bool none = v.is_discarded() || (v.is_string() && v.get<std::string>() == "none") ||
+                        (v.is_object() && v.value("type", std::string("none")) == "none");
+      if (none) return true;
+    } else if (s.auth == AuthType::None) {
+      return true;
+    }
+  }
   return false;
 }
 
@@ -356,6 +385,7 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
     read_log(root, out.config, out.problems);
     read_sources(root, out.config, out.problems);
     read_engine(root, out.config, base_dir, out.problems);
+    read_privacy(root, out.config, out.problems);
     std::string journey;
     root.string("journey", journey);
     if (!journey.empty()) out.config.journey_path = resolve_path(journey, base_dir);

@@ -16,9 +16,22 @@ enum class AuthType { None, Bearer, WriteKey };
 
 struct SourceConfig {
   std::string name;
-  std::string kind;  // "native" (POST /v1/events) or "segment" (Segment HTTP Tracking API routes)
+  // "native" (POST /v1/events), "segment" (Segment HTTP Tracking API routes) or "webhook"
+  // (POST /v1/webhooks/{name}: a platform's own payload through an adapter)
+  std::string kind;
   AuthType auth = AuthType::None;
   std::vector<std::string> secrets;  // bearer tokens or write keys
+  // webhook sources: the adapter, its config object and the verification object, as JSON text
+  // (checked by the ingest layer: see check_webhook_sources in app/webhook_sources.h)
+  std::string adapter;
+  std::string adapter_config_json = "{}";
+  std::string verification_json = "{\"type\":\"none\"}";
+};
+
+struct PrivacyConfig {
+  bool redact = true;  // emails, phones, cards, IBANs in text become [email], [phone], ... before storage
+  bool redact_emails = true, redact_phones = true, redact_cards = true, redact_ibans = true;
+  std::string pseudonym_key;  // non-empty: customer and anonymous ids are stored as keyed-hash pseudonyms
 };
 
 struct ServerConfig {
@@ -72,6 +85,7 @@ struct Config {
   IngestConfig ingest;
   LogConfig log;
   EngineConfig engine;
+  PrivacyConfig privacy;
   bool engine_configured = false;  // the config had an "engine" section (otherwise the default rules folder)
   std::vector<SourceConfig> sources;
   std::string journey_path;  // resolved against the config file's folder

@@ -15,6 +15,7 @@
 #include "app/rule_files.h"
 #include "app/startup.h"
 #include "app/tagging_pipeline.h"
+#include "app/webhook_sources.h"
 #include "engine/tagger.h"
 #include "ingest/http_server.h"
 #include "ingest/ingest_service.h"
@@ -144,6 +145,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<SourceAuthenticator> auth;
   std::unique_ptr<IngestService> ingest;
   std::function<EventTranslator(EventTranslator)> ingest_check;
+  WebhookSources webhooks;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
@@ -275,7 +277,16 @@ int run_daemon(const Config& config) {
              limits.max_event_bytes = config.server.max_event_bytes;
              limits.dead_letter_raw_bytes = config.ingest.dead_letter_raw_bytes;
              limits.retry_after_s = config.ingest.retry_after_s;
-             ingest = std::make_unique<IngestService>(*writer, limits, &events_total);
+             PrivacyOptions privacy;
+             privacy.redact = config.privacy.redact;
+             privacy.kinds = {config.privacy.redact_emails, config.privacy.redact_phones, config.privacy.redact_cards,
+                              config.privacy.redact_ibans};
+             privacy.pseudonym_key = config.privacy.pseudonym_key;
+             ingest = std::make_unique<IngestService>(*writer, limits, &events_total, privacy);
+             std::vector<Problem> problems;
+             webhooks = build_webhook_sources(config, problems);
+             for (const auto& p : problems) spdlog::error("config: {}: {}", p.path, p.message);
+             if (!problems.empty()) throw std::runtime_error("webhook sources have problems (listed above)");
              ingest_check = [&journey](EventTranslator t) { return with_preset_check(std::move(t), journey); };
              auth = std::make_unique<SourceAuthenticator>(config.sources);
            })
@@ -283,6 +294,9 @@ int run_daemon(const Config& config) {
            [&] {
              http = std::make_unique<HttpServer>(config.server, metrics);
              http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
+             add_webhook_route(http->routes(), *ingest, webhooks, config.server.max_body_bytes,
+                               &metrics.counter("touchpoint_webhook_verification_failures_total",
+                                                "Webhook requests refused by verification, by source.", {"source"}));
              add_admin_routes(http->routes(), {config.server.admin_token, reload});
              add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
              add_stream_route(http->routes(), {changes, config.server.read_token, 8});
@@ -290,9 +304,15 @@ int run_daemon(const Config& config) {
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});
              port = http->bind();
-             for (const auto& s : config.sources)
-               if (s.auth == AuthType::None)
+             for (const auto& s : config.sources) {
+               if (s.kind == "webhook") {
+                 auto w = webhooks.find(s.name);
+                 if (w != webhooks.end() && w->second.verifier->kind() == VerificationKind::None)
+                   spdlog::warn("webhook source '{}' is not verified (fine on loopback only)", s.name);
+               } else if (s.auth == AuthType::None) {
                  spdlog::warn("source '{}' accepts events without credentials (fine on loopback only)", s.name);
+               }
+             }
            },
            [&] { http->stop(); });
 

@@ -13,6 +13,7 @@
 #include "app/config.h"
 #include "app/daemon.h"
 #include "app/logging.h"
+#include "app/webhook_sources.h"
 #include "model/journey.h"
 
 namespace {
@@ -31,6 +32,11 @@ std::vector<std::pair<std::string, tp::Problem>> check_config(const std::string&
   std::vector<std::pair<std::string, tp::Problem>> all;
   load = tp::load_config_file(path);
   for (const auto& p : load.problems) all.emplace_back(path, p);
+  if (load.ok()) {
+    std::vector<tp::Problem> webhook_problems;
+    tp::build_webhook_sources(load.config, webhook_problems);
+    for (auto& p : webhook_problems) all.emplace_back(path, std::move(p));
+  }
   if (!load.config.journey_path.empty()) {
     const auto journey = tp::load_journey_file(load.config.journey_path);
     for (const auto& p : journey.problems) all.emplace_back(load.config.journey_path, p);

@@ -12,8 +12,20 @@ json error_body(const std::string& field, const std::string& error) {
   return json{{"error", error}, {"field", field}};
 }
 
-IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total)
-    : writer_(writer), limits_(limits), events_total_(events_total) {}
+IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total,
+                             PrivacyOptions privacy)
+    : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)) {}
+
+void IngestService::protect(Interaction& in) const {
+  if (privacy_.redact) {
+    in.text = redact(in.text, privacy_.kinds);
+    if (!in.name.empty()) in.name = redact(in.name, privacy_.kinds);
+  }
+  if (!privacy_.pseudonym_key.empty()) {
+    if (!in.customer_id.empty()) in.customer_id = pseudonymize(in.customer_id, privacy_.pseudonym_key);
+    if (!in.anonymous_id.empty()) in.anonymous_id = pseudonymize(in.anonymous_id, privacy_.pseudonym_key);
+  }
+}
 
 IngestReply IngestService::ingest(const std::string& source, const std::vector<const json*>& events,
                                   const EventTranslator& translate, int64_t received_ms) {
@@ -34,6 +46,7 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
       interaction = translate(event, received_ms, event_errors);
     }
     if (interaction) {
+      protect(*interaction);
       batch.events.push_back(std::move(*interaction));
       continue;
     }
@@ -66,6 +79,42 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
                 {"rejected", rejected},
                 {"errors", std::move(errors)}};
   if (none_valid) reply.body["error"] = "no valid events";
+  return reply;
+}
+
+IngestReply IngestService::ingest_translated(const std::string& source, std::vector<Interaction> interactions,
+                                             const FieldErrors& errors, size_t rejected, size_t ignored,
+                                             std::string_view raw, int64_t received_ms) {
+  WriteBatch batch;
+  batch.source = source;
+  batch.received_ms = received_ms;
+  json error_list = json::array();
+  for (const auto& e : errors) error_list.push_back({{"field", e.field}, {"error", e.error}});
+  for (auto& in : interactions) {
+    protect(in);
+    batch.events.push_back(std::move(in));
+  }
+  if (!errors.empty())
+    batch.dead_letters.push_back({source, received_ms, error_list.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+  const bool none_valid = batch.events.empty();
+  if (none_valid && errors.empty()) {
+    // Only platform events without interactions (pings, typing): acknowledged, nothing to store.
+    if (events_total_) events_total_->inc({source, "ignored"}, ignored);
+    return {200, json{{"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0}, {"errors", json::array()}}, 0};
+  }
+  const SubmitResult result = writer_.submit(std::move(batch));
+  if (result.status != SubmitStatus::Committed) return failure_reply(result);
+  if (events_total_) {
+    events_total_->inc({source, "accepted"}, result.counts.accepted);
+    events_total_->inc({source, "duplicate"}, result.counts.duplicates);
+    events_total_->inc({source, "rejected"}, rejected);
+    events_total_->inc({source, "ignored"}, ignored);
+  }
+  IngestReply reply;
+  reply.status = none_valid ? 400 : 202;
+  reply.body = {{"accepted", result.counts.accepted}, {"duplicates", result.counts.duplicates}, {"ignored", ignored},
+                {"rejected", rejected}, {"errors", std::move(error_list)}};
+  if (none_valid) reply.body["error"] = "the payload could not be understood";
   return reply;
 }
 

@@ -12,11 +12,19 @@
 
 #include "model/field_error.h"
 #include "model/interaction.h"
+#include "model/redaction.h"
 #include "store/group_commit_writer.h"
 
 namespace tp {
 
 class CounterFamily;
+
+// What happens to received text and ids before anything is stored.
+struct PrivacyOptions {
+  bool redact = true;
+  RedactionOptions kinds;
+  std::string pseudonym_key;  // non-empty: customer and anonymous ids become keyed-hash pseudonyms
+};
 
 struct IngestLimits {
   size_t max_event_bytes = 32 * 1024;
@@ -37,10 +45,20 @@ using EventTranslator =
 class IngestService {
  public:
   // `events_total` counts events by source and outcome (accepted, duplicate, rejected); may be null.
-  IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total = nullptr);
+  IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total = nullptr,
+                PrivacyOptions privacy = {});
 
   IngestReply ingest(const std::string& source, const std::vector<const nlohmann::json*>& events,
                      const EventTranslator& translate, int64_t received_ms);
+
+  // Interactions an adapter already translated from one platform payload (webhooks): stored like
+  // events; `errors` (parts of the payload not understood) dead-letter the raw payload; `ignored`
+  // counts platform events without an interaction. All rejected: 400.
+  IngestReply ingest_translated(const std::string& source, std::vector<Interaction> interactions, const FieldErrors& errors,
+                                size_t rejected, size_t ignored, std::string_view raw, int64_t received_ms);
+
+  // Redaction and pseudonyms, applied to every interaction before storage.
+  void protect(Interaction& in) const;
 
   // A body that could not be read as events at all: 400, and the raw body kept as a dead letter
   // (the sender was authenticated, so what it sent is not dropped).
@@ -53,6 +71,7 @@ class IngestService {
   GroupCommitWriter& writer_;
   IngestLimits limits_;
   CounterFamily* events_total_;
+  PrivacyOptions privacy_;
 };
 
 nlohmann::json error_body(const std::string& field, const std::string& error);

@@ -1,0 +1,34 @@
+#include "app/webhook_sources.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tp {
+
+WebhookSources build_webhook_sources(const Config& config, std::vector<Problem>& problems) {
+  WebhookSources out;
+  for (const auto& s : config.sources) {
+    if (s.kind != "webhook") continue;
+    const std::string path = "/sources/" + s.name;
+    WebhookSource ws;
+    ws.name = s.name;
+    std::vector<std::string> adapter_problems;
+    const nlohmann::json adapter_config = nlohmann::json::parse(s.adapter_config_json, nullptr, false);
+    ws.adapter = make_adapter(s.adapter, adapter_config, adapter_problems);
+    for (const auto& p : adapter_problems) problems.push_back({path + "/config", p});
+    if (!ws.adapter && adapter_problems.empty()) problems.push_back({path + "/adapter", "unknown adapter"});
+    const nlohmann::json verification = nlohmann::json::parse(s.verification_json, nullptr, false);
+    VerifierConfigLoad v = parse_verifier_config(verification, path + "/verification");
+    for (auto& p : v.problems) problems.push_back(std::move(p));
+    if (v.ok()) {
+      try {
+        ws.verifier = std::make_unique<WebhookVerifier>(v.config);
+      } catch (const std::exception& e) {
+        problems.push_back({path + "/verification", e.what()});
+      }
+    }
+    if (ws.adapter && ws.verifier) out.emplace(s.name, std::move(ws));
+  }
+  return out;
+}
+
+}  // namespace tp
