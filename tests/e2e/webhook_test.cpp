@@ -1,0 +1,150 @@
+// Platform webhooks through the real daemon: verified on the raw bytes, translated by the source's
+// adapter, redacted before storage, answered the way the platform expects.
+#include <gtest/gtest.h>
+#include <openssl/hmac.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "daemon_process.h"
+#include "http_helpers.h"
+
+namespace tp::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+std::string fixture(const std::string& path) {
+  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string base64(const unsigned char* data, size_t len) {
+  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < len; i += 3) {
+    const uint32_t n = (uint32_t{data[i]} << 16) | (i + 1 < len ? uint32_t{data[i + 1]} << 8 : 0) | (i + 2 < len ? data[i + 2] : 0);
+    out += table[(n >> 18) & 63];
+    out += table[(n >> 12) & 63];
+    out += i + 1 < len ? table[(n >> 6) & 63] : '=';
+    out += i + 2 < len ? table[n & 63] : '=';
+  }
+  return out;
+}
+
+// Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)).
+std::string standard_signature(const std::string& key, const std::string& id, const std::string& ts, const std::string& body) {
+  const std::string signed_text = id + "." + ts + "." + body;
+  unsigned char mac[32];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signed_text.data()),
+       signed_text.size(), mac, &len);
+  return "v1," + base64(mac, len);
+}
+
+json interactions(int port) { return json_of(client(port).Get("/v1/interactions?limit=100"))["interactions"]; }
+
+class Webhooks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // whsec_ + base64("touchpoint-test-signing-key-0001")
+    const std::string key_b64 = base64(reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
+    daemon_ = std::make_unique<DaemonProcess>(
+        dir_.path(),
+        test_config(dir_.path(), {{"sources",
+                                   {{"dialogflow-es", {{"kind", "webhook"}, {"adapter", "dialogflow-es"}, {"verification", "none"}}},
+                                    {"signed-rasa",
+                                     {{"kind", "webhook"},
+                                      {"adapter", "rasa"},
+                                      {"verification", {{"type", "standard-webhooks"}, {"secret", "whsec_" + key_b64}}}}},
+                                    {"generic",
+                                     {{"kind", "webhook"},
+                                      {"adapter", "generic"},
+                                      {"config", {{"map", {{"id", "/id"}, {"customer_id", "/user"}, {"text", "/text"}}},
+                                                  {"defaults", {{"type", "message"}, {"role", "user"}, {"channel", "chatbot"}}}}}}}}}}));
+  }
+  const std::string key_ = "touchpoint-test-signing-key-0001";
+  TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+TEST_F(Webhooks, DialogflowFulfillmentIsAnsweredWithAnEmptyWebhookResponseAndStored) {
+  auto c = client(daemon_->port());
+  auto r = c.Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/sentiment_fallback.json"), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body), json::object());  // a valid empty WebhookResponse: the agent keeps its replies
+  bool user_turn = false;
+  for (const auto& row : interactions(daemon_->port()))
+    if (row["source"] == "dialogflow-es" && row.value("role", "") == "user") {
+      user_turn = true;
+      EXPECT_TRUE(row["fallback"].get<bool>());
+      EXPECT_TRUE(row.contains("sentiment"));
+    }
+  EXPECT_TRUE(user_turn);
+  // Re-delivery: the same ids, nothing stored twice.
+  const size_t before = interactions(daemon_->port()).size();
+  c.Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/sentiment_fallback.json"), "application/json");
+  EXPECT_EQ(interactions(daemon_->port()).size(), before);
+}
+
+TEST_F(Webhooks, APayloadTheAdapterCannotUnderstandIsA400NamingTheField) {
+  auto r = client(daemon_->port()).Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/hostile_missing_query_text.json"),
+                                        "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(json::parse(r->body)["errors"][0]["field"], "queryResult.queryText");
+  EXPECT_EQ(client(daemon_->port()).Post("/v1/webhooks/nobody", "{}", "application/json")->status, 404);
+}
+
+TEST_F(Webhooks, StandardWebhooksSignaturesAreVerifiedOnTheRawBytes) {
+  const std::string body = R"({"event": "user", "sender_id": "rasa-user-1", "timestamp": 1800000000.5, "text": "where is my order?",
+                               "parse_data": {"intent": {"name": "order_status", "confidence": 0.93}}})";
+  const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch()).count());
+  auto c = client(daemon_->port());
+  const httplib::Headers good = {{"webhook-id", "msg_1"}, {"webhook-timestamp", ts},
+                                 {"webhook-signature", standard_signature(key_, "msg_1", ts, body)}};
+  auto ok = c.Post("/v1/webhooks/signed-rasa", good, body, "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 202) << ok->body;
+
+  const httplib::Headers tampered = {{"webhook-id", "msg_2"}, {"webhook-timestamp", ts},
+                                     {"webhook-signature", standard_signature(key_, "msg_2", ts, body)}};
+  auto bad = c.Post("/v1/webhooks/signed-rasa", tampered, body + " ", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_EQ(bad->body.find(standard_signature(key_, "msg_2", ts, body + " ")), std::string::npos);  // never leaks
+  const std::string old_ts = std::to_string(std::stoll(ts) - 3600);
+  const httplib::Headers stale = {{"webhook-id", "msg_3"}, {"webhook-timestamp", old_ts},
+                                  {"webhook-signature", standard_signature(key_, "msg_3", old_ts, body)}};
+  EXPECT_EQ(c.Post("/v1/webhooks/signed-rasa", stale, body, "application/json")->status, 401);
+  EXPECT_EQ(c.Post("/v1/webhooks/signed-rasa", body, "application/json")->status, 401);
+
+  size_t stored = 0;
+  for (const auto& row : interactions(daemon_->port())) stored += row["source"] == "signed-rasa";
+  EXPECT_EQ(stored, 1u);  // only the verified delivery
+}
+
+TEST_F(Webhooks, TextIsRedactedBeforeStorage) {
+  const json payload = {{"id", "g-1"}, {"user", "u-1"},
+                        {"text", "Mans e-pasts ir janis.berzins@example.lv, karte 4111 1111 1111 1111, pasūtījums 123456789"}};
+  ASSERT_EQ(client(daemon_->port()).Post("/v1/webhooks/generic", payload.dump(), "application/json")->status, 202);
+  const json rows = interactions(daemon_->port());
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["text"], "Mans e-pasts ir [email], karte [card], pasūtījums 123456789");
+  // Not in the database file either.
+  std::ifstream db(dir_.path() / "touchpoint.db", std::ios::binary);
+  std::stringstream all;
+  all << db.rdbuf();
+  std::ifstream wal(dir_.path() / "touchpoint.db-wal", std::ios::binary);
+  all << wal.rdbuf();
+  EXPECT_EQ(all.str().find("janis.berzins@example.lv"), std::string::npos);
+  EXPECT_EQ(all.str().find("4111 1111 1111 1111"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tp::e2e
