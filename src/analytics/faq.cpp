@@ -62,6 +62,15 @@ int FaqSummary::index_of(const std::vector<std::string>& ids, const std::string&
   return -1;
 }
 
+void FaqSummary::clear() {
+  std::unique_lock lock(mu_);
+  clusters_ = QuestionClusters();
+  info_.clear();
+  customer_ids_.clear();
+  rollups_.clear();
+  hours_.clear();
+}
+
 uint32_t FaqSummary::add(const QuestionRecord& q) {
   std::unique_lock lock(mu_);
   const uint32_t cluster = clusters_.assign(q.text, q.intent, q.fallback);

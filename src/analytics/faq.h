@@ -44,6 +44,8 @@ class FaqSummary {
   explicit FaqSummary(const Journey& journey);
 
   uint32_t add(const QuestionRecord& q);
+  // Forgets everything (before a rebuild from storage, e.g. after an erasure).
+  void clear();
   nlohmann::json query(const FaqQuery& q) const;
   // The top clusters (label, count) of each stage x touchpoint cell in a window, for the map's cells.
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> top_by_cell(

@@ -81,6 +81,16 @@ int JourneyMap::index_of(const std::vector<std::string>& ids, const std::string&
   return -1;
 }
 
+void JourneyMap::clear() {
+  std::unique_lock lock(mu_);
+  customer_ids_.clear();
+  progress_.clear();
+  parent_.clear();
+  firsts_.clear();
+  cells_.clear();
+  hours_.clear();
+}
+
 size_t JourneyMap::customers() const {
   std::shared_lock lock(mu_);
   return customer_ids_.size();

@@ -39,6 +39,8 @@ class JourneyMap {
   explicit JourneyMap(const Journey& journey);
 
   void add(const MapRecord& record);
+  // Forgets everything (before a rebuild from storage, e.g. after an erasure).
+  void clear();
   // `alias` (an anonymous visitor) turned out to be `customer`: their history counts as one customer's
   // from now on, in every window (retroactive, like reads).
   void link(const std::string& alias, const std::string& customer);

@@ -21,9 +21,11 @@
 #include "ingest/ingest_service.h"
 #include "ingest/source_auth.h"
 #include "model/journey.h"
+#include "model/redaction.h"
 #include "store/backends.h"
 #include "store/group_commit_writer.h"
 #include "util/metrics.h"
+#include "util/time.h"
 #include "web/admin_routes.h"
 #include "web/map_routes.h"
 #include "web/stream_route.h"
@@ -157,6 +159,24 @@ int run_daemon(const Config& config) {
   int port = 0;
 
   auto& reloads = metrics.counter("touchpoint_rule_reloads_total", "Rule reloads by outcome.", {"outcome"});
+  // Right to erasure: delete, make it unrecoverable from the files, rebuild what was derived.
+  auto erase = [&](const std::string& id) -> ErasureOutcome {
+    const std::string key = config.privacy.pseudonym_key.empty() ? id : pseudonymize(id, config.privacy.pseudonym_key);
+    WriteBatch batch;
+    batch.internal = true;
+    batch.source = "erasure";
+    batch.received_ms = now_unix_ms();
+    batch.erase_customers = {key};
+    const SubmitResult r = writer->submit(std::move(batch));
+    if (r.status != SubmitStatus::Committed) return {503, 0, false, "storage could not commit the erasure; retry"};
+    ErasureOutcome out;
+    out.erased = r.counts.erased;
+    out.purged = store->purge_deleted();
+    pipeline->request_rebuild();
+    // The id itself is personal data: the log says what was done, not to whom.
+    spdlog::info("erasure: {} interactions erased{}", out.erased, out.purged ? "" : " (write-ahead log still in use; purged later)");
+    return out;
+  };
   // Compiles the rule packs again; the new set replaces the old one only when it has no error.
   auto reload = [&]() -> ReloadOutcome {
     std::lock_guard lock(reload_mu);
@@ -259,7 +279,11 @@ int run_daemon(const Config& config) {
                    if (is_customer_question(in)) cluster = f->add(question_record(in, customer, tags));
                    changes.record(tags.stage, tags.touchpoint, cluster);
                  },
-                 [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); });
+                 [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); },
+                 [m = map.get(), f = faq.get()] {
+                   m->clear();
+                   f->clear();
+                 });
              writer->set_commit_listener(
                  [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
              metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",
@@ -297,7 +321,7 @@ int run_daemon(const Config& config) {
              add_webhook_route(http->routes(), *ingest, webhooks, config.server.max_body_bytes,
                                &metrics.counter("touchpoint_webhook_verification_failures_total",
                                                 "Webhook requests refused by verification, by source.", {"source"}));
-             add_admin_routes(http->routes(), {config.server.admin_token, reload});
+             add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
              add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
              add_stream_route(http->routes(), {changes, config.server.read_token, 8});
              add_read_routes(http->routes(),

@@ -17,11 +17,24 @@ TaggingPipeline::TaggingPipeline(Store& store, GroupCommitWriter& writer, std::s
 
 TaggingPipeline::~TaggingPipeline() { stop(); }
 
-void TaggingPipeline::start() {
+void TaggingPipeline::load_memory() {
+  memory_ = JourneyMemory();
   for (const auto& [alias, customer] : store_.identity_links()) memory_.add_link(alias, customer);
   for (const auto& row : store_.customer_states())
     memory_.set_customer(row.customer_id, CustomerView{row.persona, row.persona_from_plugin, row.stages_reached});
+}
+
+void TaggingPipeline::start() {
+  load_memory();
   thread_ = std::thread([this] { run(); });
+}
+
+void TaggingPipeline::request_rebuild() {
+  {
+    std::lock_guard lock(mu_);
+    rebuild_requested_ = true;
+  }
+  cv_.notify_one();
 }
 
 void TaggingPipeline::stop() {
@@ -100,7 +113,19 @@ void TaggingPipeline::run() {
     bool scan = false;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || overflowed_; });
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || overflowed_ || rebuild_requested_; });
+      if (rebuild_requested_) {
+        rebuild_requested_ = false;
+        lock.unlock();
+        try {
+          load_memory();
+        } catch (const std::exception& e) {
+          spdlog::error("tagging: cannot reload customer memory: {}", e.what());
+        }
+        if (on_reset_) on_reset_();
+        replay_tagged();
+        continue;
+      }
       if (queue_.empty() && overflowed_) {
         overflowed_ = false;
         scan = true;

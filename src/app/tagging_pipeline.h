@@ -48,10 +48,15 @@ class TaggingPipeline {
   void on_committed(WriteBatch& batch, const BatchCounts& counts);
 
   // Set before start().
-  void set_listeners(TaggedListener tagged, LinkListener linked) {
+  void set_listeners(TaggedListener tagged, LinkListener linked, std::function<void()> reset = {}) {
     on_tagged_ = std::move(tagged);
     on_linked_ = std::move(linked);
+    on_reset_ = std::move(reset);
   }
+
+  // After storage lost data (an erasure): forget the remembered customers and rebuild them and the
+  // listeners' aggregates (reset, then every tagged interaction again) on the pipeline thread.
+  void request_rebuild();
 
   // Swaps the tagger (rules reloaded); interactions tagged from now on use the new one.
   void replace_tagger(std::shared_ptr<const Tagger> tagger);
@@ -70,6 +75,7 @@ class TaggingPipeline {
   void catch_up(bool stop_at_live);
   void process(std::vector<Item>& items);
   void replay_tagged();
+  void load_memory();
 
   Store& store_;
   GroupCommitWriter& writer_;
@@ -77,6 +83,8 @@ class TaggingPipeline {
   CounterFamily* tagged_total_;
   TaggedListener on_tagged_;
   LinkListener on_linked_;
+  std::function<void()> on_reset_;
+  bool rebuild_requested_ = false;
   JourneyMemory memory_;    // pipeline thread only
   int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 

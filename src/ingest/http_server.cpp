@@ -30,6 +30,8 @@ std::string route_label(const std::string& path) {
                                  "/v1/alias",  "/v1/batch",        "/v1/import", "/v1/interactions",
                                  "/healthz",   "/readyz",          "/metrics",  "/v1/admin/reload", "/v1/journey", "/v1/map", "/v1/faq",
                                  "/v1/map.mmd", "/v1/map.csv", "/v1/faq.csv", "/v1/stream"};
+  if (path.rfind("/v1/webhooks/", 0) == 0) return "/v1/webhooks/{source}";
+  if (path.rfind("/v1/customers/", 0) == 0) return "/v1/customers/{id}";
   for (const char* k : kKnown)
     if (path == k) return k;
   return "other";

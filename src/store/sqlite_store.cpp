@@ -220,6 +220,9 @@ std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) cons
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
     db->exec("PRAGMA foreign_keys = ON");
+    // Deleted content is overwritten, not just unlinked: an erased customer's words must not survive in
+    // free pages of the file.
+    db->exec("PRAGMA secure_delete = ON");
     db->exec("PRAGMA temp_store = MEMORY");
     db->exec("PRAGMA cache_size = -" + std::to_string(options_.writer_cache_mib * 1024));
   }
@@ -332,6 +335,7 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     st.exec();
     st.reset();
   }
+  for (const std::string& customer : batch.erase_customers) counts.erased += erase_customer(customer);
   for (const DeadLetter& d : batch.dead_letters) {
     auto& st = *insert_dead_letter_;
     st.bindNoCopy(1, d.source);
@@ -340,6 +344,48 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     st.bindNoCopy(4, d.raw);
     st.exec();
     st.reset();
+  }
+}
+
+uint32_t SqliteStore::erase_customer(const std::string& customer) {
+  // The customer and every alias linked to it (anonymous ids, former ids).
+  std::vector<std::string> ids{customer};
+  {
+    SQLite::Statement q(*writer_, "SELECT alias FROM identity_links WHERE customer_id = ?1");
+    q.bind(1, customer);
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+  }
+  uint32_t erased = 0;
+  for (const auto& id : ids) {
+    SQLite::Statement tags(*writer_, R"SQL(DELETE FROM interaction_tags WHERE seq IN
+      (SELECT seq FROM interactions WHERE customer_id = ?1 UNION SELECT seq FROM interactions WHERE anonymous_id = ?1))SQL");
+    tags.bind(1, id);
+    tags.exec();
+    SQLite::Statement rows(*writer_, "DELETE FROM interactions WHERE customer_id = ?1 OR anonymous_id = ?1");
+    rows.bind(1, id);
+    erased += static_cast<uint32_t>(rows.exec());
+    SQLite::Statement links(*writer_, "DELETE FROM identity_links WHERE alias = ?1 OR customer_id = ?1");
+    links.bind(1, id);
+    links.exec();
+    SQLite::Statement state(*writer_, "DELETE FROM customer_state WHERE customer_id = ?1");
+    state.bind(1, id);
+    state.exec();
+    // Dead letters are raw payloads: any that mention the id go too (instr: no LIKE wildcards to escape).
+    SQLite::Statement dead(*writer_, "DELETE FROM dead_letters WHERE instr(raw, ?1) > 0");
+    dead.bind(1, id);
+    dead.exec();
+  }
+  return erased;
+}
+
+bool SqliteStore::purge_deleted() {
+  try {
+    SQLite::Database db(options_.path, SQLite::OPEN_READWRITE, options_.busy_timeout_ms);
+    SQLite::Statement st(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (!st.executeStep()) return false;
+    return st.getColumn(0).getInt() == 0;  // 0: not blocked; the log was copied back and truncated
+  } catch (const SQLite::Exception&) {
+    return false;
   }
 }
 

@@ -38,6 +38,7 @@ class SqliteStore final : public Store {
   std::vector<StoredInteraction> interactions(const InteractionQuery& query) override;
   std::vector<StoredDeadLetter> dead_letters(size_t limit) override;
   bool writable() override;
+  bool purge_deleted() override;
   std::vector<StoredInteraction> scan(const ScanQuery& query) override;
   std::vector<CustomerStateRow> customer_states() override;
   std::vector<std::pair<std::string, std::string>> identity_links() override;
@@ -46,6 +47,7 @@ class SqliteStore final : public Store {
   class ReaderLease;
   std::unique_ptr<SQLite::Database> open_connection(bool writer) const;
   void write_batch(const WriteBatch& batch, BatchCounts& counts);
+  uint32_t erase_customer(const std::string& customer);
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
 

@@ -48,6 +48,9 @@ struct WriteBatch {
   std::vector<DeadLetter> dead_letters;
   std::vector<TagUpdate> tag_updates;
   std::vector<CustomerStateRow> customer_updates;
+  // Customers to erase (right to erasure): every interaction under the id or its aliases, the links,
+  // the tags and the customer state. Committed with the batch.
+  std::vector<std::string> erase_customers;
   bool internal = false;
 };
 
@@ -55,6 +58,7 @@ struct BatchCounts {
   uint32_t accepted = 0;      // newly stored
   uint32_t duplicates = 0;    // (source, id) already stored: acknowledged, not stored again
   std::vector<int64_t> seqs;  // per event: its storage sequence number, 0 for a duplicate
+  uint32_t erased = 0;        // interactions erased
 };
 
 struct StoredInteraction {
@@ -107,6 +111,9 @@ class Store {
   virtual std::vector<std::pair<std::string, std::string>> identity_links() = 0;
   // True when a write transaction can be started now (for /readyz).
   virtual bool writable() = 0;
+  // After an erasure: makes the deleted content unrecoverable from the files (checkpoint and truncate
+  // the write-ahead log). Returns false when readers kept part of the log alive (try again later).
+  virtual bool purge_deleted() = 0;
 };
 
 }  // namespace tp

@@ -42,16 +42,38 @@ std::string diagnostics_json(const std::vector<RuleDiagnostic>& diagnostics, boo
   return diagnostics_array(diagnostics).dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+// The admin token check; answers 403/401 itself.
+bool admin_allowed(const AdminRoutesDeps& d, const httplib::Request& req, httplib::Response& res) {
+  if (d.admin_token.empty()) {
+    send_json(res, 403, error_body("", "admin routes are disabled: set server.admin_token").dump());
+    return false;
+  }
+  const Credentials c = parse_authorization(req.get_header_value("Authorization"));
+  if (c.bearer.empty() || !constant_time_equals(c.bearer, d.admin_token)) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    send_json(res, 401, error_body("Authorization", c.present ? "wrong admin token" : "admin token required").dump());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 void add_admin_routes(httplib::Server& svr, AdminRoutesDeps deps) {
   auto d = std::make_shared<AdminRoutesDeps>(std::move(deps));
-  svr.Post("/v1/admin/reload", [d](const httplib::Request& req, httplib::Response& res) {
-    if (d->admin_token.empty())
-      return send_json(res, 403, error_body("", "admin routes are disabled: set server.admin_token").dump());
-    const Credentials c = parse_authorization(req.get_header_value("Authorization"));
-    if (c.bearer.empty() || !constant_time_equals(c.bearer, d->admin_token)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      return send_json(res, 401, error_body("Authorization", c.present ? "wrong admin token" : "admin token required").dump());
+  svr.Delete(R"(/v1/customers/([^/]{1,512}))", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!admin_allowed(*d, req, res)) return;
+    const ErasureOutcome out = d->erase(req.matches[1]);
+    if (out.status != 200) {
+      res.set_header("Retry-After", "1");
+      return send_json(res, out.status, error_body("", out.error).dump());
     }
+    send_json(res, 200, json{{"erased", out.erased}, {"purged", out.purged}}.dump());
+  });
+  svr.Post("/v1/admin/reload", [d](const httplib::Request& req, httplib::Response& res) {
+    if (!admin_allowed(*d, req, res)) return;
     const ReloadOutcome out = d->reload();
     json body = {{"reloaded", out.ok}, {"diagnostics", diagnostics_array(out.diagnostics)}};
     if (out.ok) {

@@ -1,5 +1,6 @@
 // Admin routes, behind server.admin_token: POST /v1/admin/reload swaps in freshly compiled rules, or
-// refuses them with every error while the running rules stay.
+// refuses them with every error while the running rules stay; DELETE /v1/customers/{id} erases a
+// customer (every interaction, link and derived aggregate).
 #pragma once
 #include <functional>
 #include <string>
@@ -20,9 +21,17 @@ struct ReloadOutcome {
   std::vector<RuleDiagnostic> diagnostics;  // errors (when refused) and warnings
 };
 
+struct ErasureOutcome {
+  int status = 200;          // 503 when storage could not commit
+  uint32_t erased = 0;       // interactions
+  bool purged = false;       // the write-ahead log was truncated too
+  std::string error;
+};
+
 struct AdminRoutesDeps {
   std::string admin_token;  // empty: the routes answer 403
   std::function<ReloadOutcome()> reload;
+  std::function<ErasureOutcome(const std::string& customer_id)> erase;
 };
 
 void add_admin_routes(httplib::Server& server, AdminRoutesDeps deps);

@@ -148,3 +148,56 @@ TEST_F(Webhooks, TextIsRedactedBeforeStorage) {
 
 }  // namespace
 }  // namespace tp::e2e
+
+namespace tp::e2e {
+namespace {
+
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles) {
+  TempDir dir;
+  const std::string admin = "admin-token-0123456789";
+  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"server", {{"admin_token", admin}}}}));
+  auto c = client(daemon.port());
+  const std::string secret_words = "Zyxwvut-unforgettable-phrase";
+  const json events = json::array({
+      {{"id", "v1"}, {"type", "page"}, {"anonymous_id", "anon-erase"}, {"url", "https://shop.example/pricing"},
+       {"tags", {{"stage", "consideration"}, {"touchpoint", "website"}}}},
+      {{"id", "e1"}, {"type", "message"}, {"customer_id", "cust-erase"}, {"anonymous_id", "anon-erase"}, {"role", "user"},
+       {"text", secret_words}, {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}},
+      {{"id", "k1"}, {"type", "message"}, {"customer_id", "cust-keep"}, {"role", "user"}, {"text", "keep me"},
+       {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}},
+  });
+  ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+  const std::string window = "/v1/map?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z";
+  auto purchase_customers = [&] { return json_of(c.Get(window))["stages"][2]["customers"].get<int>(); };
+  for (int i = 0; i < 500 && purchase_customers() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(purchase_customers(), 2);
+
+  EXPECT_EQ(c.Delete("/v1/customers/cust-erase")->status, 401);
+  auto r = c.Delete("/v1/customers/cust-erase", {{"Authorization", "Bearer " + admin}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["erased"], 2);  // the message and, through the link, the anonymous page view
+
+  EXPECT_TRUE(json_of(c.Get("/v1/interactions?customer=cust-erase"))["interactions"].empty());
+  const json left = json_of(c.Get("/v1/interactions"))["interactions"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["id"], "k1");
+  // The derived map forgets the customer too (rebuilt after the erasure).
+  for (int i = 0; i < 500 && purchase_customers() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(purchase_customers(), 1);
+  EXPECT_EQ(json_of(c.Get(window))["stages"][1]["customers"], 0);
+  // Nothing left in the database files.
+  const std::string all = file_bytes(dir.path() / "touchpoint.db") + file_bytes(dir.path() / "touchpoint.db-wal");
+  EXPECT_EQ(all.find(secret_words), std::string::npos);
+  EXPECT_EQ(all.find("cust-erase"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tp::e2e

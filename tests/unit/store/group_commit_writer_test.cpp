@@ -228,6 +228,7 @@ TEST(GroupCommitWriter, NonStorageExceptionsAlsoFailTheGroup) {
     std::vector<StoredInteraction> scan(const ScanQuery&) override { return {}; }
     std::vector<CustomerStateRow> customer_states() override { return {}; }
     std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
+    bool purge_deleted() override { return true; }
   } store;
   GroupCommitWriter writer(store, options());
   const SubmitResult r = writer.submit(batch_of("x", 1));

@@ -101,6 +101,7 @@ class ScriptedStore final : public Store {
   std::vector<StoredInteraction> scan(const ScanQuery&) override { return {}; }
   std::vector<CustomerStateRow> customer_states() override { return {}; }
   std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
+  bool purge_deleted() override { return true; }
   bool writable() override { return true; }
 
  private:
