@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/text.h"  // next_code_point, append_utf8
+
 namespace tp {
 
 class TextFolder {
@@ -38,9 +40,5 @@ class TextFolder {
   std::vector<Entry> bmp_;  // 0x10000 entries
   std::string blob_;
 };
-
-// Decodes one UTF-8 character at `i` (advancing it); returns U+FFFD for an invalid sequence.
-char32_t next_code_point(std::string_view s, size_t& i);
-void append_utf8(char32_t cp, std::string& out);
 
 }  // namespace tp

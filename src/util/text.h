@@ -21,6 +21,11 @@ std::string base64_encode(std::string_view in);
 // early once `limit` is exceeded. Lets a request be refused before a recursive parse or destruction.
 size_t json_nesting_depth(std::string_view json, size_t limit);
 
+// Decodes one UTF-8 character at `i` (advancing it); returns U+FFFD for an invalid sequence (and
+// advances one byte). Overlong forms, surrogates and values beyond U+10FFFF are invalid.
+char32_t next_code_point(std::string_view s, size_t& i);
+void append_utf8(char32_t cp, std::string& out);
+
 // Lower-cases ASCII letters only (header names, scheme words).
 std::string ascii_lower(std::string_view s);
 

@@ -249,23 +249,7 @@ bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+void append_utf8(std::string& out, uint32_t cp) { tp::append_utf8(static_cast<char32_t>(cp), out); }
 
 // Decodes the entity starting at html[i] == '&'; returns the number of bytes consumed (0: not an entity).
 size_t decode_entity(std::string_view html, size_t i, std::string& out) {
@@ -440,6 +424,19 @@ std::optional<std::string> webhook_id_key(const AdapterContext& ctx, size_t inde
   if (ctx.webhook_id.empty() || ctx.webhook_id.size() > kMaxIdBytes - 16) return std::nullopt;
   if (count <= 1) return ctx.webhook_id;
   return ctx.webhook_id + ":" + std::to_string(index);
+}
+
+Interaction bot_turn(const Interaction& customer_turn, std::string id, EventType type, std::string text) {
+  Interaction bot = customer_turn;
+  bot.id = std::move(id);
+  bot.type = type;
+  bot.role = Role::Bot;
+  bot.text = std::move(text);
+  bot.name.clear();
+  bot.confidence.reset();
+  bot.sentiment.reset();
+  bot.fallback.reset();
+  return bot;
 }
 
 }  // namespace tp::adapters

@@ -96,4 +96,8 @@ bool finish(const Interaction& in, FieldReader& r, std::string_view identity_fie
 // the payload holds several events), or nullopt.
 std::optional<std::string> webhook_id_key(const AdapterContext& ctx, size_t index, size_t count);
 
+// The bot's side of a customer's turn (its reply, a hand-off): the same conversation, customer and time,
+// with the turn's own scores (confidence, sentiment, fallback) left out.
+Interaction bot_turn(const Interaction& customer_turn, std::string id, EventType type, std::string text);
+
 }  // namespace tp::adapters

@@ -136,28 +136,14 @@ class DialogflowCxAdapter final : public Adapter {
 
     const Replies replies = replies_of(p);
     if (!replies.text.empty()) {
-      Interaction bot = turn;
-      bot.id = adapters::make_id(kPlatform, {*response_id, "reply"});
-      bot.type = EventType::Message;
-      bot.role = Role::Bot;
-      bot.text = replies.text;
-      bot.name.clear();
-      bot.confidence.reset();
-      bot.sentiment.reset();
-      bot.fallback.reset();
-      out.interactions.push_back(std::move(bot));
+      out.interactions.push_back(
+          adapters::bot_turn(turn, adapters::make_id(kPlatform, {*response_id, "reply"}), EventType::Message, replies.text));
     }
     if (replies.live_agent_handoff) {
-      Interaction handoff = turn;
-      handoff.id = adapters::make_id(kPlatform, {*response_id, "handoff"});
-      handoff.type = EventType::Handoff;
-      handoff.role = Role::Bot;
-      handoff.text.clear();
+      Interaction handoff =
+          adapters::bot_turn(turn, adapters::make_id(kPlatform, {*response_id, "handoff"}), EventType::Handoff, "");
       handoff.name = "liveAgentHandoff";
       handoff.escalated = true;
-      handoff.confidence.reset();
-      handoff.sentiment.reset();
-      handoff.fallback.reset();
       out.interactions.push_back(std::move(handoff));
     }
     return out;

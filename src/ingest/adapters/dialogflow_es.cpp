@@ -140,14 +140,8 @@ class DialogflowEsAdapter final : public Adapter {
 
     // The reply the agent has configured for the matched intent (it stays the reply: we answer "{}").
     if (std::string reply = reply_text(*qr); !reply.empty()) {
-      Interaction bot = user;
-      bot.id = adapters::make_id(kPlatform, {*response_id, "reply"});
-      bot.role = Role::Bot;
-      bot.text = truncate_utf8(reply, adapters::kMaxTextBytes);
-      bot.confidence.reset();
-      bot.sentiment.reset();
-      bot.fallback.reset();
-      out.interactions.push_back(std::move(bot));
+      out.interactions.push_back(adapters::bot_turn(user, adapters::make_id(kPlatform, {*response_id, "reply"}), user.type,
+                                                    truncate_utf8(reply, adapters::kMaxTextBytes)));
     }
     return out;
   }
