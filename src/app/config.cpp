@@ -246,6 +246,13 @@ void read_privacy(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     r.problem("/privacy/pseudonym_key", "must be at least 16 characters");
 }
 
+void read_identity(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+  ObjectReader r(root.get("identity"), "/identity", problems);
+  r.strings("link_traits", c.identity.link_traits);
+  r.strings("link_properties", c.identity.link_properties);
+  r.strings("hashed_traits", c.identity.hashed_traits);
+}
+
 void read_log(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
   ObjectReader r(root.get("log"), "/log", problems);
   r.string("format", c.log.format, {"text", "json"});
@@ -386,6 +393,7 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
     read_sources(root, out.config, out.problems);
     read_engine(root, out.config, base_dir, out.problems);
     read_privacy(root, out.config, out.problems);
+    read_identity(root, out.config, out.problems);
     std::string journey;
     root.string("journey", journey);
     if (!journey.empty()) out.config.journey_path = resolve_path(journey, base_dir);

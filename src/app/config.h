@@ -34,6 +34,14 @@ struct PrivacyConfig {
   std::string pseudonym_key;  // non-empty: customer and anonymous ids are stored as keyed-hash pseudonyms
 };
 
+// Ids that name the same person across channels, declared by the team: when an event of a known customer
+// carries one of these traits or properties, its value is linked to the customer (retroactively for reads,
+// the map and the FAQ). Hashed traits (an email) are linked and stored only as "h:" + SHA-256 of the
+// normalised value.
+struct IdentityConfig {
+  std::vector<std::string> link_traits, link_properties, hashed_traits;
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -86,6 +94,7 @@ struct Config {
   LogConfig log;
   EngineConfig engine;
   PrivacyConfig privacy;
+  IdentityConfig identity;
   bool engine_configured = false;  // the config had an "engine" section (otherwise the default rules folder)
   std::vector<SourceConfig> sources;
   std::string journey_path;  // resolved against the config file's folder

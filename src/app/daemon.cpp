@@ -306,6 +306,9 @@ int run_daemon(const Config& config) {
              privacy.kinds = {config.privacy.redact_emails, config.privacy.redact_phones, config.privacy.redact_cards,
                               config.privacy.redact_ibans};
              privacy.pseudonym_key = config.privacy.pseudonym_key;
+             privacy.link_traits = config.identity.link_traits;
+             privacy.link_properties = config.identity.link_properties;
+             privacy.hashed_traits = config.identity.hashed_traits;
              ingest = std::make_unique<IngestService>(*writer, limits, &events_total, privacy);
              std::vector<Problem> problems;
              webhooks = build_webhook_sources(config, problems);

@@ -202,8 +202,7 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     u.seq = item.seq;
     u.version = tagger->version();
     const Interaction& in = item.interaction;
-    if (!in.customer_id.empty() && !in.anonymous_id.empty() && in.customer_id != in.anonymous_id)
-      links.emplace_back(in.anonymous_id, in.customer_id);
+    for (const std::string& alias : link_aliases(in)) links.emplace_back(alias, in.customer_id);
     try {
       u.tags = tagger->tag(item.interaction, item.source, memory_);
     } catch (const std::exception& e) {

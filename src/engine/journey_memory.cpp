@@ -21,18 +21,22 @@ std::string JourneyMemory::customer_key(const Interaction& in) const {
 }
 
 bool JourneyMemory::link(const Interaction& in) {
-  if (in.customer_id.empty() || in.anonymous_id.empty() || in.customer_id == in.anonymous_id) return false;
-  auto existing = aliases_.find(in.anonymous_id);
-  if (existing != aliases_.end() && existing->second == in.customer_id) return false;
-  aliases_[in.anonymous_id] = in.customer_id;
-  auto anon = customers_.find(in.anonymous_id);
-  if (anon != customers_.end()) {
-    CustomerView& target = customers_[resolve(in.customer_id)];
-    target.stages_reached |= anon->second.stages_reached;
-    if (target.persona.empty()) target.persona = anon->second.persona;
-    customers_.erase(in.anonymous_id);
+  bool linked = false;
+  for (const std::string& alias : link_aliases(in)) {
+    auto existing = aliases_.find(alias);
+    if (existing != aliases_.end() && existing->second == in.customer_id) continue;
+    aliases_[alias] = in.customer_id;
+    linked = true;
+    auto anon = customers_.find(alias);
+    if (anon != customers_.end()) {
+      const CustomerView remembered = anon->second;
+      customers_.erase(anon);
+      CustomerView& target = customers_[resolve(in.customer_id)];
+      target.stages_reached |= remembered.stages_reached;
+      if (target.persona.empty()) target.persona = remembered.persona;
+    }
   }
-  return true;
+  return linked;
 }
 
 SessionMemory& JourneyMemory::session(const std::string& key) {

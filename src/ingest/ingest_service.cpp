@@ -1,5 +1,9 @@
 #include "ingest/ingest_service.h"
 
+#include <openssl/evp.h>
+
+#include <cctype>
+
 #include "model/interaction_json.h"
 #include "util/metrics.h"
 #include "util/text.h"
@@ -16,7 +20,56 @@ IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, Cou
                              PrivacyOptions privacy)
     : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)) {}
 
+std::string hashed_identity(std::string_view value) {
+  size_t b = 0, e = value.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(value[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(value[e - 1]))) --e;
+  const std::string normal = ascii_lower(value.substr(b, e - b));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(normal.data(), normal.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "h:";
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+namespace {
+
+// Finds the configured identity traits/properties in an event: links their values, and replaces hashed
+// ones in the stored traits by their hash.
+void link_identities(Interaction& in, const PrivacyOptions& p) {
+  if (in.customer_id.empty() && p.hashed_traits.empty()) return;
+  auto scan = [&](std::string& object_json, const std::vector<std::string>& names, bool hash) {
+    if (names.empty() || object_json.empty()) return;
+    json obj = json::parse(object_json, nullptr, false);
+    if (!obj.is_object()) return;
+    bool changed = false;
+    for (const auto& name : names) {
+      auto it = obj.find(name);
+      if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) continue;
+      std::string alias = it->get<std::string>();
+      if (hash) {
+        alias = hashed_identity(alias);
+        *it = alias;  // the value is only ever stored hashed
+        changed = true;
+      }
+      if (!in.customer_id.empty()) in.extra_aliases.push_back(alias);
+    }
+    if (changed) object_json = obj.dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  scan(in.traits_json, p.hashed_traits, true);
+  scan(in.traits_json, p.link_traits, false);
+  scan(in.properties_json, p.link_properties, false);
+}
+
+}  // namespace
+
 void IngestService::protect(Interaction& in) const {
+  link_identities(in, privacy_);
   if (privacy_.redact) {
     in.text = redact(in.text, privacy_.kinds);
     if (!in.name.empty()) in.name = redact(in.name, privacy_.kinds);
@@ -24,6 +77,7 @@ void IngestService::protect(Interaction& in) const {
   if (!privacy_.pseudonym_key.empty()) {
     if (!in.customer_id.empty()) in.customer_id = pseudonymize(in.customer_id, privacy_.pseudonym_key);
     if (!in.anonymous_id.empty()) in.anonymous_id = pseudonymize(in.anonymous_id, privacy_.pseudonym_key);
+    for (auto& alias : in.extra_aliases) alias = pseudonymize(alias, privacy_.pseudonym_key);
   }
 }
 

@@ -24,7 +24,12 @@ struct PrivacyOptions {
   bool redact = true;
   RedactionOptions kinds;
   std::string pseudonym_key;  // non-empty: customer and anonymous ids become keyed-hash pseudonyms
+  // Identity links declared in the config (see IdentityConfig): trait / property names.
+  std::vector<std::string> link_traits, link_properties, hashed_traits;
 };
+
+// "h:" + hex SHA-256 of the trimmed, lower-cased value: how a hashed identity trait is linked and stored.
+std::string hashed_identity(std::string_view value);
 
 struct IngestLimits {
   size_t max_event_bytes = 32 * 1024;

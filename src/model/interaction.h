@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tp {
 
@@ -45,6 +46,12 @@ struct Interaction {
   std::string properties_json;   // compact JSON object text, empty when absent
   std::string traits_json;       // compact JSON object text, empty when absent
   Tags preset_tags;
+  // Further ids of this customer found in the event (identity.link_traits in the config, e.g. a chatbot
+  // user id passed as a Segment trait, or a hashed email): linked to customer_id like anonymous_id.
+  std::vector<std::string> extra_aliases;
 };
+
+// The ids an event links to its customer_id: its anonymous_id and extra aliases (none without a customer id).
+std::vector<std::string> link_aliases(const Interaction& in);
 
 }  // namespace tp

@@ -301,10 +301,11 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     }
     ++counts.accepted;
     counts.seqs.push_back(writer_->getLastInsertRowid());
-    // An event that carries both ids links the anonymous visitor to the customer (Segment semantics).
-    if (!in.customer_id.empty() && !in.anonymous_id.empty() && in.customer_id != in.anonymous_id) {
+    // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
+    // and so do the configured identity traits.
+    for (const std::string& alias : link_aliases(in)) {
       auto& link = *insert_link_;
-      link.bindNoCopy(1, in.anonymous_id);
+      link.bindNoCopy(1, alias);
       link.bindNoCopy(2, in.customer_id);
       link.bind(3, static_cast<int64_t>(batch.received_ms));
       link.exec();

@@ -2,6 +2,9 @@
 // identity resolution from identify/alias.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "daemon_process.h"
 #include "http_helpers.h"
 
@@ -151,6 +154,56 @@ TEST_F(Segment, AliasLinksAPreviousIdToTheUser) {
       EXPECT_EQ(row["original_customer_id"], "old-id");
     }
   EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace tp::e2e
+
+#include <openssl/evp.h>
+
+namespace tp::e2e {
+namespace {
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  std::string out;
+  char buf[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
+    out += buf;
+  }
+  return out;
+}
+
+TEST(IdentityLinks, ConfiguredTraitsLinkChatbotUsersToCustomersAndEmailsAreStoredHashed) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"identity", {{"link_traits", {"chatbot_user_id"}},
+                                                                          {"hashed_traits", {"email"}}}}}));
+  auto c = client(daemon.port());
+  // The chatbot only knows its own user id...
+  const json chat = {{"id", "bot-turn-1"}, {"type", "message"}, {"anonymous_id", "bot-user-9"}, {"role", "user"},
+                     {"channel", "chatbot"}, {"text", "where is my order?"}};
+  ASSERT_EQ(c.Post("/v1/events", chat.dump(), "application/json")->status, 202);
+  // ...the website identifies the customer with that id as a trait, and an email.
+  const json identify = {{"messageId", "id-1"}, {"userId", "cust-77"},
+                         {"traits", {{"chatbot_user_id", "bot-user-9"}, {"email", " Jane.Doe@Example.com "}}}};
+  ASSERT_EQ(c.Post("/v1/identify", identify.dump(), "application/json")->status, 202);
+
+  const json rows = json_of(c.Get("/v1/interactions?customer=cust-77"))["interactions"];
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["customer_id"], "cust-77");
+    if (row["id"] == "id-1") {
+      EXPECT_EQ(row["traits"]["email"], "h:" + sha256_hex("jane.doe@example.com"));
+    }
+  }
+  // The address itself is nowhere in the files.
+  std::ifstream db(dir.path() / "touchpoint.db", std::ios::binary), wal(dir.path() / "touchpoint.db-wal", std::ios::binary);
+  std::stringstream all;
+  all << db.rdbuf() << wal.rdbuf();
+  EXPECT_EQ(all.str().find("Jane.Doe@Example.com"), std::string::npos);
 }
 
 }  // namespace
