@@ -148,6 +148,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<IngestService> ingest;
   std::function<EventTranslator(EventTranslator)> ingest_check;
   WebhookSources webhooks;
+  SuppressionList suppressed;
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
@@ -167,10 +168,12 @@ int run_daemon(const Config& config) {
     batch.source = "erasure";
     batch.received_ms = now_unix_ms();
     batch.erase_customers = {key};
+    batch.suppress_hashes = {SuppressionList::hash(key)};
     const SubmitResult r = writer->submit(std::move(batch));
     if (r.status != SubmitStatus::Committed) return {503, 0, false, "storage could not commit the erasure; retry"};
     ErasureOutcome out;
     out.erased = r.counts.erased;
+    suppressed.add(SuppressionList::hash(key));  // later events for this id are dropped
     out.purged = store->purge_deleted();
     pipeline->request_rebuild();
     // The id itself is personal data: the log says what was done, not to whom.
@@ -309,7 +312,8 @@ int run_daemon(const Config& config) {
              privacy.link_traits = config.identity.link_traits;
              privacy.link_properties = config.identity.link_properties;
              privacy.hashed_traits = config.identity.hashed_traits;
-             ingest = std::make_unique<IngestService>(*writer, limits, &events_total, privacy);
+             for (const auto& h : store->suppressed()) suppressed.add(h);
+             ingest = std::make_unique<IngestService>(*writer, limits, &events_total, privacy, &suppressed);
              std::vector<Problem> problems;
              webhooks = build_webhook_sources(config, problems);
              for (const auto& p : problems) spdlog::error("config: {}: {}", p.path, p.message);

@@ -17,8 +17,46 @@ json error_body(const std::string& field, const std::string& error) {
 }
 
 IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total,
-                             PrivacyOptions privacy)
-    : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)) {}
+                             PrivacyOptions privacy, const SuppressionList* suppressed)
+    : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)), suppressed_(suppressed) {}
+
+std::string SuppressionList::hash(std::string_view id) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(id.data(), id.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out = "h:";
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+void SuppressionList::add(const std::string& id_hash) {
+  std::lock_guard lock(mu_);
+  hashes_.insert(id_hash);
+}
+
+bool SuppressionList::contains_id(std::string_view id) const {
+  if (id.empty()) return false;
+  const std::string h = hash(id);
+  std::lock_guard lock(mu_);
+  return hashes_.count(h) > 0;
+}
+
+size_t SuppressionList::size() const {
+  std::lock_guard lock(mu_);
+  return hashes_.size();
+}
+
+bool IngestService::is_suppressed(const Interaction& in) const {
+  if (!suppressed_ || suppressed_->size() == 0) return false;
+  if (suppressed_->contains_id(in.customer_id) || suppressed_->contains_id(in.anonymous_id)) return true;
+  for (const auto& a : in.extra_aliases)
+    if (suppressed_->contains_id(a)) return true;
+  return false;
+}
 
 std::string hashed_identity(std::string_view value) {
   size_t b = 0, e = value.size();
@@ -89,6 +127,7 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
   batch.events.reserve(events.size());
   json errors = json::array();
   FieldErrors event_errors;
+  size_t suppressed = 0;
 
   for (size_t i = 0; i < events.size(); ++i) {
     const json& event = *events[i];
@@ -101,6 +140,10 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
     }
     if (interaction) {
       protect(*interaction);
+      if (is_suppressed(*interaction)) {
+        ++suppressed;  // an erased customer: dropped, counted, acknowledged
+        continue;
+      }
       batch.events.push_back(std::move(*interaction));
       continue;
     }
@@ -116,7 +159,7 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
   }
 
   const size_t rejected = batch.dead_letters.size();
-  const bool none_valid = batch.events.empty();
+  const bool none_valid = batch.events.empty() && suppressed == 0;
   const SubmitResult result = writer_.submit(std::move(batch));
   if (result.status != SubmitStatus::Committed) return failure_reply(result);
 
@@ -124,6 +167,7 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
     events_total_->inc({source, "accepted"}, result.counts.accepted);
     events_total_->inc({source, "duplicate"}, result.counts.duplicates);
     events_total_->inc({source, "rejected"}, rejected);
+    if (suppressed) events_total_->inc({source, "suppressed"}, suppressed);
   }
   IngestReply reply;
   // Nothing storable at all is the sender's error (400); a partly valid batch is accepted (202).
@@ -144,14 +188,21 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   batch.received_ms = received_ms;
   json error_list = json::array();
   for (const auto& e : errors) error_list.push_back({{"field", e.field}, {"error", e.error}});
+  size_t suppressed = 0;
   for (auto& in : interactions) {
     protect(in);
+    if (is_suppressed(in)) {
+      ++suppressed;
+      continue;
+    }
     batch.events.push_back(std::move(in));
   }
+  if (suppressed && events_total_) events_total_->inc({source, "suppressed"}, suppressed);
   if (!errors.empty())
     batch.dead_letters.push_back({source, received_ms, error_list.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
+    ignored += suppressed;
     // Only platform events without interactions (pings, typing): acknowledged, nothing to store.
     if (events_total_) events_total_->inc({source, "ignored"}, ignored);
     return {200, json{{"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0}, {"errors", json::array()}}, 0};

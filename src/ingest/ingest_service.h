@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -18,6 +20,19 @@
 namespace tp {
 
 class CounterFamily;
+
+// Ids of erased customers, as hashes: their later events are dropped and counted. Thread-safe.
+class SuppressionList {
+ public:
+  static std::string hash(std::string_view id);  // the form kept: "h:" + SHA-256 of the id as stored
+  void add(const std::string& id_hash);
+  bool contains_id(std::string_view id) const;
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_set<std::string> hashes_;
+};
 
 // What happens to received text and ids before anything is stored.
 struct PrivacyOptions {
@@ -51,7 +66,7 @@ class IngestService {
  public:
   // `events_total` counts events by source and outcome (accepted, duplicate, rejected); may be null.
   IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total = nullptr,
-                PrivacyOptions privacy = {});
+                PrivacyOptions privacy = {}, const SuppressionList* suppressed = nullptr);
 
   IngestReply ingest(const std::string& source, const std::vector<const nlohmann::json*>& events,
                      const EventTranslator& translate, int64_t received_ms);
@@ -77,6 +92,8 @@ class IngestService {
   IngestLimits limits_;
   CounterFamily* events_total_;
   PrivacyOptions privacy_;
+  const SuppressionList* suppressed_;
+  bool is_suppressed(const Interaction& in) const;
 };
 
 nlohmann::json error_body(const std::string& field, const std::string& error);

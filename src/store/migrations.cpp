@@ -83,6 +83,14 @@ CREATE TABLE customer_state (
   updated_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL"},
+      {3, "suppression list of erased customers", R"SQL(
+-- Erased customers: later events for these ids are dropped (and counted). Only a hash of each id is kept,
+-- so the list itself does not retain the erased id.
+CREATE TABLE suppressed_ids (
+  id_hash   TEXT    PRIMARY KEY,
+  added_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+)SQL"},
   };
   return kMigrations;
 }

@@ -337,6 +337,12 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     st.reset();
   }
   for (const std::string& customer : batch.erase_customers) counts.erased += erase_customer(customer);
+  for (const std::string& hash : batch.suppress_hashes) {
+    SQLite::Statement st(*writer_, "INSERT INTO suppressed_ids (id_hash, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+    st.bind(1, hash);
+    st.bind(2, static_cast<int64_t>(batch.received_ms));
+    st.exec();
+  }
   for (const DeadLetter& d : batch.dead_letters) {
     auto& st = *insert_dead_letter_;
     st.bindNoCopy(1, d.source);
@@ -377,6 +383,12 @@ uint32_t SqliteStore::erase_customer(const std::string& customer) {
     dead.exec();
   }
   return erased;
+}
+
+std::vector<std::string> SqliteStore::suppressed() {
+  ReaderLease lease(*this);
+  return collect_rows(lease.db(), "SELECT id_hash FROM suppressed_ids", no_bind,
+                      [](SQLite::Statement& st) { return st.getColumn(0).getString(); });
 }
 
 bool SqliteStore::purge_deleted() {

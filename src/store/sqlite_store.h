@@ -39,6 +39,7 @@ class SqliteStore final : public Store {
   std::vector<StoredDeadLetter> dead_letters(size_t limit) override;
   bool writable() override;
   bool purge_deleted() override;
+  std::vector<std::string> suppressed() override;
   std::vector<StoredInteraction> scan(const ScanQuery& query) override;
   std::vector<CustomerStateRow> customer_states() override;
   std::vector<std::pair<std::string, std::string>> identity_links() override;

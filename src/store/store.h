@@ -51,6 +51,7 @@ struct WriteBatch {
   // Customers to erase (right to erasure): every interaction under the id or its aliases, the links,
   // the tags and the customer state. Committed with the batch.
   std::vector<std::string> erase_customers;
+  std::vector<std::string> suppress_hashes;  // added to the suppression list (hashes of erased ids)
   bool internal = false;
 };
 
@@ -114,6 +115,8 @@ class Store {
   // After an erasure: makes the deleted content unrecoverable from the files (checkpoint and truncate
   // the write-ahead log). Returns false when readers kept part of the log alive (try again later).
   virtual bool purge_deleted() = 0;
+  // The suppression list (hashes of erased ids).
+  virtual std::vector<std::string> suppressed() = 0;
 };
 
 }  // namespace tp

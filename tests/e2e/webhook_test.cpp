@@ -197,6 +197,15 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   const std::string all = file_bytes(dir.path() / "touchpoint.db") + file_bytes(dir.path() / "touchpoint.db-wal");
   EXPECT_EQ(all.find(secret_words), std::string::npos);
   EXPECT_EQ(all.find("cust-erase"), std::string::npos);
+
+  // The id is on the suppression list: later events for it are dropped, acknowledged and counted.
+  const json again = {{"id", "e2"}, {"type", "message"}, {"customer_id", "cust-erase"}, {"role", "user"}, {"text", "back again"}};
+  auto later = c.Post("/v1/events", again.dump(), "application/json");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 202);
+  EXPECT_EQ(json::parse(later->body)["accepted"], 0);
+  EXPECT_TRUE(json_of(c.Get("/v1/interactions?customer=cust-erase"))["interactions"].empty());
+  EXPECT_EQ(metric_value(c.Get("/metrics")->body, R"(touchpoint_events_total{source="events",outcome="suppressed"})"), 1);
 }
 
 }  // namespace

@@ -229,6 +229,7 @@ TEST(GroupCommitWriter, NonStorageExceptionsAlsoFailTheGroup) {
     std::vector<CustomerStateRow> customer_states() override { return {}; }
     std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
     bool purge_deleted() override { return true; }
+    std::vector<std::string> suppressed() override { return {}; }
   } store;
   GroupCommitWriter writer(store, options());
   const SubmitResult r = writer.submit(batch_of("x", 1));

@@ -102,6 +102,7 @@ class ScriptedStore final : public Store {
   std::vector<CustomerStateRow> customer_states() override { return {}; }
   std::vector<std::pair<std::string, std::string>> identity_links() override { return {}; }
   bool purge_deleted() override { return true; }
+  std::vector<std::string> suppressed() override { return {}; }
   bool writable() override { return true; }
 
  private:
