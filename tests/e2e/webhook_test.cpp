@@ -210,3 +210,67 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
 
 }  // namespace
 }  // namespace tp::e2e
+
+namespace tp::e2e {
+namespace {
+
+// Every adapter, through HTTP: a documented payload in, the canonical interaction read back.
+struct AdapterCase {
+  std::string adapter, fixture;
+  std::string text_pointer;    // where the customer's (or agent's) words are in the payload; "" to skip
+  std::string intent_pointer;  // where the intent is; "" to skip
+  std::string channel;
+};
+
+TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
+  const std::vector<AdapterCase> cases = {
+      {"dialogflow-es", "dialogflow-es/google_assistant.json", "/queryResult/queryText", "/queryResult/intent/displayName", "chatbot"},
+      {"dialogflow-cx", "dialogflow-cx/text_turn.json", "/text", "/intentInfo/displayName", "chatbot"},
+      {"rasa", "rasa/broker_user_event.json", "/text", "/parse_data/intent/name", "chatbot"},
+      {"botframework", "botframework/message_user.json", "/text", "", "chatbot"},
+      {"intercom", "intercom/conversation_user_created.json", "", "", "helpdesk"},
+      {"zendesk", "zendesk/event_comment_added_requester.json", "/event/comment/body", "", "helpdesk"},
+      {"generic", "generic/botpress_batch.json", "", "", "chatbot"},
+  };
+  TempDir dir;
+  json sources = json::object();
+  for (const auto& c : cases) {
+    sources[c.adapter] = {{"kind", "webhook"}, {"adapter", c.adapter}, {"verification", "none"}};
+    if (c.adapter == "generic") sources[c.adapter]["config"] = json::parse(fixture("generic/botpress_config.json"));
+  }
+  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"sources", sources}}));
+  auto client_ = client(daemon.port());
+  for (const auto& c : cases) {
+    const std::string body = fixture(c.fixture);
+    auto r = client_.Post("/v1/webhooks/" + c.adapter, body, "application/json");
+    ASSERT_TRUE(r) << c.adapter;
+    EXPECT_LT(r->status, 300) << c.adapter << ": " << r->body;
+    const json rows = json_of(client_.Get("/v1/interactions?limit=1000&source=" + c.adapter))["interactions"];
+    ASSERT_FALSE(rows.empty()) << c.adapter;
+    const json payload = json::parse(body);
+    bool text_found = c.text_pointer.empty(), intent_found = c.intent_pointer.empty();
+    for (const auto& row : rows) {
+      EXPECT_EQ(row["source"], c.adapter);
+      EXPECT_EQ(row["channel"], c.channel) << c.adapter;
+      EXPECT_FALSE(row["id"].get<std::string>().empty());
+      EXPECT_TRUE(row.contains("customer_id") || row.contains("anonymous_id")) << c.adapter;
+      if (!c.text_pointer.empty() && row.value("text", "") == payload.at(json::json_pointer(c.text_pointer)).get<std::string>())
+        text_found = true;
+      if (!c.intent_pointer.empty() && row.value("intent", "") == payload.at(json::json_pointer(c.intent_pointer)).get<std::string>())
+        intent_found = true;
+    }
+    EXPECT_TRUE(text_found) << c.adapter << " did not store the payload's text";
+    EXPECT_TRUE(intent_found) << c.adapter << " did not store the payload's intent";
+  }
+  // Pings and typing indicators are acknowledged, not stored.
+  auto ping = client_.Post("/v1/webhooks/intercom", fixture("intercom/ping.json"), "application/json");
+  ASSERT_TRUE(ping);
+  EXPECT_LT(ping->status, 300);
+  auto typing = client_.Post("/v1/webhooks/botframework", fixture("botframework/typing.json"), "application/json");
+  ASSERT_TRUE(typing);
+  EXPECT_LT(typing->status, 300);
+  EXPECT_EQ(json::parse(typing->body)["ignored"], 1);
+}
+
+}  // namespace
+}  // namespace tp::e2e
