@@ -63,6 +63,7 @@ cat >"$WORK/touchpoint.json" <<JSON
   "storage": { "backend": "sqlite", "sqlite": { "path": "$WORK/bench.db" } },
   "log": { "level": "info" },
   "journey": "$ROOT/config/journey.json",
+  "engine": { "rules": ["$ROOT/config/rules"] },
   "sources": {
     "events": { "kind": "native", "auth": { "type": "none" } },
     "segment": { "kind": "segment", "auth": { "type": "none" } }
@@ -72,6 +73,12 @@ JSON
 TP_PORT=$(start_and_wait "$WORK/touchpointd.log" "$ROOT/$BUILD/src/app/touchpointd" serve --config "$WORK/touchpoint.json")
 read -r S_RPS S_P50 S_P99 S_NON2XX S_ERR < <(run_wrk "http://127.0.0.1:$TP_PORT/v1/events" "$ROOT/bench/wrk/single.lua" single)
 read -r T_RPS T_P50 T_P99 T_NON2XX T_ERR < <(run_wrk "http://127.0.0.1:$TP_PORT/v1/batch" "$ROOT/bench/wrk/batch.lua" batch)
+# Ingest with the map and FAQ aggregation off, same run (issue 5: at most 10% slower with it on).
+sed 's/"engine": {/"engine": { "analytics": false,/' "$WORK/touchpoint.json" >"$WORK/touchpoint-noagg.json"
+sed -i "s|$WORK/bench.db|$WORK/bench-noagg.db|" "$WORK/touchpoint-noagg.json"
+NOAGG_PORT=$(start_and_wait "$WORK/noagg.log" "$ROOT/$BUILD/src/app/touchpointd" serve --config "$WORK/touchpoint-noagg.json")
+read -r N_RPS N_P50 N_P99 N_NON2XX N_ERR < <(run_wrk "http://127.0.0.1:$NOAGG_PORT/v1/batch" "$ROOT/bench/wrk/batch.lua" noagg)
+kill -TERM "$(cat "$WORK/noagg.log.pid")"
 TRANSACTIONS=$(curl -s "http://127.0.0.1:$TP_PORT/metrics" | awk '/^touchpoint_commit_transactions /{print $2}')
 TP_PID=$(cat "$WORK/touchpointd.log.pid")
 kill -TERM "$TP_PID"
@@ -82,7 +89,7 @@ export CONNECTIONS
 awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$B_ERR" \
     -v s_rps="$S_RPS" -v s50="$S_P50" -v s99="$S_P99" -v sn="$S_NON2XX" -v se="$S_ERR" \
     -v t_rps="$T_RPS" -v t50="$T_P50" -v t99="$T_P99" -v tn="$T_NON2XX" -v te="$T_ERR" \
-    -v stored="$STORED" -v tx="$TRANSACTIONS" 'BEGIN {
+    -v stored="$STORED" -v tx="$TRANSACTIONS" -v n_rps="$N_RPS" 'BEGIN {
   printf "\n%-44s %12s %9s %9s %8s %7s\n", "run", "events/s", "p50 ms", "p99 ms", "non-2xx", "errors"
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(1) httplib 204 baseline", b_rps, b50, b99, bn, be
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(2) touchpointd POST /v1/events, 1 event", s_rps, s50, s99, sn, se
@@ -92,6 +99,7 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
   printf "(3) events/s: %.0f   (target >= 150000)\n", t_rps * 100
   printf "p99 at %s connections: (2) %.2f ms, (3) %.2f ms   (target < 10 ms)\n", ENVIRON["CONNECTIONS"], s99, t99
   printf "rows stored: %d in %d group-commit transactions (%.0f events per fsync)\n", stored, tx, (tx > 0 ? stored / tx : 0)
+  printf "aggregation off: (3) %.0f events/s; with the map and FAQ on: %.0f (%.0f%% of off; target >= 90%%)\n", n_rps * 100, t_rps * 100, (n_rps > 0 ? 100 * t_rps / n_rps : 0)
   if (sn + tn + se + te > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
 }'
 echo

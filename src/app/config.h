@@ -80,6 +80,7 @@ struct EngineConfig {
   double repeated_similarity = 0.8;
   int slow_response_s = 60;
   size_t tagging_queue = 200000;         // committed interactions waiting to be tagged before falling back to a scan
+  bool analytics = true;                 // keep the map and FAQ (off: tagging only; for measurements)
 };
 
 struct LogConfig {

@@ -274,7 +274,7 @@ int run_daemon(const Config& config) {
                  &tagged);
              map = std::make_unique<JourneyMap>(journey);
              faq = std::make_unique<FaqSummary>(journey);
-             pipeline->set_listeners(
+             if (config.engine.analytics) pipeline->set_listeners(
                  [m = map.get(), f = faq.get(), &changes](const Interaction& in, const std::string& customer,
                                                           const TagSet& tags) {
                    m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
