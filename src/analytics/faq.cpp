@@ -62,11 +62,31 @@ int FaqSummary::index_of(const std::vector<std::string>& ids, const std::string&
   return -1;
 }
 
+uint32_t FaqSummary::customer_index(const std::string& key) {
+  auto [it, inserted] = customer_ids_.try_emplace(key, static_cast<uint32_t>(parent_.size()));
+  if (inserted) parent_.push_back(it->second);
+  return it->second;
+}
+
+uint32_t FaqSummary::canonical(uint32_t c) const {
+  while (parent_[c] != c) c = parent_[c];
+  return c;
+}
+
+void FaqSummary::link(const std::string& alias, const std::string& customer) {
+  if (alias.empty() || customer.empty() || alias == customer) return;
+  std::unique_lock lock(mu_);
+  if (!customer_ids_.count(alias)) return;
+  const uint32_t a = canonical(customer_index(alias)), c = canonical(customer_index(customer));
+  if (a != c) parent_[a] = c;
+}
+
 void FaqSummary::clear() {
   std::unique_lock lock(mu_);
   clusters_ = QuestionClusters();
   info_.clear();
   customer_ids_.clear();
+  parent_.clear();
   rollups_.clear();
   hours_.clear();
 }
@@ -83,8 +103,7 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
   info.examples.push_back(q.text);
   if (info.examples.size() > kExamples) info.examples.pop_front();
 
-  auto [cit, inserted] = customer_ids_.try_emplace(q.customer, static_cast<uint32_t>(customer_ids_.size()));
-  const uint32_t customer = cit->second;
+  const uint32_t customer = customer_index(q.customer);
   const Key key{hour_of(q.ts_ms), cluster, static_cast<int16_t>(index_of(persona_ids_, q.persona)),
                 static_cast<int16_t>(index_of(stage_ids_, q.stage)), static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
   auto [rit, new_key] = rollups_.try_emplace(key);
@@ -135,7 +154,7 @@ json FaqSummary::query(const FaqQuery& q) const {
         s.negative += r.negative;
         s.rated += r.rated;
         s.rating_sum += r.rating_sum;
-        s.customers.insert(s.customers.end(), r.customers.begin(), r.customers.end());
+        for (const uint32_t c : r.customers) s.customers.push_back(canonical(c));  // linked ones count once
         s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
         s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] += r.count;
       }

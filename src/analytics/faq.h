@@ -46,6 +46,8 @@ class FaqSummary {
   uint32_t add(const QuestionRecord& q);
   // Forgets everything (before a rebuild from storage, e.g. after an erasure).
   void clear();
+  // `alias` turned out to be `customer`: counted as one customer from now on, in every window.
+  void link(const std::string& alias, const std::string& customer);
   nlohmann::json query(const FaqQuery& q) const;
   // The top clusters (label, count) of each stage x touchpoint cell in a window, for the map's cells.
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> top_by_cell(
@@ -83,6 +85,9 @@ class FaqSummary {
   QuestionClusters clusters_;
   std::vector<ClusterInfo> info_;
   std::unordered_map<std::string, uint32_t> customer_ids_;
+  std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
+  uint32_t customer_index(const std::string& key);
+  uint32_t canonical(uint32_t c) const;
   std::unordered_map<Key, Rollup, KeyHash> rollups_;
   std::map<int64_t, std::vector<Key>> hours_;
 };

@@ -282,7 +282,10 @@ int run_daemon(const Config& config) {
                    if (is_customer_question(in)) cluster = f->add(question_record(in, customer, tags));
                    changes.record(tags.stage, tags.touchpoint, cluster);
                  },
-                 [m = map.get()](const std::string& alias, const std::string& customer) { m->link(alias, customer); },
+                 [m = map.get(), f = faq.get()](const std::string& alias, const std::string& customer) {
+                   m->link(alias, customer);
+                   f->link(alias, customer);
+                 },
                  [m = map.get(), f = faq.get()] {
                    m->clear();
                    f->clear();

@@ -130,6 +130,15 @@ TEST(FaqSummary, TrendComparesWithThePreviousWindowAndFiltersApply) {
   EXPECT_EQ(faq.query({kT0, kT0 + 2 * kH, "business-account", "", 10})["clusters"].size(), 0u);
 }
 
+TEST(FaqSummary, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
+  FaqSummary faq(journey());
+  faq.add(question("Where is my order?", kT0, "anon-1"));
+  faq.add(question("where is my order", kT0 + 1, "cust-1"));
+  EXPECT_EQ(faq.query({kT0 - kH, kT0 + kH, "", "", 10})["clusters"][0]["customers"], 2);
+  faq.link("anon-1", "cust-1");
+  EXPECT_EQ(faq.query({kT0 - kH, kT0 + kH, "", "", 10})["clusters"][0]["customers"], 1);
+}
+
 TEST(FaqSummary, TopClustersPerCell) {
   FaqSummary faq(journey());
   for (int i = 0; i < 3; ++i) faq.add(question("Where is my order?", kT0 + i, "a"));
