@@ -5,6 +5,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "analytics/journey_ids.h"
+
 #include "engine/text_fold.h"
 
 namespace tp {
@@ -13,8 +15,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int64_t kHourMs = 3600 * 1000;
-int64_t hour_of(int64_t ts_ms) { return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs; }
 constexpr size_t kMaxPhrasings = 32;
 constexpr size_t kExamples = 3;
 
@@ -50,16 +50,9 @@ double faq_pain_score(uint64_t count, double unanswered, double escalated, doubl
 }
 
 FaqSummary::FaqSummary(const Journey& journey) : journey_(journey) {
-  for (const auto& s : journey.stages) stage_ids_.push_back(s.id);
-  for (const auto& t : journey.touchpoints) touchpoint_ids_.push_back(t.id);
-  for (const auto& p : journey.personas) persona_ids_.push_back(p.id);
-}
-
-int FaqSummary::index_of(const std::vector<std::string>& ids, const std::string& id) const {
-  if (id.empty()) return -1;
-  for (size_t i = 0; i < ids.size(); ++i)
-    if (ids[i] == id) return static_cast<int>(i);
-  return -1;
+  stage_ids_ = ids_of(journey.stages);
+  touchpoint_ids_ = ids_of(journey.touchpoints);
+  persona_ids_ = ids_of(journey.personas);
 }
 
 uint32_t FaqSummary::customer_index(const std::string& key) {

@@ -76,7 +76,6 @@ class FaqSummary {
     std::map<std::string, std::pair<uint64_t, std::string>> phrasings;  // folded -> (count, first original text)
     std::deque<std::string> examples;                                  // most recent last, at most 3
   };
-  int index_of(const std::vector<std::string>& ids, const std::string& id) const;
   std::string label(uint32_t cluster) const;
 
   Journey journey_;

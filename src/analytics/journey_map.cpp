@@ -5,15 +5,15 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "analytics/journey_ids.h"
+
 namespace tp {
 
 using json = nlohmann::json;
 
 namespace {
 
-constexpr int64_t kHourMs = 3600 * 1000;
 
-int64_t hour_of(int64_t ts_ms) { return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs; }
 
 // Nearest-rank percentile of sorted values.
 double percentile(const std::vector<double>& sorted, double p) {
@@ -68,17 +68,10 @@ struct Totals {
 }  // namespace
 
 JourneyMap::JourneyMap(const Journey& journey) : journey_(journey) {
-  for (const auto& s : journey.stages) stage_ids_.push_back(s.id);
-  for (const auto& t : journey.touchpoints) touchpoint_ids_.push_back(t.id);
-  for (const auto& p : journey.personas) persona_ids_.push_back(p.id);
+  stage_ids_ = ids_of(journey.stages);
+  touchpoint_ids_ = ids_of(journey.touchpoints);
+  persona_ids_ = ids_of(journey.personas);
   if (stage_ids_.size() > static_cast<size_t>(kMaxStages)) stage_ids_.resize(kMaxStages);
-}
-
-int JourneyMap::index_of(const std::vector<std::string>& ids, const std::string& id) const {
-  if (id.empty()) return -1;
-  for (size_t i = 0; i < ids.size(); ++i)
-    if (ids[i] == id) return static_cast<int>(i);
-  return -1;
 }
 
 void JourneyMap::clear() {

@@ -93,7 +93,6 @@ class JourneyMap {
     }
   };
 
-  int index_of(const std::vector<std::string>& ids, const std::string& id) const;
   uint32_t customer_index(const std::string& key);  // under the unique lock
   uint32_t canonical(uint32_t c) const;
 

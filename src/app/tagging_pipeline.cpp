@@ -197,6 +197,8 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   batch.tag_updates.reserve(items.size());
   std::unordered_set<std::string> touched;
   std::vector<std::pair<std::string, std::string>> links;
+  std::vector<std::string> keys;  // each item's resolved customer, for the listeners
+  keys.reserve(items.size());
   for (const Item& item : items) {
     TagUpdate u;
     u.seq = item.seq;
@@ -209,7 +211,8 @@ void TaggingPipeline::process(std::vector<Item>& items) {
       // Rules and plugins are guarded; this is a last resort so one interaction cannot stop tagging.
       spdlog::error("tagging: interaction {} could not be tagged: {}", item.seq, e.what());
     }
-    touched.insert(memory_.customer_key(item.interaction));
+    keys.push_back(memory_.customer_key(item.interaction));
+    touched.insert(keys.back());
     batch.tag_updates.push_back(std::move(u));
   }
   for (const auto& key : touched) {
@@ -234,7 +237,7 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     for (const auto& [alias, customer] : links) on_linked_(alias, customer);
   if (on_tagged_)
     for (size_t i = 0; i < n; ++i)
-      on_tagged_(items[i].interaction, memory_.customer_key(items[i].interaction), batch.tag_updates[i].tags);
+      on_tagged_(items[i].interaction, keys[i], batch.tag_updates[i].tags);
   tagged_ += n;
   if (tagged_total_) tagged_total_->inc({tagger->version()}, n);
 }

@@ -1,7 +1,5 @@
 // Rule packs -> a compiled RuleSet. Every file is read in full and every problem is collected (with
 // file:line:column, the rule id and a snippet) before deciding; a set with any error is not built.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -10,6 +8,7 @@
 #include "engine/rule_set_impl.h"
 #include "engine/text_fold.h"
 #include "util/json_positions.h"
+#include "util/text.h"
 
 namespace tp {
 namespace {
@@ -54,25 +53,12 @@ bool valid_rule_id(const std::string& s) {
 }
 
 std::string content_hash(const std::vector<RuleSource>& sources) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::string all;
   for (const auto& s : sources) {
-    EVP_DigestUpdate(ctx, s.file.data(), s.file.size());
-    EVP_DigestUpdate(ctx, "\0", 1);
-    EVP_DigestUpdate(ctx, s.text.data(), s.text.size());
-    EVP_DigestUpdate(ctx, "\0", 1);
+    all.append(s.file).push_back('\0');
+    all.append(s.text).push_back('\0');
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < 6 && i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
+  return sha256_hex(all).substr(0, 12);
 }
 
 class Compiler {

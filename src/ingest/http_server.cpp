@@ -40,10 +40,6 @@ std::string route_label(const std::string& path) {
 // Set on responses after which the connection must be closed for real (see connection_closer.h).
 constexpr const char* kCloseMarker = "X-Touchpoint-Close";
 
-void close_after(httplib::Response& res) {
-  res.set_header("Connection", "close");
-  res.set_header(kCloseMarker, "1");
-}
 
 struct BodyRead {
   std::string body;
@@ -83,6 +79,11 @@ void send_reply(httplib::Response& res, const IngestReply& reply) {
 }
 
 }  // namespace
+
+void close_after(httplib::Response& res) {
+  res.set_header("Connection", "close");
+  res.set_header(kCloseMarker, "1");
+}
 
 void send_json(httplib::Response& res, int status, const std::string& body) {
   res.status = status;

@@ -47,6 +47,10 @@ class HttpServer {
   int listen_fd_ = -1;  // recorded when the socket is made, so bind() can widen its backlog
 };
 
+// Marks a response after which the connection must really be closed (the rest of the request was not
+// read, so it must not be parsed as another request): see connection_closer.h.
+void close_after(httplib::Response& res);
+
 // Sends a JSON reply (sets Content-Type). Used by every route so errors always carry a body.
 void send_json(httplib::Response& res, int status, const std::string& body);
 

@@ -1,7 +1,5 @@
 #include "ingest/ingest_service.h"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 
 #include "model/interaction_json.h"
@@ -20,18 +18,7 @@ IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, Cou
                              PrivacyOptions privacy, const SuppressionList* suppressed)
     : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)), suppressed_(suppressed) {}
 
-std::string SuppressionList::hash(std::string_view id) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(id.data(), id.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "h:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
-}
+std::string SuppressionList::hash(std::string_view id) { return "h:" + sha256_hex(id); }
 
 void SuppressionList::add(const std::string& id_hash) {
   std::lock_guard lock(mu_);
@@ -62,17 +49,7 @@ std::string hashed_identity(std::string_view value) {
   size_t b = 0, e = value.size();
   while (b < e && std::isspace(static_cast<unsigned char>(value[b]))) ++b;
   while (e > b && std::isspace(static_cast<unsigned char>(value[e - 1]))) --e;
-  const std::string normal = ascii_lower(value.substr(b, e - b));
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(normal.data(), normal.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out = "h:";
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(hex[digest[i] >> 4]);
-    out.push_back(hex[digest[i] & 15]);
-  }
-  return out;
+  return "h:" + sha256_hex(ascii_lower(value.substr(b, e - b)));
 }
 
 namespace {

@@ -25,8 +25,7 @@ void add_webhook_route(httplib::Server& svr, IngestService& ingest, const Webhoo
     const std::string name = req.matches[1];
     auto it = sources.find(name);
     if (it == sources.end()) {
-      res.set_header("Connection", "close");
-      res.set_header("X-Touchpoint-Close", "1");
+      close_after(res);
       return send_json(res, 404, error_body("source", "no webhook source of that name is configured").dump());
     }
     const WebhookSource& source = it->second;
@@ -43,8 +42,7 @@ void add_webhook_route(httplib::Server& svr, IngestService& ingest, const Webhoo
       return true;
     });
     if (!read_ok) {
-      res.set_header("Connection", "close");
-      res.set_header("X-Touchpoint-Close", "1");
+      close_after(res);
       return send_json(res, too_large ? 413 : 400,
                        error_body("body", too_large ? "body is larger than " + std::to_string(max_body_bytes) + " bytes"
                                                     : "body could not be read")

@@ -11,6 +11,7 @@
 #include "ingest/adapters/adapter.h"
 #include "model/field_error.h"
 #include "model/interaction.h"
+#include "util/text.h"
 
 namespace tp::adapters {
 
@@ -65,7 +66,7 @@ class FieldReader {
 // A stable idempotency key "<prefix>:<part>:<part>..."; longer than 512 bytes: "<prefix>:sha256:<hex of
 // all>".
 std::string make_id(std::string_view prefix, std::initializer_list<std::string_view> parts);
-std::string sha256_hex(std::string_view data);
+using tp::sha256_hex;  // util/text.h
 
 // Unix milliseconds from a JSON number of seconds (or of milliseconds when > 10^11); nullopt when not finite
 // or outside years 1970..9999.
