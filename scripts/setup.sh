@@ -8,7 +8,7 @@ PACKAGES=(
   libcpp-httplib-dev libspdlog-dev libfmt-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
   libre2-dev libicu-dev libssl-dev zlib1g-dev libbrotli-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  sqlite3 curl wrk
+  sqlite3 curl wrk chromium fonts-dejavu-core
 )
 
 missing=()

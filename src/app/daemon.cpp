@@ -27,6 +27,7 @@
 #include "util/metrics.h"
 #include "util/time.h"
 #include "web/admin_routes.h"
+#include "web/dashboard_route.h"
 #include "web/map_routes.h"
 #include "web/stream_route.h"
 #include "web/read_routes.h"
@@ -334,6 +335,7 @@ int run_daemon(const Config& config) {
              add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
              add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
              add_stream_route(http->routes(), {changes, config.server.read_token, 8});
+             add_dashboard_routes(http->routes());
              add_read_routes(http->routes(),
                              {*store, metrics, config.server.read_token,
                               [&] { return !writer->last_commit_failed() && store->writable(); }});

@@ -1,0 +1,159 @@
+// The journey map as people draw it: stages as columns in journey order, touchpoints as rows, a cell per
+// pair with interactions, customers and pain (numbers, shaded by pain or volume), the emotion curve across
+// the stages, and what happens between stages (conversion, drop-off, time to next, where drop-offs went).
+import { el, fill, setText } from './dom.js';
+import { count, duration, level, percent, sentiment, share } from './format.js';
+import { drawCurve } from './curve_view.js';
+
+const key = (stage, touchpoint) => stage + '\u0000' + touchpoint;
+
+function topEntries(counts, names, limit) {
+  return Object.entries(counts || {})
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([id, n]) => (names.get(id) || id) + ' ' + count(n));
+}
+
+export class MapView {
+  constructor(table, journey) {
+    this.table = table;
+    this.journey = journey;
+    this.stageNames = new Map(journey.stages.map((s) => [s.id, s.name]));
+    this.touchpointNames = new Map(journey.touchpoints.map((t) => [t.id, t.name]));
+    this.layout = '';
+    this.cells = new Map();
+    this.stageCells = new Map();
+    this.footCells = new Map();
+  }
+
+  // Rows are the touchpoints with interactions in the window, in journey order.
+  rowsOf(map) {
+    const active = new Set(map.touchpoints.filter((t) => t.interactions > 0).map((t) => t.id));
+    for (const c of map.cells) active.add(c.touchpoint);
+    return this.journey.touchpoints.filter((t) => active.has(t.id)).map((t) => t.id);
+  }
+
+  render(map, shadeBy) {
+    const rows = this.rowsOf(map);
+    const layout = map.stages.map((s) => s.id).join(',') + '|' + rows.join(',');
+    if (layout !== this.layout) this.build(map.stages, rows);
+    this.layout = layout;
+
+    const byKey = new Map(map.cells.map((c) => [key(c.stage, c.touchpoint), c]));
+    let maxInteractions = 0;
+    for (const c of map.cells) maxInteractions = Math.max(maxInteractions, c.interactions);
+    for (const [k, cell] of this.cells) this.fillCell(cell, byKey.get(k), shadeBy, maxInteractions);
+
+    for (const stage of map.stages) this.fillStage(stage);
+    drawCurve(this.curveCell, map.stages);
+  }
+
+  build(stages, rows) {
+    const [thead, tbody, tfoot] = [this.table.tHead, this.table.tBodies[0], this.table.tFoot];
+    this.cells.clear();
+    this.stageCells.clear();
+    this.footCells.clear();
+
+    const head = el('tr', {}, el('th', { scope: 'col', class: 'corner' }, 'Touchpoint \\ Stage'));
+    for (const s of stages) {
+      const th = el('th', { scope: 'col', class: 'stage', dataset: { stage: s.id } },
+                    el('span', { class: 'stage-name' }, s.name),
+                    el('span', { class: 'stage-figures' },
+                       el('span', { class: 'v-customers' }), ' customers · ', el('span', { class: 'v-interactions' }), ' interactions'));
+      this.stageCells.set(s.id, th);
+      head.append(th);
+    }
+    const curveCell = el('td', { colspan: stages.length, class: 'curve-cell' });
+    const curveRow = el('tr', { class: 'curve-row' }, el('th', { scope: 'row' }, 'Emotion curve'), curveCell);
+    const sentimentRow = el('tr', { class: 'sentiment-row' }, el('th', { scope: 'row' }, 'Mean sentiment'));
+    for (const s of stages) {
+      const td = el('td', { class: 'num', dataset: { stage: s.id } }, el('span', { class: 'v-sentiment' }));
+      sentimentRow.append(td);
+    }
+    fill(thead, head, curveRow, sentimentRow);
+    this.curveCell = curveCell;
+
+    const body = [];
+    for (const tp of rows) {
+      const tr = el('tr', { dataset: { touchpoint: tp } }, el('th', { scope: 'row' }, this.touchpointNames.get(tp) || tp));
+      for (const s of stages) {
+        const td = el('td', { class: 'cell', dataset: { stage: s.id, touchpoint: tp } },
+                      el('div', { class: 'figure' }, el('span', { class: 'v-interactions' }), el('span', { class: 'unit' }, ' interactions')),
+                      el('div', { class: 'figure' }, el('span', { class: 'v-customers' }), el('span', { class: 'unit' }, ' customers')),
+                      el('div', { class: 'figure pain' }, el('span', { class: 'v-pain' }), el('span', { class: 'unit' }, ' pain')),
+                      el('ul', { class: 'cell-faq' }));
+        this.cells.set(key(s.id, tp), td);
+        tr.append(td);
+      }
+      body.push(tr);
+    }
+    fill(tbody, body);
+
+    const footRow = (label, cls) => {
+      const tr = el('tr', { class: cls }, el('th', { scope: 'row' }, label));
+      for (const s of stages) {
+        const td = el('td', { dataset: { stage: s.id } });
+        this.footCells.set(cls + ':' + s.id, td);
+        tr.append(td);
+      }
+      return tr;
+    };
+    fill(tfoot,
+         footRow('Pain at this stage', 'foot-pain'),
+         footRow('Went on to a later stage', 'foot-conversion'),
+         footRow('Time to next stage', 'foot-time'),
+         footRow('Drop-offs went next', 'foot-after'));
+  }
+
+  fillCell(td, cell, shadeBy, maxInteractions) {
+    const q = (sel) => td.querySelector(sel);
+    const interactions = cell ? cell.interactions : 0;
+    const painRate = cell ? share(cell.pain.interactions, cell.interactions) : null;
+    setText(q('.v-interactions'), count(interactions));
+    setText(q('.v-customers'), count(cell ? cell.customers : 0));
+    setText(q('.v-pain'), percent(painRate));
+    td.classList.toggle('empty', !cell);
+    const shade = shadeBy === 'volume' ? level(share(interactions, maxInteractions)) : level(painRate);
+    td.className = td.className.replace(/\bshade-\d\b/g, '').trim() + ' shade-' + shade;
+    td.classList.toggle('by-volume', shadeBy === 'volume');
+
+    const faq = cell && cell.faq ? cell.faq : [];
+    const list = q('.cell-faq');
+    const text = faq.map((f) => f.label + ' (' + f.count + ')').join('\n');
+    if (list.dataset.text !== text) {
+      list.dataset.text = text;
+      fill(list, faq.map((f) => el('li', { title: f.label }, el('span', { class: 'faq-label' }, f.label), ' ',
+                                   el('span', { class: 'faq-count' }, '×' + count(f.count)))));
+    }
+    const reasons = cell ? cell.pain.top.map((r) => r.reason + ' ' + r.count).join(', ') : '';
+    td.title = cell ? `${this.stageNames.get(cell.stage)} / ${this.touchpointNames.get(cell.touchpoint)}` +
+                          (reasons ? '\npain: ' + reasons : '') : '';
+  }
+
+  fillStage(stage) {
+    const th = this.stageCells.get(stage.id);
+    if (!th) return;
+    setText(th.querySelector('.v-customers'), count(stage.customers));
+    setText(th.querySelector('.v-interactions'), count(stage.interactions));
+    const sentimentCell = this.table.tHead.querySelector(`.sentiment-row td[data-stage="${CSS.escape(stage.id)}"] .v-sentiment`);
+    if (sentimentCell) setText(sentimentCell, sentiment(stage.sentiment));
+
+    const foot = (row) => this.footCells.get(row + ':' + stage.id);
+    const pain = stage.pain || { interactions: 0, top: [] };
+    setText(foot('foot-pain'), stage.interactions
+      ? percent(share(pain.interactions, stage.interactions)) +
+        (pain.top.length ? ' · ' + pain.top.slice(0, 2).map((r) => r.reason + ' ' + count(r.count)).join(', ') : '')
+      : '–');
+    const last = this.journey.stages.length && this.journey.stages[this.journey.stages.length - 1].id === stage.id;
+    setText(foot('foot-conversion'), last ? 'last stage' : stage.conversion_to_next === null
+      ? '–'
+      : percent(stage.conversion_to_next) + ' continued · ' + count(stage.dropoff) + ' dropped off');
+    const t = stage.time_to_next_s || {};
+    setText(foot('foot-time'), last || t.median === null || t.median === undefined
+      ? '–'
+      : 'median ' + duration(t.median) + ' · p90 ' + duration(t.p90));
+    const after = stage.after_dropoff || {};
+    const went = topEntries(after.touchpoints, this.touchpointNames, 2).concat(topEntries(after.stages, this.stageNames, 1));
+    setText(foot('foot-after'), went.length ? went.join(', ') : '–');
+  }
+}
