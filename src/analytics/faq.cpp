@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analytics/journey_ids.h"
+#include "analytics/snapshot_codec.h"
 
 #include "engine/text_fold.h"
 
@@ -220,6 +221,115 @@ std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string,
     for (size_t i = 0; i < sorted.size() && i < n; ++i) list.emplace_back(label(sorted[i].first), sorted[i].second);
   }
   return out;
+}
+
+void FaqSummary::save(BinaryWriter& out) const {
+  std::shared_lock lock(mu_);
+  save_ids(out, stage_ids_);
+  save_ids(out, touchpoint_ids_);
+  save_ids(out, persona_ids_);
+  clusters_.save(out);
+  out.u64(info_.size());
+  for (const ClusterInfo& info : info_) {
+    out.u64(info.phrasings.size());
+    for (const auto& [folded, v] : info.phrasings) {
+      out.str(folded);
+      out.u64(v.first);
+      out.str(v.second);
+    }
+    out.u64(info.examples.size());
+    for (const auto& e : info.examples) out.str(e);
+  }
+  const auto keys = keys_by_index(customer_ids_, parent_.size());
+  out.u64(parent_.size());
+  for (size_t c = 0; c < parent_.size(); ++c) {
+    out.str(*keys[c]);
+    out.u64(parent_[c]);
+  }
+  out.u64(hours_.size());
+  for (const auto& [hour, keys_of_hour] : hours_) {
+    out.i64(hour);
+    out.u64(keys_of_hour.size());
+    for (const Key& k : keys_of_hour) {
+      const Rollup& r = rollups_.at(k);
+      out.u64(k.cluster);
+      out.i64(k.persona);
+      out.i64(k.stage);
+      out.i64(k.touchpoint);
+      out.u64(r.count);
+      out.u64(r.unanswered);
+      out.u64(r.escalated);
+      out.u64(r.negative);
+      out.u64(r.rated);
+      out.i64(r.rating_sum);
+      save_sorted(out, r.customers);
+    }
+  }
+}
+
+bool FaqSummary::load(BinaryReader& in) {
+  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_)) return false;
+  QuestionClusters clusters;
+  if (!clusters.load(in)) return false;
+  std::vector<ClusterInfo> info(in.count(2));
+  if (info.size() > clusters.size()) return false;
+  for (ClusterInfo& ci : info) {
+    const size_t phrasings = in.count(3);
+    for (size_t i = 0; i < phrasings && in.ok(); ++i) {
+      std::string folded = in.str();
+      const uint64_t n = in.u64();
+      ci.phrasings.emplace(std::move(folded), std::make_pair(n, in.str()));
+    }
+    const size_t examples = in.count();
+    for (size_t i = 0; i < examples && in.ok(); ++i) ci.examples.push_back(in.str());
+    if (!in.ok()) return false;
+  }
+  std::unordered_map<std::string, uint32_t> customer_ids;
+  std::vector<uint32_t> parent(in.count(2));
+  for (uint32_t c = 0; c < parent.size() && in.ok(); ++c) {
+    if (!customer_ids.emplace(in.str(), c).second) return false;
+    parent[c] = static_cast<uint32_t>(in.u64());
+    if (parent[c] >= parent.size()) return false;
+  }
+  if (!in.ok() || !acyclic(parent)) return false;
+  const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
+  std::unordered_map<Key, Rollup, KeyHash> rollups;
+  std::map<int64_t, std::vector<Key>> hours;
+  const size_t n_hours = in.count(2);
+  for (size_t h = 0; h < n_hours && in.ok(); ++h) {
+    const int64_t hour = in.i64();
+    auto& keys = hours[hour];
+    const size_t n_keys = in.count(11);
+    for (size_t k = 0; k < n_keys && in.ok(); ++k) {
+      const uint64_t cluster = in.u64();
+      const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
+      if (cluster >= info.size() || !in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
+          !in_range(touchpoint, touchpoint_ids_.size()))
+        return false;
+      const Key key{hour, static_cast<uint32_t>(cluster), static_cast<int16_t>(persona), static_cast<int16_t>(stage),
+                    static_cast<int16_t>(touchpoint)};
+      auto [it, fresh] = rollups.try_emplace(key);
+      if (!fresh) return false;
+      Rollup& r = it->second;
+      r.count = in.u64();
+      r.unanswered = in.u64();
+      r.escalated = in.u64();
+      r.negative = in.u64();
+      r.rated = in.u64();
+      r.rating_sum = in.i64();
+      if (!load_sorted(in, r.customers, parent.size())) return false;
+      keys.push_back(key);
+    }
+  }
+  if (!in.ok()) return false;
+  std::unique_lock lock(mu_);
+  clusters_ = std::move(clusters);
+  info_ = std::move(info);
+  customer_ids_ = std::move(customer_ids);
+  parent_ = std::move(parent);
+  rollups_ = std::move(rollups);
+  hours_ = std::move(hours);
+  return true;
 }
 
 }  // namespace tp

@@ -49,6 +49,10 @@ class FaqSummary {
   // `alias` turned out to be `customer`: counted as one customer from now on, in every window.
   void link(const std::string& alias, const std::string& customer);
   nlohmann::json query(const FaqQuery& q) const;
+  // The whole state (clusters, rollups, customers), for a snapshot (analytics/snapshot.h). load()
+  // replaces the state only when the input is whole and made for the same journey.
+  void save(BinaryWriter& out) const;
+  bool load(BinaryReader& in);
   // The top clusters (label, count) of each stage x touchpoint cell in a window, for the map's cells.
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> top_by_cell(
       int64_t from_ms, int64_t to_ms, const std::string& persona, size_t n) const;

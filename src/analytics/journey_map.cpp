@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analytics/journey_ids.h"
+#include "analytics/snapshot_codec.h"
 
 namespace tp {
 
@@ -287,6 +288,123 @@ json JourneyMap::query(const MapQuery& q) const {
   unstaged.finish();
   out["unstaged"] = {{"interactions", unstaged.interactions}, {"customers", unstaged.distinct}};
   return out;
+}
+
+void JourneyMap::save(BinaryWriter& out) const {
+  std::shared_lock lock(mu_);
+  save_ids(out, stage_ids_);
+  save_ids(out, touchpoint_ids_);
+  save_ids(out, persona_ids_);
+  const auto keys = keys_by_index(customer_ids_, progress_.size());
+  out.u64(progress_.size());
+  for (size_t c = 0; c < progress_.size(); ++c) {
+    out.str(*keys[c]);
+    out.u64(parent_[c]);
+    out.u64(progress_[c].visits.size());
+    for (const StageVisit& v : progress_[c].visits) {
+      out.i64(v.stage);
+      out.i64(v.first);
+      out.i64(v.last);
+      out.i64(v.next.ts);
+      out.i64(v.next.stage);
+      out.i64(v.next.touchpoint);
+    }
+  }
+  for (const int64_t f : firsts_) out.i64(f);
+  out.u64(hours_.size());
+  for (const auto& [hour, keys_of_hour] : hours_) {
+    out.i64(hour);
+    out.u64(keys_of_hour.size());
+    for (const CellKey& k : keys_of_hour) {
+      const Rollup& r = cells_.at(k);
+      out.i64(k.persona);
+      out.i64(k.stage);
+      out.i64(k.touchpoint);
+      out.u64(r.interactions);
+      out.u64(r.with_pain);
+      out.u64(r.sentiment_n);
+      out.f64(r.sentiment_sum);
+      out.u64(r.pain.size());
+      for (const auto& [reason, n] : r.pain) {
+        out.str(reason);
+        out.u64(n);
+      }
+      save_sorted(out, r.customers);
+    }
+  }
+}
+
+bool JourneyMap::load(BinaryReader& in) {
+  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_)) return false;
+  const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
+  std::unordered_map<std::string, uint32_t> customer_ids;
+  std::vector<Progress> progress;
+  std::vector<uint32_t> parent;
+  const size_t customers = in.count(3);
+  progress.resize(customers);
+  parent.resize(customers);
+  for (size_t c = 0; c < customers && in.ok(); ++c) {
+    if (!customer_ids.emplace(in.str(), static_cast<uint32_t>(c)).second) return false;
+    parent[c] = static_cast<uint32_t>(in.u64());
+    if (parent[c] >= customers) return false;
+    const size_t visits = in.count(6);
+    for (size_t i = 0; i < visits && in.ok(); ++i) {
+      StageVisit v;
+      const int64_t stage = in.i64();
+      v.first = in.i64();
+      v.last = in.i64();
+      v.next.ts = in.i64();
+      const int64_t next_stage = in.i64(), next_touchpoint = in.i64();
+      if (!in_range(stage, stage_ids_.size()) || stage < 0 || !in_range(next_stage, stage_ids_.size()) ||
+          !in_range(next_touchpoint, touchpoint_ids_.size()))
+        return false;
+      v.stage = static_cast<int16_t>(stage);
+      v.next.stage = static_cast<int16_t>(next_stage);
+      v.next.touchpoint = static_cast<int16_t>(next_touchpoint);
+      progress[c].visits.push_back(v);
+    }
+  }
+  if (!in.ok() || !acyclic(parent)) return false;
+  std::vector<int64_t> firsts(customers * stage_ids_.size());
+  for (auto& f : firsts) f = in.i64();
+  std::unordered_map<CellKey, Rollup, CellKeyHash> cells;
+  std::map<int64_t, std::vector<CellKey>> hours;
+  const size_t n_hours = in.count(2);
+  for (size_t h = 0; h < n_hours && in.ok(); ++h) {
+    const int64_t hour = in.i64();
+    auto& keys = hours[hour];
+    const size_t n_keys = in.count(8);
+    for (size_t k = 0; k < n_keys && in.ok(); ++k) {
+      const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
+      if (!in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
+          !in_range(touchpoint, touchpoint_ids_.size()))
+        return false;
+      const CellKey key{hour, static_cast<int16_t>(persona), static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
+      auto [it, fresh] = cells.try_emplace(key);
+      if (!fresh) return false;
+      Rollup& r = it->second;
+      r.interactions = in.u64();
+      r.with_pain = in.u64();
+      r.sentiment_n = in.u64();
+      r.sentiment_sum = in.f64();
+      const size_t reasons = in.count(2);
+      for (size_t i = 0; i < reasons && in.ok(); ++i) {
+        std::string reason = in.str();
+        r.pain[std::move(reason)] = in.u64();
+      }
+      if (!load_sorted(in, r.customers, customers)) return false;
+      keys.push_back(key);
+    }
+  }
+  if (!in.ok()) return false;
+  std::unique_lock lock(mu_);
+  customer_ids_ = std::move(customer_ids);
+  progress_ = std::move(progress);
+  parent_ = std::move(parent);
+  firsts_ = std::move(firsts);
+  cells_ = std::move(cells);
+  hours_ = std::move(hours);
+  return true;
 }
 
 }  // namespace tp

@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "model/journey.h"
+#include "util/binary_io.h"
 
 namespace tp {
 
@@ -48,6 +49,11 @@ class JourneyMap {
   nlohmann::json query(const MapQuery& q) const;
 
   size_t customers() const;
+
+  // The whole state, for a snapshot that makes a restart cheap (analytics/snapshot.h). load() replaces
+  // the state only when the input is whole and made for the same journey; false leaves it untouched.
+  void save(BinaryWriter& out) const;
+  bool load(BinaryReader& in);
 
  private:
   struct CellKey {

@@ -150,4 +150,59 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
   return chosen;
 }
 
+// The LSH buckets are saved as they are (not rebuilt from the members) so that candidates are visited
+// in the same order after a restart and ties go the same way.
+void QuestionClusters::save(BinaryWriter& out) const {
+  out.u64(clusters_.size());
+  for (const Cluster& c : clusters_) {
+    out.str(c.intent);
+    out.u64(c.phrasings.size());
+    for (size_t i = 0; i < c.phrasings.size(); ++i) {
+      out.str(c.phrasings[i]);
+      for (const uint64_t h : c.members[i]) out.u64(h);
+    }
+  }
+  out.u64(bands_.size());
+  for (const auto& [bucket, list] : bands_) {
+    out.u64(bucket);
+    out.u64(list.size());
+    for (const uint32_t c : list) out.u64(c);
+  }
+}
+
+bool QuestionClusters::load(BinaryReader& in) {
+  std::vector<Cluster> clusters(in.count(2));
+  std::unordered_map<std::string, uint32_t> by_intent, by_phrasing;
+  for (uint32_t id = 0; id < clusters.size() && in.ok(); ++id) {
+    Cluster& c = clusters[id];
+    c.intent = in.str();
+    if (!c.intent.empty() && !by_intent.emplace(c.intent, id).second) return false;
+    const size_t n = in.count(1 + kHashes);
+    for (size_t i = 0; i < n && in.ok(); ++i) {
+      c.phrasings.push_back(in.str());
+      Signature sig;
+      for (auto& h : sig) h = in.u64();
+      c.members.push_back(sig);
+      by_phrasing.emplace(c.phrasings.back(), id);
+    }
+  }
+  std::unordered_map<uint64_t, std::vector<uint32_t>> bands;
+  const size_t buckets = in.count(3);
+  for (size_t b = 0; b < buckets && in.ok(); ++b) {
+    auto& list = bands[in.u64()];
+    const size_t n = in.count();
+    for (size_t i = 0; i < n && in.ok(); ++i) {
+      const uint64_t c = in.u64();
+      if (c >= clusters.size()) return false;
+      list.push_back(static_cast<uint32_t>(c));
+    }
+  }
+  if (!in.ok()) return false;
+  clusters_ = std::move(clusters);
+  by_intent_ = std::move(by_intent);
+  by_phrasing_ = std::move(by_phrasing);
+  bands_ = std::move(bands);
+  return true;
+}
+
 }  // namespace tp

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/binary_io.h"
+
 namespace tp {
 
 class QuestionClusters {
@@ -34,6 +36,10 @@ class QuestionClusters {
 
   size_t size() const { return clusters_.size(); }
   const std::string& intent(uint32_t cluster) const { return clusters_[cluster].intent; }
+
+  // The whole index, for snapshots; load() returns false (and leaves this untouched) on damaged input.
+  void save(BinaryWriter& out) const;
+  bool load(BinaryReader& in);
 
   static Signature signature(std::string_view folded);
   static double similarity(const Signature& a, const Signature& b);

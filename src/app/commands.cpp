@@ -211,6 +211,7 @@ int command_retag(const std::string& config_path, const std::string& db_override
       WriteBatch batch;
       batch.internal = true;
       batch.source = "retag";
+      batch.invalidates_analytics = true;  // saved map/FAQ aggregates counted the old tags
       for (const auto& r : rows) {
         after = r.seq;
         const Interaction& in = r.interaction;

@@ -227,6 +227,7 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, std
   r.number("plugin_timeout_ms", c.engine.plugin_timeout_ms, 1, 60000);
   r.number("tagging_queue", c.engine.tagging_queue, 1, int64_t{1} << 32);
   r.boolean("analytics", c.engine.analytics);
+  r.number("analytics_snapshot_s", c.engine.analytics_snapshot_s, 0, 86400);
   ObjectReader sig(r.get("signals"), "/engine/signals", problems);
   read_fraction(sig, "unanswered_confidence", c.engine.unanswered_confidence, 0, 1);
   read_fraction(sig, "negative_sentiment", c.engine.negative_sentiment, -1, 1);

@@ -81,6 +81,7 @@ struct EngineConfig {
   int slow_response_s = 60;
   size_t tagging_queue = 200000;         // committed interactions waiting to be tagged before falling back to a scan
   bool analytics = true;                 // keep the map and FAQ (off: tagging only; for measurements)
+  int analytics_snapshot_s = 300;        // save the map/FAQ aggregates at most this often (and at stop); 0: never
 };
 
 struct LogConfig {

@@ -11,6 +11,7 @@
 #include "analytics/change_feed.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
+#include "analytics/snapshot.h"
 #include "app/plugins.h"
 #include "app/rule_files.h"
 #include "app/startup.h"
@@ -176,6 +177,12 @@ int run_daemon(const Config& config) {
     out.erased = r.counts.erased;
     suppressed.add(SuppressionList::hash(key));  // later events for this id are dropped
     out.purged = store->purge_deleted();
+    // The saved aggregates hold the customer's key and questions: gone now; the rebuild saves new ones.
+    try {
+      store->drop_snapshot();
+    } catch (const std::exception& e) {
+      spdlog::warn("erasure: could not remove the map snapshot: {}", e.what());
+    }
     pipeline->request_rebuild();
     // The id itself is personal data: the log says what was done, not to whom.
     spdlog::info("erasure: {} interactions erased{}", out.erased, out.purged ? "" : " (write-ahead log still in use; purged later)");
@@ -291,6 +298,25 @@ int run_daemon(const Config& config) {
                    m->clear();
                    f->clear();
                  });
+             if (config.engine.analytics && config.engine.analytics_snapshot_s > 0) {
+               SnapshotHooks hooks;
+               hooks.interval = std::chrono::seconds(config.engine.analytics_snapshot_s);
+               hooks.load = [&]() -> std::optional<SnapshotMark> {
+                 const std::optional<std::string> bytes = store->load_snapshot();
+                 if (!bytes) return std::nullopt;
+                 auto mark = decode_snapshot(*bytes, *map, *faq);
+                 if (!mark) spdlog::warn("map: the saved snapshot is unreadable (damaged or another journey); rebuilding");
+                 return mark;
+               };
+               hooks.save = [&](const SnapshotMark& mark) {
+                 const auto started = std::chrono::steady_clock::now();
+                 const std::string bytes = encode_snapshot(*map, *faq, mark);
+                 store->save_snapshot(bytes);
+                 spdlog::info("map: snapshot saved ({} KiB, through interaction {}, {} ms)", bytes.size() / 1024, mark.fed_through,
+                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+               };
+               pipeline->set_snapshots(std::move(hooks));
+             }
              writer->set_commit_listener(
                  [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
              metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",

@@ -77,10 +77,9 @@ size_t TaggingPipeline::backlog() const {
   return queue_.size();
 }
 
-// What was tagged before this start, in storage order, for the listeners (the map).
-void TaggingPipeline::replay_tagged() {
+// What was tagged before, in storage order after `after`, for the listeners (the map and the FAQ).
+void TaggingPipeline::replay_tagged(int64_t after) {
   if (!on_tagged_) return;
-  int64_t after = 0;
   size_t total = 0;
   for (;;) {
     std::vector<StoredInteraction> rows;
@@ -95,6 +94,8 @@ void TaggingPipeline::replay_tagged() {
       after = r.seq;
       if (r.tag_version.empty()) continue;
       on_tagged_(r.interaction, memory_.customer_key(r.interaction), r.tags);
+      fed_through_ = std::max(fed_through_, r.seq);
+      dirty_ = true;
       ++total;
     }
     {
@@ -102,34 +103,99 @@ void TaggingPipeline::replay_tagged() {
       if (stopping_) return;
     }
   }
-  if (total > 0) spdlog::info("map: {} tagged interactions loaded", total);
+  if (total > 0) spdlog::info("map: {} tagged interactions loaded from storage", total);
+}
+
+// The aggregates at start: the saved snapshot when it is current, then what was tagged after it; or,
+// without a usable snapshot, every tagged interaction.
+void TaggingPipeline::start_aggregates() {
+  if (!on_tagged_) return;
+  try {
+    generation_ = store_.analytics_generation();
+  } catch (const std::exception& e) {
+    spdlog::error("map: cannot read the storage generation: {}", e.what());
+    generation_ = -1;
+  }
+  int64_t after = 0;
+  if (snapshots_.load && generation_ >= 0) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::optional<SnapshotMark> mark = snapshots_.load();
+    if (mark && mark->generation == generation_) {
+      after = mark->fed_through;
+      fed_through_ = after;
+      // Links made after the snapshot: the replay below resolves customers through them, but the
+      // aggregates must also merge what they counted under the alias before.
+      if (on_linked_)
+        for (const auto& [alias, customer] : store_.identity_links()) on_linked_(alias, customer);
+      spdlog::info("map: snapshot loaded in {} ms (through interaction {}); replaying what was tagged after it",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
+                   after);
+    } else {
+      if (on_reset_) on_reset_();
+      if (mark) spdlog::info("map: snapshot is stale (storage changed since: erasure or retag); rebuilding from storage");
+      dirty_ = true;
+    }
+  }
+  replay_tagged(after);
+  last_save_ = std::chrono::steady_clock::now();
+}
+
+// Saves the aggregates when they changed and the interval passed (or `force`), and only at a moment
+// when every tagged interaction up to fed_through_ is in them: not while an overflow scan is pending.
+void TaggingPipeline::maybe_save(bool force) {
+  if (!snapshots_.save || !dirty_ || generation_ < 0) return;
+  if (!force && std::chrono::steady_clock::now() - last_save_ < snapshots_.interval) return;
+  {
+    std::lock_guard lock(mu_);
+    if (overflowed_) return;
+  }
+  last_save_ = std::chrono::steady_clock::now();
+  try {
+    snapshots_.save({generation_, fed_through_});
+    dirty_ = false;
+  } catch (const std::exception& e) {
+    spdlog::warn("map: snapshot not saved ({}); the next start rebuilds more from storage", e.what());
+  }
 }
 
 void TaggingPipeline::run() {
-  replay_tagged();
+  start_aggregates();
   catch_up(/*stop_at_live=*/true);
   std::vector<Item> items;
+  const auto wake = [&] { return stopping_ || !queue_.empty() || overflowed_ || rebuild_requested_; };
   for (;;) {
     bool scan = false;
+    maybe_save(/*force=*/false);
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || overflowed_ || rebuild_requested_; });
+      if (snapshots_.save) {
+        if (!cv_.wait_for(lock, snapshots_.interval, wake)) continue;  // idle: time to save, maybe
+      } else {
+        cv_.wait(lock, wake);
+      }
       if (rebuild_requested_) {
         rebuild_requested_ = false;
         lock.unlock();
         try {
           load_memory();
+          generation_ = store_.analytics_generation();  // read before the replay: it is at least this fresh
         } catch (const std::exception& e) {
           spdlog::error("tagging: cannot reload customer memory: {}", e.what());
+          generation_ = -1;  // no snapshot of an aggregate that may be incomplete
         }
         if (on_reset_) on_reset_();
-        replay_tagged();
+        fed_through_ = 0;
+        replay_tagged(0);
+        dirty_ = true;
+        maybe_save(/*force=*/true);
         continue;
       }
       if (queue_.empty() && overflowed_) {
         overflowed_ = false;
         scan = true;
       } else if (queue_.empty() && stopping_) {
+        lock.unlock();
+        maybe_save(/*force=*/true);
         return;
       }
       while (!queue_.empty() && items.size() < options_.batch) {
@@ -235,9 +301,13 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   // Durable now: the listeners (the map) may count them.
   if (on_linked_)
     for (const auto& [alias, customer] : links) on_linked_(alias, customer);
-  if (on_tagged_)
-    for (size_t i = 0; i < n; ++i)
+  if (on_tagged_) {
+    for (size_t i = 0; i < n; ++i) {
       on_tagged_(items[i].interaction, keys[i], batch.tag_updates[i].tags);
+      fed_through_ = std::max(fed_through_, items[i].seq);
+    }
+    dirty_ = true;
+  }
   tagged_ += n;
   if (tagged_total_) tagged_total_->inc({tagger->version()}, n);
 }

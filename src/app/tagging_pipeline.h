@@ -5,6 +5,8 @@
 // a full queue) is found again in storage by its missing tag version and tagged then.
 #pragma once
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -12,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "analytics/snapshot.h"
 #include "engine/journey_memory.h"
 #include "engine/tagger.h"
 #include "store/group_commit_writer.h"
@@ -26,6 +29,14 @@ class CounterFamily;
 using TaggedListener = std::function<void(const Interaction& in, const std::string& customer, const TagSet& tags)>;
 // Called when an event links an alias (anonymous id) to a customer.
 using LinkListener = std::function<void(const std::string& alias, const std::string& customer)>;
+
+// Saving and loading the listeners' aggregates (the map and the FAQ), so that a start replays only what
+// was tagged after the last save instead of every stored interaction.
+struct SnapshotHooks {
+  std::function<std::optional<SnapshotMark>()> load;  // into the aggregates; nullopt: nothing usable
+  std::function<void(const SnapshotMark&)> save;      // the aggregates as they are now
+  std::chrono::seconds interval{300};                 // at most this long between saves while busy
+};
 
 struct PipelineOptions {
   size_t max_queue = 200000;  // beyond it, interactions are left for a storage scan
@@ -54,6 +65,9 @@ class TaggingPipeline {
     on_reset_ = std::move(reset);
   }
 
+  // Set before start(). Saves also happen at stop() and right after a rebuild.
+  void set_snapshots(SnapshotHooks hooks) { snapshots_ = std::move(hooks); }
+
   // After storage lost data (an erasure): forget the remembered customers and rebuild them and the
   // listeners' aggregates (reset, then every tagged interaction again) on the pipeline thread.
   void request_rebuild();
@@ -74,7 +88,9 @@ class TaggingPipeline {
   void run();
   void catch_up(bool stop_at_live);
   void process(std::vector<Item>& items);
-  void replay_tagged();
+  void replay_tagged(int64_t after);
+  void start_aggregates();
+  void maybe_save(bool force);
   void load_memory();
 
   Store& store_;
@@ -85,6 +101,11 @@ class TaggingPipeline {
   LinkListener on_linked_;
   std::function<void()> on_reset_;
   bool rebuild_requested_ = false;
+  SnapshotHooks snapshots_;
+  int64_t generation_ = -1;   // pipeline thread only: storage generation the aggregates were built at
+  int64_t fed_through_ = 0;   // pipeline thread only: highest seq handed to on_tagged_
+  bool dirty_ = false;        // pipeline thread only: aggregates changed since the last save
+  std::chrono::steady_clock::time_point last_save_{};
   JourneyMemory memory_;    // pipeline thread only
   int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 

@@ -91,6 +91,15 @@ CREATE TABLE suppressed_ids (
   added_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL"},
+      {4, "analytics generation", R"SQL(
+-- Bumped in the transaction of any write that makes saved map/FAQ aggregates stale (an erasure, a retag):
+-- a snapshot of the aggregates is used at start only when it was made at the current generation.
+CREATE TABLE meta (
+  key    TEXT    PRIMARY KEY,
+  value  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('analytics_generation', 0);
+)SQL"},
   };
   return kMigrations;
 }

@@ -162,7 +162,8 @@ class SqliteStore::ReaderLease {
   std::unique_ptr<SQLite::Database> db_;
 };
 
-SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
+SqliteStore::SqliteStore(SqliteOptions options)
+    : options_(std::move(options)), snapshot_(options_.path + ".analytics") {
   try {
     const auto parent = std::filesystem::path(options_.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -337,6 +338,8 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     st.reset();
   }
   for (const std::string& customer : batch.erase_customers) counts.erased += erase_customer(customer);
+  if (batch.invalidates_analytics || !batch.erase_customers.empty())
+    writer_->exec("UPDATE meta SET value = value + 1 WHERE key = 'analytics_generation'");
   for (const std::string& hash : batch.suppress_hashes) {
     SQLite::Statement st(*writer_, "INSERT INTO suppressed_ids (id_hash, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
     st.bind(1, hash);
@@ -518,5 +521,22 @@ std::vector<std::pair<std::string, std::string>> SqliteStore::identity_links() {
     return std::make_pair(st.getColumn(0).getString(), st.getColumn(1).getString());
   });
 }
+
+}  // namespace tp
+
+namespace tp {
+
+int64_t SqliteStore::analytics_generation() {
+  ReaderLease lease(*this);
+  try {
+    return lease.db().execAndGet("SELECT value FROM meta WHERE key = 'analytics_generation'").getInt64();
+  } catch (const SQLite::Exception& e) {
+    throw StorageError(std::string("cannot read the analytics generation: ") + e.what());
+  }
+}
+
+void SqliteStore::save_snapshot(std::string_view bytes) { snapshot_.save(bytes); }
+std::optional<std::string> SqliteStore::load_snapshot() { return snapshot_.load(); }
+void SqliteStore::drop_snapshot() { snapshot_.remove(); }
 
 }  // namespace tp

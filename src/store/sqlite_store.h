@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/snapshot_file.h"
 #include "store/store.h"
 
 struct sqlite3;
@@ -43,6 +44,10 @@ class SqliteStore final : public Store {
   std::vector<StoredInteraction> scan(const ScanQuery& query) override;
   std::vector<CustomerStateRow> customer_states() override;
   std::vector<std::pair<std::string, std::string>> identity_links() override;
+  int64_t analytics_generation() override;
+  void save_snapshot(std::string_view bytes) override;
+  std::optional<std::string> load_snapshot() override;
+  void drop_snapshot() override;
 
  private:
   class ReaderLease;
@@ -53,6 +58,7 @@ class SqliteStore final : public Store {
   void checkpoint_loop();
 
   SqliteOptions options_;
+  SnapshotFile snapshot_;  // beside the database: <path>.analytics
   std::unique_ptr<SQLite::Database> writer_;
   std::unique_ptr<SQLite::Statement> insert_interaction_;
   std::unique_ptr<SQLite::Statement> insert_link_;

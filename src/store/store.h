@@ -52,6 +52,9 @@ struct WriteBatch {
   // the tags and the customer state. Committed with the batch.
   std::vector<std::string> erase_customers;
   std::vector<std::string> suppress_hashes;  // added to the suppression list (hashes of erased ids)
+  // The batch changes tags of interactions already counted (retag): saved aggregates become stale.
+  // Erasures invalidate them too, without this flag.
+  bool invalidates_analytics = false;
   bool internal = false;
 };
 
@@ -117,6 +120,17 @@ class Store {
   virtual bool purge_deleted() = 0;
   // The suppression list (hashes of erased ids).
   virtual std::vector<std::string> suppressed() = 0;
+
+  // Saved map/FAQ aggregates (analytics/snapshot.h), so a restart does not rebuild them from every
+  // stored interaction. The generation goes up with every write that makes them stale; a snapshot
+  // carries the generation it was made at.
+  virtual int64_t analytics_generation() = 0;
+  // Replaces the saved snapshot atomically and durably. Throws StorageError.
+  virtual void save_snapshot(std::string_view bytes) = 0;
+  // The saved snapshot, if there is one and it is intact (damaged ones read as none).
+  virtual std::optional<std::string> load_snapshot() = 0;
+  // Removes it (an erasure must not leave the erased customer's data in an old snapshot).
+  virtual void drop_snapshot() = 0;
 };
 
 }  // namespace tp

@@ -104,6 +104,10 @@ class ScriptedStore final : public Store {
   bool purge_deleted() override { return true; }
   std::vector<std::string> suppressed() override { return {}; }
   bool writable() override { return true; }
+  int64_t analytics_generation() override { return 0; }
+  void save_snapshot(std::string_view) override {}
+  std::optional<std::string> load_snapshot() override { return std::nullopt; }
+  void drop_snapshot() override {}
 
  private:
   mutable std::mutex mu_;

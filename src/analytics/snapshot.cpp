@@ -1,0 +1,37 @@
+#include "analytics/snapshot.h"
+
+#include "analytics/faq.h"
+#include "analytics/journey_map.h"
+#include "util/binary_io.h"
+
+namespace tp {
+
+namespace {
+constexpr uint64_t kFormat = 1;  // bump when a save() changes its layout
+}
+
+std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark) {
+  BinaryWriter out;
+  out.u64(kFormat);
+  out.i64(mark.generation);
+  out.i64(mark.fed_through);
+  map.save(out);
+  faq.save(out);
+  return std::move(out.buffer());
+}
+
+std::optional<SnapshotMark> decode_snapshot(std::string_view bytes, JourneyMap& map, FaqSummary& faq) {
+  BinaryReader in(bytes);
+  if (in.u64() != kFormat || !in.ok()) return std::nullopt;
+  SnapshotMark mark;
+  mark.generation = in.i64();
+  mark.fed_through = in.i64();
+  map.clear();
+  faq.clear();
+  if (in.ok() && map.load(in) && faq.load(in) && in.at_end()) return mark;
+  map.clear();
+  faq.clear();
+  return std::nullopt;
+}
+
+}  // namespace tp
