@@ -21,13 +21,13 @@ std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const 
 }
 
 std::optional<SnapshotMark> decode_snapshot(std::string_view bytes, JourneyMap& map, FaqSummary& faq) {
+  map.clear();
+  faq.clear();
   BinaryReader in(bytes);
   if (in.u64() != kFormat || !in.ok()) return std::nullopt;
   SnapshotMark mark;
   mark.generation = in.i64();
   mark.fed_through = in.i64();
-  map.clear();
-  faq.clear();
   if (in.ok() && map.load(in) && faq.load(in) && in.at_end()) return mark;
   map.clear();
   faq.clear();

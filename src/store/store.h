@@ -123,14 +123,15 @@ class Store {
 
   // Saved map/FAQ aggregates (analytics/snapshot.h), so a restart does not rebuild them from every
   // stored interaction. The generation goes up with every write that makes them stale; a snapshot
-  // carries the generation it was made at.
-  virtual int64_t analytics_generation() = 0;
+  // carries the generation it was made at. A backend without snapshots keeps these defaults: the
+  // daemon then rebuilds the aggregates from storage at each start.
+  virtual int64_t analytics_generation() { return 0; }
   // Replaces the saved snapshot atomically and durably. Throws StorageError.
-  virtual void save_snapshot(std::string_view bytes) = 0;
+  virtual void save_snapshot(std::string_view /*bytes*/) {}
   // The saved snapshot, if there is one and it is intact (damaged ones read as none).
-  virtual std::optional<std::string> load_snapshot() = 0;
+  virtual std::optional<std::string> load_snapshot() { return std::nullopt; }
   // Removes it (an erasure must not leave the erased customer's data in an old snapshot).
-  virtual void drop_snapshot() = 0;
+  virtual void drop_snapshot() {}
 };
 
 }  // namespace tp

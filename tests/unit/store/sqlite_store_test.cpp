@@ -402,3 +402,49 @@ TEST(Backends, SqliteIsKnownAndOthersAreRefused) {
 
 }  // namespace
 }  // namespace tp
+
+namespace tp {
+namespace {
+
+// Saved map/FAQ aggregates are used only at the generation they were made at: erasures and retags
+// (writes that change what was already counted) move it on, ordinary ingest and tagging do not.
+TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregatesStale) {
+  const int64_t g0 = store->analytics_generation();
+  commit({batch("s", {event("e1", "alice", "", 1000), event("e2", "bob", "", 2000)})});
+  WriteBatch tags;
+  tags.source = "tagging";
+  tags.internal = true;
+  tags.tag_updates.push_back({1, {}, "v1"});
+  commit({tags});
+  EXPECT_EQ(store->analytics_generation(), g0);
+
+  WriteBatch retag = tags;
+  retag.invalidates_analytics = true;
+  commit({retag});
+  EXPECT_EQ(store->analytics_generation(), g0 + 1);
+
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"bob"};
+  commit({erase});
+  EXPECT_EQ(store->analytics_generation(), g0 + 2);
+
+  // It is stored, not counted in memory: a reopened store reads the same.
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->analytics_generation(), g0 + 2);
+}
+
+TEST_F(SqliteStoreTest, SnapshotIsKeptBesideTheDatabaseAndCanBeDropped) {
+  EXPECT_FALSE(store->load_snapshot());
+  store->save_snapshot(std::string("state\0with zero", 15));
+  EXPECT_EQ(store->load_snapshot(), std::string("state\0with zero", 15));
+  EXPECT_TRUE(std::filesystem::exists(path + ".analytics"));
+  store->drop_snapshot();
+  EXPECT_FALSE(store->load_snapshot());
+  EXPECT_FALSE(std::filesystem::exists(path + ".analytics"));
+}
+
+}  // namespace
+}  // namespace tp
