@@ -177,13 +177,7 @@ int run_daemon(const Config& config) {
     out.erased = r.counts.erased;
     suppressed.add(SuppressionList::hash(key));  // later events for this id are dropped
     out.purged = store->purge_deleted();
-    // The saved aggregates hold the customer's key and questions: gone now; the rebuild saves new ones.
-    try {
-      store->drop_snapshot();
-    } catch (const std::exception& e) {
-      spdlog::warn("erasure: could not remove the map snapshot: {}", e.what());
-    }
-    pipeline->request_rebuild();
+    pipeline->request_rebuild();  // also removes the saved map snapshot, which holds the customer's key
     // The id itself is personal data: the log says what was done, not to whom.
     spdlog::info("erasure: {} interactions erased{}", out.erased, out.purged ? "" : " (write-ahead log still in use; purged later)");
     return out;
@@ -315,6 +309,7 @@ int run_daemon(const Config& config) {
                  spdlog::info("map: snapshot saved ({} KiB, through interaction {}, {} ms)", bytes.size() / 1024, mark.fed_through,
                               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
                };
+               hooks.drop = [&] { store->drop_snapshot(); };
                pipeline->set_snapshots(std::move(hooks));
              }
              writer->set_commit_listener(

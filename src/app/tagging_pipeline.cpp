@@ -132,12 +132,25 @@ void TaggingPipeline::start_aggregates() {
                    after);
     } else {
       if (on_reset_) on_reset_();
-      if (mark) spdlog::info("map: snapshot is stale (storage changed since: erasure or retag); rebuilding from storage");
+      if (mark) {
+        spdlog::info("map: snapshot is stale (storage changed since: erasure or retag); rebuilding from storage");
+        drop_snapshot();  // it may hold what was erased since
+      }
       dirty_ = true;
     }
   }
   replay_tagged(after);
   last_save_ = std::chrono::steady_clock::now();
+}
+
+// Runs on the pipeline thread, like every save, so a save cannot write the old state back after it.
+void TaggingPipeline::drop_snapshot() {
+  if (!snapshots_.drop) return;
+  try {
+    snapshots_.drop();
+  } catch (const std::exception& e) {
+    spdlog::warn("map: could not remove the saved snapshot: {}", e.what());
+  }
 }
 
 // Saves the aggregates when they changed and the interval passed (or `force`), and only at a moment
@@ -147,7 +160,7 @@ void TaggingPipeline::maybe_save(bool force) {
   if (!force && std::chrono::steady_clock::now() - last_save_ < snapshots_.interval) return;
   {
     std::lock_guard lock(mu_);
-    if (overflowed_) return;
+    if (overflowed_ || rebuild_requested_) return;  // incomplete, or about to hold erased data
   }
   last_save_ = std::chrono::steady_clock::now();
   try {
@@ -183,6 +196,7 @@ void TaggingPipeline::run() {
           spdlog::error("tagging: cannot reload customer memory: {}", e.what());
           generation_ = -1;  // no snapshot of an aggregate that may be incomplete
         }
+        drop_snapshot();  // an erasure: the saved aggregates hold what was erased
         if (on_reset_) on_reset_();
         fed_through_ = 0;
         replay_tagged(0);

@@ -35,6 +35,7 @@ using LinkListener = std::function<void(const std::string& alias, const std::str
 struct SnapshotHooks {
   std::function<std::optional<SnapshotMark>()> load;  // into the aggregates; nullopt: nothing usable
   std::function<void(const SnapshotMark&)> save;      // the aggregates as they are now
+  std::function<void()> drop;                         // removes the saved one (stale, or holds erased data)
   std::chrono::seconds interval{300};                 // at most this long between saves while busy
 };
 
@@ -91,6 +92,7 @@ class TaggingPipeline {
   void replay_tagged(int64_t after);
   void start_aggregates();
   void maybe_save(bool force);
+  void drop_snapshot();
   void load_memory();
 
   Store& store_;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "daemon_process.h"
@@ -129,6 +130,85 @@ TEST(MapApi, ExportsAreServed) {
   EXPECT_EQ(faq->body.rfind("id,label,intent,count", 0), 0u);
   EXPECT_EQ(c.Get("/v1/faq?limit=0")->status, 400);
   EXPECT_EQ(c.Get("/v1/faq?stage=nowhere")->status, 400);
+}
+
+// After a restart the map comes from the saved snapshot plus only what was tagged after it: the log
+// says how many interactions were read back, and the figures are whole either way.
+TEST(MapApi, RestartLoadsTheSnapshotAndReadsBackOnlyNewerInteractions) {
+  TempDir dir;
+  const json config = test_config(dir.path());
+  const std::string window = "/v1/map?from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z";
+  auto batch = [](int from, int n) {
+    json events = json::array();
+    for (int i = from; i < from + n; ++i)
+      events.push_back({{"id", "e" + std::to_string(i)}, {"type", "page"}, {"customer_id", "c" + std::to_string(i)},
+                        {"timestamp", "2026-11-02T10:00:00Z"}, {"tags", {{"stage", "awareness"}, {"touchpoint", "website"}}}});
+    return events;
+  };
+  auto awareness = [&](httplib::Client& c, int expected) {
+    int seen = -1;
+    for (int i = 0; i < 1000 && seen != expected; ++i) {
+      seen = json_of(c.Get(window))["stages"][0]["customers"].get<int>();
+      if (seen != expected) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return seen;
+  };
+  {  // 40 interactions, a clean stop: the snapshot is saved.
+    DaemonProcess daemon(dir.path(), config);
+    auto c = client(daemon.port());
+    ASSERT_EQ(c.Post("/v1/events", batch(0, 40).dump(), "application/json")->status, 202);
+    ASSERT_EQ(awareness(c, 40), 40);
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(), 0);
+    EXPECT_NE(daemon.log().find("snapshot saved"), std::string::npos) << daemon.log();
+  }
+  {  // Loaded from the snapshot; 7 more, then killed: no save at the end.
+    DaemonProcess daemon(dir.path(), config);
+    auto c = client(daemon.port());
+    EXPECT_EQ(awareness(c, 40), 40);
+    EXPECT_NE(daemon.log().find("snapshot loaded"), std::string::npos) << daemon.log();
+    EXPECT_EQ(daemon.log().find("loaded from storage"), std::string::npos) << daemon.log();
+    ASSERT_EQ(c.Post("/v1/events", batch(40, 7).dump(), "application/json")->status, 202);
+    ASSERT_EQ(awareness(c, 47), 47);
+    daemon.signal(SIGKILL);
+    daemon.wait();
+  }
+  // The old snapshot plus exactly the 7 tagged after it.
+  DaemonProcess daemon(dir.path(), config);
+  auto c = client(daemon.port());
+  EXPECT_EQ(awareness(c, 47), 47);
+  for (int i = 0; i < 500 && daemon.log().find("map: 7 tagged") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(daemon.log().find("snapshot loaded"), std::string::npos) << daemon.log();
+  EXPECT_NE(daemon.log().find("map: 7 tagged interactions loaded from storage"), std::string::npos) << daemon.log();
+}
+
+// A retag changes what the saved map counted: the next start must not use it.
+TEST(MapApi, ARetagMakesTheSnapshotStale) {
+  TempDir dir;
+  const json config = test_config(dir.path());
+  {
+    DaemonProcess daemon(dir.path(), config);
+    auto c = client(daemon.port());
+    const json e = {{"id", "r1"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "hello"},
+                    {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}};
+    ASSERT_EQ(c.Post("/v1/events", e.dump(), "application/json")->status, 202);
+    for (int i = 0; i < 1000; ++i) {
+      const json rows = json_of(c.Get("/v1/interactions"))["interactions"];
+      if (rows.size() == 1 && rows[0]["tags"].contains("version")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(), 0);
+  }
+  std::ofstream(dir.path() / "retag.json") << config.dump();
+  const RunResult r = run_touchpointd({"retag", "--config", (dir.path() / "retag.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  DaemonProcess again(dir.path(), config);
+  for (int i = 0; i < 500 && again.log().find("map: 1 tagged") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(again.log().find("snapshot is stale"), std::string::npos) << again.log();
+  EXPECT_NE(again.log().find("map: 1 tagged interactions loaded from storage"), std::string::npos) << again.log();
 }
 
 }  // namespace

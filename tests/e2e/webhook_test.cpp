@@ -162,7 +162,9 @@ std::string file_bytes(const std::filesystem::path& p) {
 TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles) {
   TempDir dir;
   const std::string admin = "admin-token-0123456789";
-  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"server", {{"admin_token", admin}}}}));
+  // Snapshots every second, so the saved map holds the customer before the erasure.
+  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"server", {{"admin_token", admin}}},
+                                                            {"engine", {{"analytics_snapshot_s", 1}}}}));
   auto c = client(daemon.port());
   const std::string secret_words = "Zyxwvut-unforgettable-phrase";
   const json events = json::array({
@@ -178,6 +180,10 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   auto purchase_customers = [&] { return json_of(c.Get(window))["stages"][2]["customers"].get<int>(); };
   for (int i = 0; i < 500 && purchase_customers() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(purchase_customers(), 2);
+  const auto snapshot = dir.path() / "touchpoint.db.analytics";
+  for (int i = 0; i < 500 && file_bytes(snapshot).find("cust-erase") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_NE(file_bytes(snapshot).find("cust-erase"), std::string::npos) << "the saved map never held the customer";
 
   EXPECT_EQ(c.Delete("/v1/customers/cust-erase")->status, 401);
   auto r = c.Delete("/v1/customers/cust-erase", {{"Authorization", "Bearer " + admin}});
@@ -197,6 +203,12 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   const std::string all = file_bytes(dir.path() / "touchpoint.db") + file_bytes(dir.path() / "touchpoint.db-wal");
   EXPECT_EQ(all.find(secret_words), std::string::npos);
   EXPECT_EQ(all.find("cust-erase"), std::string::npos);
+  // Nor in the saved map: the rebuild after the erasure saved one without the customer.
+  for (int i = 0; i < 500 && file_bytes(snapshot).find("cust-keep") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(file_bytes(snapshot).find("cust-keep"), std::string::npos);
+  EXPECT_EQ(file_bytes(snapshot).find("cust-erase"), std::string::npos);
+  EXPECT_EQ(file_bytes(snapshot).find(secret_words), std::string::npos);
 
   // The id is on the suppression list: later events for it are dropped, acknowledged and counted.
   const json again = {{"id", "e2"}, {"type", "message"}, {"customer_id", "cust-erase"}, {"role", "user"}, {"text", "back again"}};
