@@ -62,8 +62,11 @@ const Loaded& loaded() {
   return l;
 }
 
+// p50/p99 over 200 queries, after one untimed query: the first after loading runs on cold caches (a
+// once-per-process cost, not the latency a dashboard sees), and with 200 samples p99 is not just the max.
 template <typename F>
 void latency(benchmark::State& state, F query) {
+  benchmark::DoNotOptimize(query());
   std::vector<double> ms;
   for (auto _ : state) {
     const auto t = Clock::now();
@@ -73,6 +76,8 @@ void latency(benchmark::State& state, F query) {
   std::sort(ms.begin(), ms.end());
   state.counters["p50_ms"] = ms[ms.size() / 2];
   state.counters["p99_ms"] = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
+  state.counters["p90_ms"] = ms[std::min(ms.size() - 1, ms.size() * 90 / 100)];
+  state.counters["max_ms"] = ms.back();
   state.counters["interactions"] = static_cast<double>(loaded().interactions);
 }
 
@@ -81,14 +86,14 @@ void BM_MapQuery7Days(benchmark::State& state) {
   const int64_t to = l.end_ms, from = to - 7LL * 24 * 3600 * 1000;
   latency(state, [&] { return l.map->query({from, to, ""}); });
 }
-BENCHMARK(BM_MapQuery7Days)->Iterations(60)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MapQuery7Days)->Iterations(200)->Unit(benchmark::kMillisecond);
 
 void BM_FaqQuery7Days(benchmark::State& state) {
   const Loaded& l = loaded();
   const int64_t to = l.end_ms, from = to - 7LL * 24 * 3600 * 1000;
   latency(state, [&] { return l.faq->query({from, to, "", "", 20}); });
 }
-BENCHMARK(BM_FaqQuery7Days)->Iterations(60)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FaqQuery7Days)->Iterations(200)->Unit(benchmark::kMillisecond);
 
 void BM_AggregationLoad(benchmark::State& state) {
   const Loaded& l = loaded();

@@ -16,11 +16,13 @@ namespace {
 
 
 
-// Nearest-rank percentile of sorted values.
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+// Nearest-rank percentile; selects in linear time (reorders `values`) instead of sorting them all.
+double percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size() - 1, rank == 0 ? 0 : rank - 1));
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
 }
 
 // A window's sums for one stage, touchpoint or cell. Distinct customers are a bitmap over customer
@@ -80,7 +82,9 @@ void JourneyMap::clear() {
   customer_ids_.clear();
   progress_.clear();
   parent_.clear();
+  merged_ = 0;
   firsts_.clear();
+  next_where_.clear();
   cells_.clear();
   hours_.clear();
 }
@@ -96,6 +100,7 @@ uint32_t JourneyMap::customer_index(const std::string& key) {
     progress_.emplace_back();
     parent_.push_back(it->second);
     firsts_.resize(firsts_.size() + stage_ids_.size(), 0);
+    next_where_.resize(next_where_.size() + stage_ids_.size(), 0);
   }
   return canonical(it->second);
 }
@@ -126,6 +131,24 @@ void JourneyMap::link(const std::string& alias, const std::string& customer) {
     }
   }
   parent_[a] = c;
+  ++merged_;
+  sync_next(c);
+}
+
+namespace {
+// 0: no next interaction; else a flag bit, the next stage + 1 (7 bits) and the next touchpoint + 1.
+constexpr uint32_t kHasNext = 0x80000000u;
+uint32_t pack_next(int stage, int touchpoint) {
+  return kHasNext | static_cast<uint32_t>(stage + 1) | (static_cast<uint32_t>(touchpoint + 1) << 7);
+}
+int next_stage_of(uint32_t packed) { return static_cast<int>(packed & 0x7f) - 1; }
+int next_touchpoint_of(uint32_t packed) { return static_cast<int>((packed & ~kHasNext) >> 7) - 1; }
+}  // namespace
+
+void JourneyMap::sync_next(uint32_t c) {
+  uint32_t* row = &next_where_[static_cast<size_t>(c) * stage_ids_.size()];
+  for (const StageVisit& v : progress_[c].visits)
+    row[v.stage] = v.next.ts == 0 ? 0 : pack_next(v.next.stage, v.next.touchpoint);
 }
 
 void JourneyMap::add(const MapRecord& r) {
@@ -168,6 +191,7 @@ void JourneyMap::add(const MapRecord& r) {
       if (v.next.ts != 0 && v.next.ts <= r.ts_ms) v.next = Next{};  // no longer "after the last"
     }
   }
+  sync_next(c);
 }
 
 json JourneyMap::query(const MapQuery& q) const {
@@ -195,7 +219,7 @@ json JourneyMap::query(const MapQuery& q) const {
       if (ct) ct->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
       // Customers linked since the rollup was written count as the customer they turned out to be.
       for (const uint32_t raw : r.customers) {
-        const uint32_t c = canonical(raw);
+        const uint32_t c = merged_ ? canonical(raw) : raw;
         st.mark(c);
         if (tt) tt->mark(c);
         if (ct) ct->mark(c);
@@ -207,38 +231,62 @@ json JourneyMap::query(const MapQuery& q) const {
   out["from"] = q.from_ms;
   out["to"] = q.to_ms;
   out["persona"] = q.persona.empty() ? json(nullptr) : json(q.persona);
+  // Conversion, drop-off, time to next and where drop-offs went, in one pass over the window's customers
+  // (the union of the stages' bitmaps): each customer's row of first-at-stage times is read once for all
+  // the stages they appear at, not once per stage; the rows are far apart in memory, so that is what counts.
+  struct Flow {
+    uint64_t converted = 0, dropped = 0;
+    std::vector<double> gaps;
+    std::vector<uint64_t> next_touchpoint, next_stage;  // by index; the last slot is "(none)"
+  };
+  std::vector<Flow> flows(n_stages);
+  for (auto& f : flows) {
+    f.next_touchpoint.assign(n_touch + 1, 0);
+    f.next_stage.assign(n_stages + 1, 0);
+  }
+  for (auto& t : stages) t.finish();
+  std::vector<int64_t> later(n_stages + 1);
+  for (size_t w = 0; w < words; ++w) {
+    uint64_t any = 0;
+    for (const auto& t : stages)
+      if (!t.bits.empty()) any |= t.bits[w];
+    for (uint64_t x = any; x; x &= x - 1) {
+      const uint32_t bit = static_cast<uint32_t>(__builtin_ctzll(x));
+      const uint32_t c = static_cast<uint32_t>(w * 64 + bit);
+      const int64_t* firsts = &firsts_[static_cast<size_t>(c) * n_stages];
+      // later[s]: the earliest first interaction at any stage after s (0: none).
+      later[n_stages] = 0;
+      for (size_t l = n_stages; l-- > 0;) {
+        const int64_t f = l + 1 < n_stages ? firsts[l + 1] : 0;
+        later[l] = f != 0 && (later[l + 1] == 0 || f < later[l + 1]) ? f : later[l + 1];
+      }
+      for (size_t s = 0; s < n_stages; ++s) {
+        if (stages[s].bits.empty() || !(stages[s].bits[w] >> bit & 1)) continue;
+        Flow& f = flows[s];
+        if (later[s] == 0) {
+          ++f.dropped;
+          const uint32_t next = next_where_[static_cast<size_t>(c) * n_stages + s];
+          if (next == 0) continue;
+          const int ns = next_stage_of(next), nt = next_touchpoint_of(next);
+          ++f.next_touchpoint[nt >= 0 ? static_cast<size_t>(nt) : n_touch];
+          ++f.next_stage[ns >= 0 ? static_cast<size_t>(ns) : n_stages];
+        } else if (later[s] > firsts[s]) {
+          ++f.converted;
+          f.gaps.push_back(static_cast<double>(later[s] - firsts[s]) / 1000.0);
+        }
+      }
+    }
+  }
+
   json stage_list = json::array();
   for (size_t s = 0; s < n_stages; ++s) {
     Totals& t = stages[s];
-    t.finish();
-    uint64_t converted = 0, dropped = 0;
-    std::vector<double> gaps;
-    std::map<std::string, uint64_t> next_touchpoints, next_stages;
-    t.each([&](uint32_t c) {
-      const int64_t* firsts = &firsts_[static_cast<size_t>(c) * n_stages];
-      const int64_t first_here = firsts[s];
-      int64_t later_first = 0;
-      for (size_t l = s + 1; l < n_stages; ++l)
-        if (firsts[l] != 0 && (later_first == 0 || firsts[l] < later_first)) later_first = firsts[l];
-      if (later_first == 0) {
-        ++dropped;
-        const StageVisit* here = progress_[c].find(static_cast<int>(s));
-        if (!here) return;
-        const Next& n = here->next;
-        if (n.ts != 0) {
-          ++next_touchpoints[n.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(n.touchpoint)] : "(none)"];
-          ++next_stages[n.stage >= 0 ? stage_ids_[static_cast<size_t>(n.stage)] : "(none)"];
-        }
-      } else if (later_first > first_here) {
-        ++converted;
-        gaps.push_back(static_cast<double>(later_first - first_here) / 1000.0);
-      }
-    });
-    std::sort(gaps.begin(), gaps.end());
+    Flow& f = flows[s];
     const size_t customers = t.distinct;
-    auto counts = [](const std::map<std::string, uint64_t>& m) {
+    auto counts = [](const std::vector<uint64_t>& by_index, const std::vector<std::string>& ids) {
       json o = json::object();
-      for (const auto& [k, v] : m) o[k] = v;
+      for (size_t i = 0; i < by_index.size(); ++i)
+        if (by_index[i]) o[i < ids.size() ? ids[i] : std::string("(none)")] = by_index[i];
       return o;
     };
     stage_list.push_back({
@@ -247,12 +295,12 @@ json JourneyMap::query(const MapQuery& q) const {
         {"customers", customers},
         {"interactions", t.interactions},
         {"sentiment", t.sentiment_json()},
-        {"conversion_to_next", customers ? json(static_cast<double>(converted) / static_cast<double>(customers)) : json(nullptr)},
-        {"dropoff", dropped},
-        {"time_to_next_s", gaps.empty() ? json({{"median", nullptr}, {"p90", nullptr}})
-                                        : json({{"median", percentile(gaps, 0.5)}, {"p90", percentile(gaps, 0.9)}})},
+        {"conversion_to_next", customers ? json(static_cast<double>(f.converted) / static_cast<double>(customers)) : json(nullptr)},
+        {"dropoff", f.dropped},
+        {"time_to_next_s", f.gaps.empty() ? json({{"median", nullptr}, {"p90", nullptr}})
+                                          : json({{"median", percentile(f.gaps, 0.5)}, {"p90", percentile(f.gaps, 0.9)}})},
         {"pain", t.pain_json()},
-        {"after_dropoff", {{"touchpoints", counts(next_touchpoints)}, {"stages", counts(next_stages)}}},
+        {"after_dropoff", {{"touchpoints", counts(f.next_touchpoint, touchpoint_ids_)}, {"stages", counts(f.next_stage, stage_ids_)}}},
     });
   }
   out["stages"] = std::move(stage_list);
@@ -401,7 +449,11 @@ bool JourneyMap::load(BinaryReader& in) {
   customer_ids_ = std::move(customer_ids);
   progress_ = std::move(progress);
   parent_ = std::move(parent);
+  merged_ = 0;
+  for (size_t c = 0; c < parent_.size(); ++c) merged_ += parent_[c] != c;
   firsts_ = std::move(firsts);
+  next_where_.assign(firsts_.size(), 0);
+  for (uint32_t c = 0; c < progress_.size(); ++c) sync_next(c);
   cells_ = std::move(cells);
   hours_ = std::move(hours);
   return true;

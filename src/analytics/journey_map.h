@@ -110,7 +110,12 @@ class JourneyMap {
   // The first interaction at each stage, flat (customer x stage): the query's hot loop reads one cache
   // line per customer here instead of chasing each customer's progress.
   std::vector<int64_t> firsts_;
+  // Where each customer went after their last interaction at each stage, packed (pack_next), flat like
+  // firsts_: the drop-off loop reads this instead of chasing the customer's visits (a cache miss each).
+  std::vector<uint32_t> next_where_;
+  void sync_next(uint32_t c);  // next_where_ row of `c` from its visits
   std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
+  size_t merged_ = 0;             // how many customers were merged into another (0: canonical() is the identity)
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
   std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour
 };
