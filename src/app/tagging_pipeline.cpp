@@ -171,18 +171,43 @@ void TaggingPipeline::maybe_save(bool force) {
   }
 }
 
+// Another process (`touchpointd retag` on the same database) changed what the aggregates counted: the
+// generation moved on without this daemon's doing. Checked every few seconds; rebuilds like an erasure.
+void TaggingPipeline::check_generation() {
+  constexpr auto kEvery = std::chrono::seconds(5);
+  if (!on_tagged_ || generation_ < 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_generation_check_ < kEvery) return;
+  last_generation_check_ = now;
+  int64_t current = generation_;
+  try {
+    current = store_.analytics_generation();
+  } catch (const std::exception&) {
+    return;  // storage trouble is reported where it matters (commits)
+  }
+  if (current == generation_) return;
+  std::lock_guard lock(mu_);
+  if (rebuild_requested_) return;
+  spdlog::info("map: stored tags changed under the map (a retag or an erasure); rebuilding from storage");
+  rebuild_requested_ = true;
+}
+
 void TaggingPipeline::run() {
   start_aggregates();
   catch_up(/*stop_at_live=*/true);
   std::vector<Item> items;
   const auto wake = [&] { return stopping_ || !queue_.empty() || overflowed_ || rebuild_requested_; };
+  const auto idle = snapshots_.save ? std::min<std::chrono::seconds>(snapshots_.interval, std::chrono::seconds(5))
+                                    : std::chrono::seconds(5);
+  last_generation_check_ = std::chrono::steady_clock::now();
   for (;;) {
     bool scan = false;
     maybe_save(/*force=*/false);
+    check_generation();
     {
       std::unique_lock lock(mu_);
-      if (snapshots_.save) {
-        if (!cv_.wait_for(lock, snapshots_.interval, wake)) continue;  // idle: time to save, maybe
+      if (on_tagged_) {
+        if (!cv_.wait_for(lock, idle, wake)) continue;  // idle: time to save or check, maybe
       } else {
         cv_.wait(lock, wake);
       }

@@ -93,6 +93,7 @@ class TaggingPipeline {
   void start_aggregates();
   void maybe_save(bool force);
   void drop_snapshot();
+  void check_generation();
   void load_memory();
 
   Store& store_;
@@ -108,6 +109,7 @@ class TaggingPipeline {
   int64_t fed_through_ = 0;   // pipeline thread only: highest seq handed to on_tagged_
   bool dirty_ = false;        // pipeline thread only: aggregates changed since the last save
   std::chrono::steady_clock::time_point last_save_{};
+  std::chrono::steady_clock::time_point last_generation_check_{};
   JourneyMemory memory_;    // pipeline thread only
   int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 

@@ -245,5 +245,37 @@ TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
   }
 }
 
+// A retag run against the database of a running daemon: the daemon sees the storage generation move on
+// and rebuilds its map from the new tags by itself.
+TEST(Retag, WhileTheDaemonRunsItsMapFollows) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "rules");
+  auto write_pack = [&](const std::string& stage) {
+    std::ofstream(dir.path() / "rules" / "pack.json")
+        << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": ")" +
+               stage + R"("}}]})";
+  };
+  write_pack("support");
+  const json config = test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}});
+  DaemonProcess daemon(dir.path(), config);
+  auto c = client(daemon.port());
+  const json e = {{"id", "x"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "refund please"},
+                  {"timestamp", "2026-11-20T10:00:00Z"}};
+  ASSERT_EQ(c.Post("/v1/events", e.dump(), "application/json")->status, 202);
+  const std::string window = "/v1/map?from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z";
+  auto customers_at = [&](size_t stage) { return json_of(c.Get(window))["stages"][stage]["customers"].get<int>(); };
+  for (int i = 0; i < 1000 && customers_at(4) != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(customers_at(4), 1);  // support
+
+  write_pack("onboarding");
+  std::ofstream(dir.path() / "retag.json") << config.dump();
+  const RunResult r = run_touchpointd({"retag", "--config", (dir.path() / "retag.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Readiness: the daemon checks every few seconds.
+  for (int i = 0; i < 1500 && customers_at(3) != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(customers_at(3), 1) << daemon.log();  // onboarding
+  EXPECT_EQ(customers_at(4), 0);
+}
+
 }  // namespace
 }  // namespace tp::e2e
