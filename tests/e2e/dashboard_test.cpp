@@ -3,9 +3,11 @@
 // checked against the JSON API of the same window; a new event must reach the page without a reload;
 // hostile chat text must stay text under the page's Content-Security-Policy.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "daemon_process.h"
@@ -281,6 +283,33 @@ TEST_F(Dashboard, AsksForTheReadTokenOnceAndKeepsItOutOfTheUrl) {
   browser.navigate(url(daemon.port()));
   ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true);
   EXPECT_EQ(browser.evaluate("document.getElementById('token-panel').hidden"), true);
+}
+
+// The page left open while the daemon restarts: the indicator says so, the stream comes back by itself
+// and updates flow again, without a reload.
+TEST_F(Dashboard, ReconnectsByItselfAfterTheDaemonRestarts) {
+  TempDir dir;
+  const json config = test_config(dir.path());
+  auto first = std::make_unique<DaemonProcess>(dir.path(), config);
+  const int port = first->port();
+  HeadlessChromium browser;
+  browser.navigate(url(port));
+  ASSERT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'live'"), true);
+  browser.evaluate("window.__samePage = true");
+
+  first->signal(SIGTERM);
+  ASSERT_EQ(first->wait(), 0);
+  EXPECT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'reconnecting'"), true);
+
+  DaemonProcess second(dir.path(), config, {"--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_EQ(second.port(), port);
+  EXPECT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'live'", 40000), true);
+  const json e = {{"id", "after-restart"}, {"type", "message"}, {"customer_id", "c1"}, {"role", "user"},
+                  {"timestamp", format_rfc3339_ms(now_unix_ms() - 1000)}, {"text", "hello again"},
+                  {"tags", {{"stage", "onboarding"}, {"touchpoint", "email"}}}};
+  ASSERT_EQ(client(port).Post("/v1/events", e.dump(), "application/json")->status, 202);
+  EXPECT_EQ(browser.wait_for(cell_count_js("onboarding", "email") + " === '1'", 15000), true);
+  EXPECT_EQ(browser.evaluate("window.__samePage === true"), true) << "the page reloaded";
 }
 
 }  // namespace
