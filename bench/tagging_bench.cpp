@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/plugin_host.h"
 #include "engine/rule_set.h"
 #include "engine/text_fold.h"
 #include "model/journey.h"
@@ -124,5 +125,29 @@ void BM_TagNaiveBaseline(benchmark::State& state) {
 BENCHMARK(BM_TagNaiveBaseline)->MinTime(1.0);
 
 }  // namespace
+
+// The shipped plugins (lexicon_sentiment, persona_traits) through the plugin host, as the daemon calls
+// them: each call handed to the plugin's own worker thread (for the timeout). Per interaction, both plugins.
+void BM_TagPluginsShipped(benchmark::State& state) {
+  tp::PluginHost host;
+  const std::string lexicons = std::string(TP_SOURCE_DIR) + "/config/lexicons";
+  const auto errors = host.load_all(
+      {TP_PLUGIN_DIR},
+      {{"lexicon_sentiment", R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})"},
+       {"persona_traits", R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})"}});
+  if (!errors.empty()) {
+    state.SkipWithError(errors.front().c_str());
+    return;
+  }
+  const auto& in = turns();
+  size_t i = 0;
+  for (auto _ : state) {
+    tp::TagSet tags;
+    host.tag(in[i++ & 4095], "bench", "customer", tags);
+    benchmark::DoNotOptimize(tags);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+BENCHMARK(BM_TagPluginsShipped)->MinTime(1.0)->UseRealTime();
 
 BENCHMARK_MAIN();
