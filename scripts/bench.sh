@@ -133,8 +133,10 @@ awk '
   }
   /BM_TagCompiled/ { fast = rate($0) }
   /BM_TagNaiveBaseline/ { naive = rate($0) }
+  /BM_TagPluginsShipped/ { plugins = rate($0) }
   END {
     printf "\ncompiled: %.0f interactions/s (target >= 500000); naive baseline: %.0f/s; ratio %.0fx (target >= 20x)\n", fast, naive, (naive > 0 ? fast / naive : 0)
+    printf "shipped plugins through the host (both, each on its worker): %.0f interactions/s\n", plugins
   }' "$WORK/tagging.txt"
 
 echo
