@@ -83,6 +83,7 @@ void FaqSummary::clear() {
   parent_.clear();
   rollups_.clear();
   hours_.clear();
+  open_.clear();
 }
 
 uint32_t FaqSummary::add(const QuestionRecord& q) {
@@ -113,7 +114,45 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
   }
   const auto pos = std::lower_bound(r.customers.begin(), r.customers.end(), customer);
   if (pos == r.customers.end() || *pos != customer) r.customers.insert(pos, customer);
+  if (!q.conversation.empty()) remember(q.conversation, {key, q.ts_ms, q.unanswered, q.escalated, q.rating.has_value()});
   return cluster;
+}
+
+void FaqSummary::remember(const std::string& conversation, const OpenQuestion& q) {
+  if (open_.size() >= kMaxOpenConversations && !open_.count(conversation)) {
+    // Forget conversations whose window has passed; if all are recent, start over (outcomes of the
+    // forgotten ones are then not counted: a bound on memory, not on correctness of what is counted).
+    for (auto it = open_.begin(); it != open_.end();)
+      it = q.ts_ms - it->second.ts_ms > kOutcomeWindowMs ? open_.erase(it) : std::next(it);
+    if (open_.size() >= kMaxOpenConversations) open_.clear();
+  }
+  open_[conversation] = q;
+}
+
+std::optional<uint32_t> FaqSummary::outcome(const QuestionOutcome& o) {
+  if (o.conversation.empty() || (!o.unanswered && !o.escalated && !o.rating)) return std::nullopt;
+  std::unique_lock lock(mu_);
+  auto it = open_.find(o.conversation);
+  if (it == open_.end()) return std::nullopt;
+  OpenQuestion& q = it->second;
+  if (o.ts_ms < q.ts_ms || o.ts_ms - q.ts_ms > kOutcomeWindowMs) return std::nullopt;
+  auto r = rollups_.find(q.key);
+  if (r == rollups_.end()) return std::nullopt;
+  bool changed = false;
+  if (o.unanswered && !q.unanswered) {
+    q.unanswered = changed = true;
+    ++r->second.unanswered;
+  }
+  if (o.escalated && !q.escalated) {
+    q.escalated = changed = true;
+    ++r->second.escalated;
+  }
+  if (o.rating && !q.rated) {
+    q.rated = changed = true;
+    ++r->second.rated;
+    r->second.rating_sum += *o.rating;
+  }
+  return changed ? std::optional<uint32_t>(q.key.cluster) : std::nullopt;
 }
 
 std::string FaqSummary::label(uint32_t cluster) const {
@@ -265,6 +304,17 @@ void FaqSummary::save(BinaryWriter& out) const {
       save_sorted(out, r.customers);
     }
   }
+  out.u64(open_.size());
+  for (const auto& [conversation, q] : open_) {
+    out.str(conversation);
+    out.i64(q.key.hour);
+    out.u64(q.key.cluster);
+    out.i64(q.key.persona);
+    out.i64(q.key.stage);
+    out.i64(q.key.touchpoint);
+    out.i64(q.ts_ms);
+    out.u64((q.unanswered ? 1u : 0u) | (q.escalated ? 2u : 0u) | (q.rated ? 4u : 0u));
+  }
 }
 
 bool FaqSummary::load(BinaryReader& in) {
@@ -321,8 +371,31 @@ bool FaqSummary::load(BinaryReader& in) {
       keys.push_back(key);
     }
   }
+  std::unordered_map<std::string, OpenQuestion> open;
+  const size_t n_open = in.count(8);
+  for (size_t i = 0; i < n_open && in.ok(); ++i) {
+    std::string conversation = in.str();
+    OpenQuestion q;
+    q.key.hour = in.i64();
+    const uint64_t cluster = in.u64();
+    const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
+    q.ts_ms = in.i64();
+    const uint64_t flags = in.u64();
+    if (cluster >= info.size() || !in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
+        !in_range(touchpoint, touchpoint_ids_.size()) || flags > 7)
+      return false;
+    q.key.cluster = static_cast<uint32_t>(cluster);
+    q.key.persona = static_cast<int16_t>(persona);
+    q.key.stage = static_cast<int16_t>(stage);
+    q.key.touchpoint = static_cast<int16_t>(touchpoint);
+    q.unanswered = flags & 1;
+    q.escalated = flags & 2;
+    q.rated = flags & 4;
+    open[std::move(conversation)] = q;
+  }
   if (!in.ok()) return false;
   std::unique_lock lock(mu_);
+  open_ = std::move(open);
   clusters_ = std::move(clusters);
   info_ = std::move(info);
   customer_ids_ = std::move(customer_ids);

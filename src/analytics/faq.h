@@ -27,6 +27,17 @@ struct QuestionRecord {
   bool unanswered = false, escalated = false, negative = false;
   std::optional<int> rating;
   std::string text;  // as stored (redacted before storage)
+  std::string conversation;  // session id, else the customer: where later outcomes find this question
+};
+
+// What became of a question, told by a later interaction of the same conversation: the bot's fallback
+// turn, a hand-off to a human, a feedback rating. Counted on the conversation's latest question when it
+// comes within kOutcomeWindowMs of it; each kind at most once per question.
+struct QuestionOutcome {
+  int64_t ts_ms = 0;
+  std::string conversation;
+  bool unanswered = false, escalated = false;
+  std::optional<int> rating;
 };
 
 struct FaqQuery {
@@ -43,7 +54,12 @@ class FaqSummary {
  public:
   explicit FaqSummary(const Journey& journey);
 
+  static constexpr int64_t kOutcomeWindowMs = 30 * 60 * 1000;
+  static constexpr size_t kMaxOpenConversations = 200000;
+
   uint32_t add(const QuestionRecord& q);
+  // Returns the cluster whose figures changed, if any.
+  std::optional<uint32_t> outcome(const QuestionOutcome& o);
   // Forgets everything (before a rebuild from storage, e.g. after an erasure).
   void clear();
   // `alias` turned out to be `customer`: counted as one customer from now on, in every window.
@@ -93,6 +109,14 @@ class FaqSummary {
   uint32_t canonical(uint32_t c) const;
   std::unordered_map<Key, Rollup, KeyHash> rollups_;
   std::map<int64_t, std::vector<Key>> hours_;
+  // The latest question of each recent conversation, for outcomes that arrive after it (bounded).
+  struct OpenQuestion {
+    Key key{};
+    int64_t ts_ms = 0;
+    bool unanswered = false, escalated = false, rated = false;
+  };
+  std::unordered_map<std::string, OpenQuestion> open_;
+  void remember(const std::string& conversation, const OpenQuestion& q);
 };
 
 }  // namespace tp

@@ -7,7 +7,7 @@
 namespace tp {
 
 namespace {
-constexpr uint64_t kFormat = 1;  // bump when a save() changes its layout
+constexpr uint64_t kFormat = 2;  // 2: the FAQ's open questions  // bump when a save() changes its layout
 }
 
 std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark) {

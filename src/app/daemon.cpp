@@ -96,9 +96,16 @@ EventTranslator with_preset_check(EventTranslator inner, const Journey& journey)
   };
 }
 
+// The conversation an interaction belongs to: its session, else its customer.
+std::string conversation_of(const Interaction& in, const std::string& customer) {
+  if (!in.session_id.empty()) return "s:" + in.session_id;
+  return customer.empty() ? std::string() : "c:" + customer;
+}
+
 // A customer's question: their own words in a conversation.
 bool is_customer_question(const Interaction& in) {
-  return !in.text.empty() && (in.role == Role::User || (in.role == Role::None && in.type == EventType::Message));
+  if (in.text.empty() || in.type == EventType::Feedback || in.type == EventType::Handoff) return false;  // outcomes
+  return in.role == Role::User || (in.role == Role::None && in.type == EventType::Message);
 }
 
 QuestionRecord question_record(const Interaction& in, const std::string& customer, const TagSet& tags) {
@@ -115,7 +122,19 @@ QuestionRecord question_record(const Interaction& in, const std::string& custome
   q.negative = tags.has_pain(pain::kNegative);
   q.rating = in.rating;
   q.text = in.text;
+  q.conversation = conversation_of(in, customer);
   return q;
+}
+
+// A later turn that tells what became of the conversation's last question (see QuestionOutcome).
+QuestionOutcome question_outcome(const Interaction& in, const std::string& customer, const TagSet& tags) {
+  QuestionOutcome o;
+  o.ts_ms = in.timestamp_ms;
+  o.conversation = conversation_of(in, customer);
+  o.unanswered = tags.has_pain(pain::kUnanswered);
+  o.escalated = in.type == EventType::Handoff || in.escalated.value_or(false) || tags.has_pain(pain::kEscalated);
+  o.rating = in.rating;
+  return o;
 }
 
 }  // namespace
@@ -282,6 +301,7 @@ int run_daemon(const Config& config) {
                    m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
                    std::optional<uint32_t> cluster;
                    if (is_customer_question(in)) cluster = f->add(question_record(in, customer, tags));
+                   else cluster = f->outcome(question_outcome(in, customer, tags));
                    changes.record(tags.stage, tags.touchpoint, cluster);
                  },
                  [m = map.get(), f = faq.get()](const std::string& alias, const std::string& customer) {

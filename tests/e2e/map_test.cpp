@@ -211,5 +211,43 @@ TEST(MapApi, ARetagMakesTheSnapshotStale) {
   EXPECT_NE(again.log().find("map: 1 tagged interactions loaded from storage"), std::string::npos) << again.log();
 }
 
+// A support chat as webhooks deliver it: the customer's question, then the bot's fallback turn, a hand-off
+// and a feedback rating as separate events of the same session. The FAQ counts them on the question.
+TEST(FaqApi, LaterTurnsOfTheConversationTellWhatBecameOfTheQuestion) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path()));
+  auto c = client(daemon.port());
+  auto turn = [](const std::string& id, const std::string& session, const std::string& ts, json fields) {
+    json e = {{"id", id}, {"customer_id", "cust-" + session}, {"session_id", session}, {"timestamp", ts}};
+    e.update(fields);
+    return e;
+  };
+  const json events = json::array({
+      turn("q1", "s1", "2026-11-02T10:00:00Z", {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
+      turn("b1", "s1", "2026-11-02T10:00:02Z", {{"type", "message"}, {"role", "bot"}, {"text", "Sorry, I did not get that."}, {"fallback", true}}),
+      turn("h1", "s1", "2026-11-02T10:00:30Z", {{"type", "handoff"}}),
+      turn("f1", "s1", "2026-11-02T10:05:00Z", {{"type", "feedback"}, {"role", "user"}, {"rating", 1}, {"text", "useless"}}),
+      // The same question in another session, answered well.
+      turn("q2", "s2", "2026-11-02T11:00:00Z", {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
+      turn("b2", "s2", "2026-11-02T11:00:01Z", {{"type", "message"}, {"role", "bot"}, {"text", "Yes, choose invoice at checkout."}}),
+      turn("f2", "s2", "2026-11-02T11:02:00Z", {{"type", "feedback"}, {"rating", 5}}),
+  });
+  ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+  const std::string url = "/v1/faq?from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z";
+  json faq;
+  for (int i = 0; i < 500; ++i) {
+    faq = json_of(c.Get(url));
+    if (!faq["clusters"].empty() && faq["clusters"][0]["avg_rating"] == 3.0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(faq["clusters"].size(), 1u) << faq.dump(1);  // feedback comments are not questions
+  const json& q = faq["clusters"][0];
+  EXPECT_EQ(q["label"], "Can I pay by invoice?");
+  EXPECT_EQ(q["count"], 2);
+  EXPECT_DOUBLE_EQ(q["unanswered_rate"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(q["escalation_rate"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(q["avg_rating"].get<double>(), 3.0);
+}
+
 }  // namespace
 }  // namespace tp::e2e

@@ -184,3 +184,71 @@ TEST(GeneratedQuestions, EachSeededTopicFormsOneClusterWithTheRightCount) {
 
 }  // namespace
 }  // namespace tp
+
+namespace tp {
+namespace {
+
+// Outcomes told by later turns: the bot's fallback, a hand-off, a rating, counted on the conversation's
+// latest question, once each, and only within the window.
+class Outcomes : public ::testing::Test {
+ protected:
+  FaqSummary faq{journey()};
+  QuestionRecord question(int64_t ts, const std::string& text, const std::string& conversation) {
+    QuestionRecord q;
+    q.ts_ms = ts;
+    q.customer = "cust-" + conversation;
+    q.touchpoint = "chatbot";
+    q.text = text;
+    q.conversation = conversation;
+    return q;
+  }
+  json cluster(const std::string& label) {
+    const json out = faq.query({kT0, kT0 + 24 * kH, "", "", 50});
+    for (const auto& c : out["clusters"])
+      if (c["label"] == label) return c;
+    return nullptr;
+  }
+};
+
+TEST_F(Outcomes, AFallbackTurnMakesTheQuestionBeforeItUnanswered) {
+  faq.add(question(kT0, "How do I return shoes?", "s1"));
+  faq.add(question(kT0 + 1000, "How do I return shoes?", "s2"));
+  EXPECT_TRUE(faq.outcome({kT0 + 2000, "s1", true, false, std::nullopt}).has_value());
+  EXPECT_FALSE(faq.outcome({kT0 + 3000, "s1", true, false, std::nullopt}).has_value()) << "counted once";
+  const json c = cluster("How do I return shoes?");
+  ASSERT_FALSE(c.is_null());
+  EXPECT_DOUBLE_EQ(c["unanswered_rate"].get<double>(), 0.5);
+}
+
+TEST_F(Outcomes, HandOffAndRatingGoToTheLatestQuestionOfTheConversation) {
+  faq.add(question(kT0, "Where is my parcel?", "s1"));
+  faq.add(question(kT0 + 60'000, "Can I change the delivery address?", "s1"));
+  faq.outcome({kT0 + 120'000, "s1", false, true, 2});
+  const json parcel = cluster("Where is my parcel?"), address = cluster("Can I change the delivery address?");
+  EXPECT_DOUBLE_EQ(parcel["escalation_rate"].get<double>(), 0.0);
+  EXPECT_TRUE(parcel["avg_rating"].is_null());
+  EXPECT_DOUBLE_EQ(address["escalation_rate"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(address["avg_rating"].get<double>(), 2.0);
+}
+
+TEST_F(Outcomes, LateOrForeignOutcomesAreNotCounted) {
+  faq.add(question(kT0, "Is the shop open on Sunday?", "s1"));
+  EXPECT_FALSE(faq.outcome({kT0 + FaqSummary::kOutcomeWindowMs + 1, "s1", true, true, 1}).has_value());
+  EXPECT_FALSE(faq.outcome({kT0 + 1000, "other", true, true, 1}).has_value());
+  EXPECT_FALSE(faq.outcome({kT0 - 1000, "s1", true, true, 1}).has_value()) << "before the question";
+  const json c = cluster("Is the shop open on Sunday?");
+  EXPECT_DOUBLE_EQ(c["unanswered_rate"].get<double>(), 0.0);
+  EXPECT_DOUBLE_EQ(c["escalation_rate"].get<double>(), 0.0);
+  EXPECT_TRUE(c["avg_rating"].is_null());
+}
+
+TEST_F(Outcomes, AQuestionsOwnRatingIsNotReplacedByALaterOne) {
+  QuestionRecord q = question(kT0, "Do you have gift cards?", "s1");
+  q.rating = 5;
+  faq.add(q);
+  faq.outcome({kT0 + 1000, "s1", false, false, 1});
+  EXPECT_DOUBLE_EQ(cluster("Do you have gift cards?")["avg_rating"].get<double>(), 5.0);
+}
+
+}  // namespace
+}  // namespace tp

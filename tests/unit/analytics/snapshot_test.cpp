@@ -28,7 +28,10 @@ struct Aggregates {
   FaqSummary faq{journey()};
   void feed(const testing::Generated& g) {
     for (const auto& r : g.map) map.add(r);
-    for (const auto& q : g.questions) faq.add(q);
+    for (auto q : g.questions) {
+      q.conversation = q.customer;  // one conversation per customer, for outcomes
+      faq.add(q);
+    }
   }
 };
 
@@ -86,6 +89,14 @@ TEST(Snapshot, GoesOnAsIfThereHadBeenNoRestart) {
   for (Aggregates* a : {&uninterrupted, &restarted}) {
     a->map.link("gen-3", "gen-250");
     a->faq.link("gen-3", "gen-250");
+  }
+  // Outcomes of questions asked before the snapshot (the open questions are saved too).
+  for (const std::string customer : {"gen-5", "gen-6"}) {
+    int64_t latest = 0;
+    for (const auto& q : first.questions)
+      if (q.customer == customer) latest = std::max(latest, q.ts_ms);
+    for (Aggregates* a : {&uninterrupted, &restarted})
+      EXPECT_TRUE(a->faq.outcome({latest + 1000, customer, true, true, 1}).has_value()) << customer;
   }
   EXPECT_EQ(views(restarted), views(uninterrupted));
 }
