@@ -285,33 +285,24 @@ void FaqSummary::save(BinaryWriter& out) const {
     out.str(*keys[c]);
     out.u64(parent_[c]);
   }
-  out.u64(hours_.size());
-  for (const auto& [hour, keys_of_hour] : hours_) {
-    out.i64(hour);
-    out.u64(keys_of_hour.size());
-    for (const Key& k : keys_of_hour) {
-      const Rollup& r = rollups_.at(k);
-      out.u64(k.cluster);
-      out.i64(k.persona);
-      out.i64(k.stage);
-      out.i64(k.touchpoint);
-      out.u64(r.count);
-      out.u64(r.unanswered);
-      out.u64(r.escalated);
-      out.u64(r.negative);
-      out.u64(r.rated);
-      out.i64(r.rating_sum);
-      save_sorted(out, r.customers);
-    }
-  }
+  save_hours(out, hours_, [&](const Key& k) {
+    const Rollup& r = rollups_.at(k);
+    out.u64(k.cluster);
+    save_position(out, k.persona, k.stage, k.touchpoint);
+    out.u64(r.count);
+    out.u64(r.unanswered);
+    out.u64(r.escalated);
+    out.u64(r.negative);
+    out.u64(r.rated);
+    out.i64(r.rating_sum);
+    save_sorted(out, r.customers);
+  });
   out.u64(open_.size());
   for (const auto& [conversation, q] : open_) {
     out.str(conversation);
     out.i64(q.key.hour);
     out.u64(q.key.cluster);
-    out.i64(q.key.persona);
-    out.i64(q.key.stage);
-    out.i64(q.key.touchpoint);
+    save_position(out, q.key.persona, q.key.stage, q.key.touchpoint);
     out.i64(q.ts_ms);
     out.u64((q.unanswered ? 1u : 0u) | (q.escalated ? 2u : 0u) | (q.rated ? 4u : 0u));
   }
@@ -342,52 +333,43 @@ bool FaqSummary::load(BinaryReader& in) {
     if (parent[c] >= parent.size()) return false;
   }
   if (!in.ok() || !acyclic(parent)) return false;
-  const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
+  const JourneyDims dims{persona_ids_.size(), stage_ids_.size(), touchpoint_ids_.size()};
+  // A cluster index and a journey position, checked against what was loaded.
+  const auto load_key = [&](int64_t hour, Key& key) {
+    const uint64_t cluster = in.u64();
+    key.hour = hour;
+    key.cluster = static_cast<uint32_t>(cluster);
+    return cluster < info.size() && load_position(in, dims, key.persona, key.stage, key.touchpoint);
+  };
   std::unordered_map<Key, Rollup, KeyHash> rollups;
   std::map<int64_t, std::vector<Key>> hours;
-  const size_t n_hours = in.count(2);
-  for (size_t h = 0; h < n_hours && in.ok(); ++h) {
-    const int64_t hour = in.i64();
-    auto& keys = hours[hour];
-    const size_t n_keys = in.count(11);
-    for (size_t k = 0; k < n_keys && in.ok(); ++k) {
-      const uint64_t cluster = in.u64();
-      const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
-      if (cluster >= info.size() || !in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
-          !in_range(touchpoint, touchpoint_ids_.size()))
-        return false;
-      const Key key{hour, static_cast<uint32_t>(cluster), static_cast<int16_t>(persona), static_cast<int16_t>(stage),
-                    static_cast<int16_t>(touchpoint)};
-      auto [it, fresh] = rollups.try_emplace(key);
-      if (!fresh) return false;
-      Rollup& r = it->second;
-      r.count = in.u64();
-      r.unanswered = in.u64();
-      r.escalated = in.u64();
-      r.negative = in.u64();
-      r.rated = in.u64();
-      r.rating_sum = in.i64();
-      if (!load_sorted(in, r.customers, parent.size())) return false;
-      keys.push_back(key);
-    }
-  }
+  const bool rollups_ok = load_hours(in, 11, [&](int64_t hour) {
+    Key key{};
+    if (!load_key(hour, key)) return false;
+    auto [it, fresh] = rollups.try_emplace(key);
+    if (!fresh) return false;
+    Rollup& r = it->second;
+    r.count = in.u64();
+    r.unanswered = in.u64();
+    r.escalated = in.u64();
+    r.negative = in.u64();
+    r.rated = in.u64();
+    r.rating_sum = in.i64();
+    if (!load_sorted(in, r.customers, parent.size())) return false;
+    hours[hour].push_back(key);
+    return true;
+  });
+  if (!rollups_ok) return false;
   std::unordered_map<std::string, OpenQuestion> open;
   const size_t n_open = in.count(8);
   for (size_t i = 0; i < n_open && in.ok(); ++i) {
     std::string conversation = in.str();
     OpenQuestion q;
-    q.key.hour = in.i64();
-    const uint64_t cluster = in.u64();
-    const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
+    const int64_t hour = in.i64();
+    if (!load_key(hour, q.key)) return false;
     q.ts_ms = in.i64();
     const uint64_t flags = in.u64();
-    if (cluster >= info.size() || !in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
-        !in_range(touchpoint, touchpoint_ids_.size()) || flags > 7)
-      return false;
-    q.key.cluster = static_cast<uint32_t>(cluster);
-    q.key.persona = static_cast<int16_t>(persona);
-    q.key.stage = static_cast<int16_t>(stage);
-    q.key.touchpoint = static_cast<int16_t>(touchpoint);
+    if (flags > 7) return false;
     q.unanswered = flags & 1;
     q.escalated = flags & 2;
     q.rated = flags & 4;

@@ -359,27 +359,20 @@ void JourneyMap::save(BinaryWriter& out) const {
     }
   }
   for (const int64_t f : firsts_) out.i64(f);
-  out.u64(hours_.size());
-  for (const auto& [hour, keys_of_hour] : hours_) {
-    out.i64(hour);
-    out.u64(keys_of_hour.size());
-    for (const CellKey& k : keys_of_hour) {
-      const Rollup& r = cells_.at(k);
-      out.i64(k.persona);
-      out.i64(k.stage);
-      out.i64(k.touchpoint);
-      out.u64(r.interactions);
-      out.u64(r.with_pain);
-      out.u64(r.sentiment_n);
-      out.f64(r.sentiment_sum);
-      out.u64(r.pain.size());
-      for (const auto& [reason, n] : r.pain) {
-        out.str(reason);
-        out.u64(n);
-      }
-      save_sorted(out, r.customers);
+  save_hours(out, hours_, [&](const CellKey& k) {
+    const Rollup& r = cells_.at(k);
+    save_position(out, k.persona, k.stage, k.touchpoint);
+    out.u64(r.interactions);
+    out.u64(r.with_pain);
+    out.u64(r.sentiment_n);
+    out.f64(r.sentiment_sum);
+    out.u64(r.pain.size());
+    for (const auto& [reason, n] : r.pain) {
+      out.str(reason);
+      out.u64(n);
     }
-  }
+    save_sorted(out, r.customers);
+  });
 }
 
 bool JourneyMap::load(BinaryReader& in) {
@@ -417,33 +410,27 @@ bool JourneyMap::load(BinaryReader& in) {
   for (auto& f : firsts) f = in.i64();
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells;
   std::map<int64_t, std::vector<CellKey>> hours;
-  const size_t n_hours = in.count(2);
-  for (size_t h = 0; h < n_hours && in.ok(); ++h) {
-    const int64_t hour = in.i64();
-    auto& keys = hours[hour];
-    const size_t n_keys = in.count(8);
-    for (size_t k = 0; k < n_keys && in.ok(); ++k) {
-      const int64_t persona = in.i64(), stage = in.i64(), touchpoint = in.i64();
-      if (!in_range(persona, persona_ids_.size()) || !in_range(stage, stage_ids_.size()) ||
-          !in_range(touchpoint, touchpoint_ids_.size()))
-        return false;
-      const CellKey key{hour, static_cast<int16_t>(persona), static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
-      auto [it, fresh] = cells.try_emplace(key);
-      if (!fresh) return false;
-      Rollup& r = it->second;
-      r.interactions = in.u64();
-      r.with_pain = in.u64();
-      r.sentiment_n = in.u64();
-      r.sentiment_sum = in.f64();
-      const size_t reasons = in.count(2);
-      for (size_t i = 0; i < reasons && in.ok(); ++i) {
-        std::string reason = in.str();
-        r.pain[std::move(reason)] = in.u64();
-      }
-      if (!load_sorted(in, r.customers, customers)) return false;
-      keys.push_back(key);
+  const JourneyDims dims{persona_ids_.size(), stage_ids_.size(), touchpoint_ids_.size()};
+  const bool rollups_ok = load_hours(in, 8, [&](int64_t hour) {
+    CellKey key{hour, -1, -1, -1};
+    if (!load_position(in, dims, key.persona, key.stage, key.touchpoint)) return false;
+    auto [it, fresh] = cells.try_emplace(key);
+    if (!fresh) return false;
+    Rollup& r = it->second;
+    r.interactions = in.u64();
+    r.with_pain = in.u64();
+    r.sentiment_n = in.u64();
+    r.sentiment_sum = in.f64();
+    const size_t reasons = in.count(2);
+    for (size_t i = 0; i < reasons && in.ok(); ++i) {
+      std::string reason = in.str();
+      r.pain[std::move(reason)] = in.u64();
     }
-  }
+    if (!load_sorted(in, r.customers, customers)) return false;
+    hours[hour].push_back(key);
+    return true;
+  });
+  if (!rollups_ok) return false;
   if (!in.ok()) return false;
   std::unique_lock lock(mu_);
   customer_ids_ = std::move(customer_ids);

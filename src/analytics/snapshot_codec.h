@@ -3,6 +3,7 @@
 // linked customers' parent chains end.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,52 @@ inline bool acyclic(const std::vector<uint32_t>& parent) {
     state[c] = 2;
   }
   return true;
+}
+
+// Where on the journey a rollup is: persona, stage and touchpoint indexes (-1: none), range-checked on load.
+struct JourneyDims {
+  size_t personas = 0, stages = 0, touchpoints = 0;
+};
+
+inline void save_position(BinaryWriter& out, int16_t persona, int16_t stage, int16_t touchpoint) {
+  out.i64(persona);
+  out.i64(stage);
+  out.i64(touchpoint);
+}
+
+inline bool load_position(BinaryReader& in, const JourneyDims& d, int16_t& persona, int16_t& stage, int16_t& touchpoint) {
+  const auto read = [&](size_t n, int16_t& v) {
+    const int64_t x = in.i64();
+    if (x < -1 || x >= static_cast<int64_t>(n)) return false;
+    v = static_cast<int16_t>(x);
+    return true;
+  };
+  return read(d.personas, persona) && read(d.stages, stage) && read(d.touchpoints, touchpoint) && in.ok();
+}
+
+// Hourly rollups, hour by hour in order with each hour's keys in their order (query sums then add up in
+// the same order after a load): `save_key` writes one key and its rollup.
+template <typename Key, typename SaveKey>
+void save_hours(BinaryWriter& out, const std::map<int64_t, std::vector<Key>>& hours, SaveKey save_key) {
+  out.u64(hours.size());
+  for (const auto& [hour, keys] : hours) {
+    out.i64(hour);
+    out.u64(keys.size());
+    for (const Key& k : keys) save_key(k);
+  }
+}
+
+// `load_key(hour)` reads one key and its rollup; false stops the load.
+template <typename LoadKey>
+bool load_hours(BinaryReader& in, size_t min_key_bytes, LoadKey load_key) {
+  const size_t n_hours = in.count(2);
+  for (size_t h = 0; h < n_hours && in.ok(); ++h) {
+    const int64_t hour = in.i64();
+    const size_t n_keys = in.count(min_key_bytes);
+    for (size_t k = 0; k < n_keys && in.ok(); ++k)
+      if (!load_key(hour)) return false;
+  }
+  return in.ok();
 }
 
 // Customer keys by index, from the key -> index map both aggregates keep.

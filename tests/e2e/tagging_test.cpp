@@ -193,14 +193,17 @@ TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
 namespace tp::e2e {
 namespace {
 
+// One rule pack in dir/rules: "refund" puts an interaction at `stage`.
+void write_refund_pack(const std::filesystem::path& dir, const std::string& stage) {
+  std::filesystem::create_directories(dir / "rules");
+  std::ofstream(dir / "rules" / "pack.json")
+      << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": ")" +
+             stage + R"("}}]})";
+}
+
 TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() / "rules");
-  auto write_pack = [&](const std::string& stage) {
-    std::ofstream(dir.path() / "rules" / "pack.json")
-        << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": ")" +
-               stage + R"("}}]})";
-  };
+  auto write_pack = [&](const std::string& stage) { write_refund_pack(dir.path(), stage); };
   write_pack("support");
   const json config = test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}});
   std::string version_before;
@@ -249,12 +252,7 @@ TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
 // and rebuilds its map from the new tags by itself.
 TEST(Retag, WhileTheDaemonRunsItsMapFollows) {
   TempDir dir;
-  std::filesystem::create_directories(dir.path() / "rules");
-  auto write_pack = [&](const std::string& stage) {
-    std::ofstream(dir.path() / "rules" / "pack.json")
-        << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": ")" +
-               stage + R"("}}]})";
-  };
+  auto write_pack = [&](const std::string& stage) { write_refund_pack(dir.path(), stage); };
   write_pack("support");
   const json config = test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}});
   DaemonProcess daemon(dir.path(), config);
