@@ -235,6 +235,31 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   browser.evaluate("(() => { const s = document.getElementById('persona'); s.value = '';"
                    " s.dispatchEvent(new Event('change')); })()");
   browser.wait_for("!document.getElementById('export-map-csv').getAttribute('href').includes('persona=')");
+
+  // A custom window: the page asks the API for exactly that window and shows its figures.
+  browser.evaluate(R"JS((() => {
+    const w = document.getElementById('window');
+    w.value = 'custom';
+    w.dispatchEvent(new Event('change'));
+    const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+    document.getElementById('from').value = local(Date.now() - 3 * 86400e3);
+    document.getElementById('from').dispatchEvent(new Event('change'));
+    document.getElementById('to').value = local(Date.now() - 86400e3);
+    document.getElementById('to').dispatchEvent(new Event('change'));
+    window.__customTo = new Date(Date.parse(document.getElementById('to').value)).toISOString();
+  })())JS");
+  EXPECT_EQ(browser.evaluate("document.getElementById('custom-window').hidden"), false);
+  // The export links follow the window once the page has loaded it.
+  ASSERT_EQ(browser.wait_for("new URLSearchParams(document.getElementById('export-map-csv').getAttribute('href')"
+                             ".split('?')[1]).get('to') === window.__customTo"),
+            true);
+  const std::string custom = page_query(browser);
+  const json custom_map = json_of(c.Get("/v1/map?" + custom));
+  const std::string awareness = std::to_string(custom_map["stages"][0]["customers"].get<int>());
+  EXPECT_EQ(browser.wait_for(first_stage + " === '" + awareness + "'"), true) << custom << " " << browser.evaluate(first_stage);
+  EXPECT_LT(custom_map["stages"][0]["customers"].get<int>(), map["stages"][0]["customers"].get<int>()) << custom;
+  browser.evaluate("(() => { const w = document.getElementById('window'); w.value = '7d';"
+                   " w.dispatchEvent(new Event('change')); })()");
   // The README's picture: the full data set, no change highlights caught half-way.
   ASSERT_EQ(browser.wait_for("document.getElementById('export-map-csv').getAttribute('href') !== null && "
                              "document.querySelector('#map-grid th.stage .v-customers').textContent === '" +
