@@ -12,6 +12,7 @@
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "analytics/question_clusters.h"
+#include "analytics/snapshot.h"
 #include "model/journey.h"
 #include "support/journey_generator.h"
 
@@ -102,6 +103,32 @@ void BM_AggregationLoad(benchmark::State& state) {
   state.counters["load_s"] = l.load_seconds;
 }
 BENCHMARK(BM_AggregationLoad)->Iterations(1);
+
+// The restart path: encoding the 10M-interaction aggregates into a snapshot (what the tagging thread does
+// every engine.analytics_snapshot_s while busy, and at stop) and loading it back (at start), against
+// aggregating the same interactions again (what a start without a snapshot costs, storage reads aside).
+void BM_SnapshotSaveLoad(benchmark::State& state) {
+  const Loaded& l = loaded();
+  const tp::Journey j = journey();
+  double encode_s = 0, decode_s = 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto t = Clock::now();
+    const std::string snapshot = tp::encode_snapshot(*l.map, *l.faq, {1, 2});
+    encode_s = std::chrono::duration<double>(Clock::now() - t).count();
+    bytes = snapshot.size();
+    tp::JourneyMap map(j);
+    tp::FaqSummary faq(j);
+    t = Clock::now();
+    if (!tp::decode_snapshot(snapshot, map, faq)) state.SkipWithError("snapshot did not load");
+    decode_s = std::chrono::duration<double>(Clock::now() - t).count();
+  }
+  state.counters["snapshot_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["save_s"] = encode_s;
+  state.counters["load_s"] = decode_s;
+  state.counters["rebuild_s"] = l.load_seconds;
+}
+BENCHMARK(BM_SnapshotSaveLoad)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 // Clustering alone: questions from the seeded topics plus distinct noise questions (new clusters).
 void BM_ClusterAssign(benchmark::State& state) {

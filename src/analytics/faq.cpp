@@ -327,6 +327,7 @@ bool FaqSummary::load(BinaryReader& in) {
   }
   std::unordered_map<std::string, uint32_t> customer_ids;
   std::vector<uint32_t> parent(in.count(2));
+  customer_ids.reserve(parent.size());
   for (uint32_t c = 0; c < parent.size() && in.ok(); ++c) {
     if (!customer_ids.emplace(in.str(), c).second) return false;
     parent[c] = static_cast<uint32_t>(in.u64());

@@ -384,6 +384,7 @@ bool JourneyMap::load(BinaryReader& in) {
   const size_t customers = in.count(3);
   progress.resize(customers);
   parent.resize(customers);
+  customer_ids.reserve(customers);
   for (size_t c = 0; c < customers && in.ok(); ++c) {
     if (!customer_ids.emplace(in.str(), static_cast<uint32_t>(c)).second) return false;
     parent[c] = static_cast<uint32_t>(in.u64());
