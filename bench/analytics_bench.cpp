@@ -41,8 +41,9 @@ const Loaded& loaded() {
     const tp::Journey j = journey();
     out.map = std::make_unique<tp::JourneyMap>(j);
     out.faq = std::make_unique<tp::FaqSummary>(j);
-    const size_t target = std::getenv("TP_BENCH_INTERACTIONS") ? std::strtoull(std::getenv("TP_BENCH_INTERACTIONS"), nullptr, 10)
-                                                                 : 10'000'000;
+    const size_t target = std::getenv("TP_BENCH_INTERACTIONS")
+                              ? std::strtoull(std::getenv("TP_BENCH_INTERACTIONS"), nullptr, 10)
+                              : 10'000'000;
     tp::testing::GeneratorParams p;
     p.customers = 20'000;
     p.questions_per_customer = 2;
@@ -136,7 +137,8 @@ void BM_ClusterAssign(benchmark::State& state) {
   std::vector<std::string> questions;
   for (size_t i = 0; i < 20000; ++i) {
     const auto& t = topics[i % topics.size()];
-    questions.push_back(i % 5 == 0 ? "question number " + std::to_string(i) + " about item " + std::to_string(i * 7919 % 1000)
+    questions.push_back(i % 5 == 0 ? "question number " + std::to_string(i) + " about item " +
+                                         std::to_string(i * 7919 % 1000)
                                    : t.phrasings[(i / topics.size()) % t.phrasings.size()]);
   }
   tp::QuestionClusters clusters;

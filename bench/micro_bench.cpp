@@ -15,9 +15,10 @@ std::string canonical_batch(int n) {
   std::string body = "[";
   for (int i = 0; i < n; ++i) {
     if (i) body += ",";
-    body += R"({"id":"e-)" + std::to_string(i) +
-            R"(","type":"message","customer_id":"c-1","channel":"chatbot","role":"user",)"
-            R"("text":"where is my order? it was supposed to arrive yesterday","intent":"order_status","confidence":0.87})";
+    body +=
+        R"({"id":"e-)" + std::to_string(i) +
+        R"(","type":"message","customer_id":"c-1","channel":"chatbot","role":"user",)"
+        R"("text":"where is my order? it was supposed to arrive yesterday","intent":"order_status","confidence":0.87})";
   }
   return body + "]";
 }
@@ -26,8 +27,9 @@ std::string segment_batch(int n) {
   std::string body = R"({"batch":[)";
   for (int i = 0; i < n; ++i) {
     if (i) body += ",";
-    body += R"({"type":"track","messageId":"m-)" + std::to_string(i) +
-            R"(","userId":"u-1","event":"Order Completed","properties":{"total":42.5},"timestamp":"2026-11-23T10:00:00Z"})";
+    body +=
+        R"({"type":"track","messageId":"m-)" + std::to_string(i) +
+        R"(","userId":"u-1","event":"Order Completed","properties":{"total":42.5},"timestamp":"2026-11-23T10:00:00Z"})";
   }
   return body + "]}";
 }
@@ -48,7 +50,8 @@ void BM_SegmentParseAndTranslate(benchmark::State& state) {
   tp::FieldErrors errors;
   for (auto _ : state) {
     tp::EventBody parsed = tp::parse_event_body(body);
-    for (const auto* e : parsed.events) benchmark::DoNotOptimize(tp::segment_to_interaction(*e, "", 0, errors));
+    for (const auto* e : parsed.events)
+      benchmark::DoNotOptimize(tp::segment_to_interaction(*e, "", 0, errors));
   }
   state.SetItemsProcessed(state.iterations() * 100);
 }

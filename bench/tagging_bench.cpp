@@ -16,10 +16,11 @@ namespace {
 
 const std::vector<std::string>& vocabulary() {
   static const std::vector<std::string> words = [] {
-    std::vector<std::string> w = {"refund", "delivery", "order", "invoice", "password", "login", "cancel", "price",
-                                  "discount", "parcel", "atmaksa", "piegāde", "возврат", "доставка", "refusjon",
-                                  "levering", "hyvitys", "toimitus", "warranty", "return", "exchange", "size",
-                                  "colour", "stock", "coupon", "payment", "card", "account", "email", "address"};
+    std::vector<std::string> w = {"refund",   "delivery", "order",    "invoice",  "password", "login",
+                                  "cancel",   "price",    "discount", "parcel",   "atmaksa",  "piegāde",
+                                  "возврат",  "доставка", "refusjon", "levering", "hyvitys",  "toimitus",
+                                  "warranty", "return",   "exchange", "size",     "colour",   "stock",
+                                  "coupon",   "payment",  "card",     "account",  "email",    "address"};
     // Synthetic product words so that 1,000 rules have distinct keywords, as a real catalogue would.
     for (int i = 0; i < 1500; ++i) w.push_back("item" + std::to_string(i) + "x");
     return w;
@@ -29,7 +30,8 @@ const std::vector<std::string>& vocabulary() {
 
 tp::Journey journey() {
   tp::Journey j;
-  for (const char* s : {"awareness", "consideration", "purchase", "onboarding", "support"}) j.stages.push_back({s, s, ""});
+  for (const char* s : {"awareness", "consideration", "purchase", "onboarding", "support"})
+    j.stages.push_back({s, s, ""});
   for (const char* t : {"website", "chatbot", "faq"}) j.touchpoints.push_back({t, t, t});
   j.personas.push_back({"first-time-buyer", "", ""});
   return j;
@@ -43,16 +45,19 @@ std::shared_ptr<const tp::RuleSet> big_rule_set() {
     std::string pack = R"({"rules": [)";
     for (int r = 0; r < 1000; ++r) {
       std::string kws;
-      for (int k = 0; k < 3; ++k) kws += std::string(k ? "," : "") + "\"" + words[rng() % words.size()] + (k == 2 ? "*" : "") + "\"";
-      pack += std::string(r ? "," : "") + R"({"id": "kw)" + std::to_string(r) + R"(", "description": "d", "priority": )" +
-              std::to_string(rng() % 10) + R"(, "when": {"all": [{"field": "text", "keywords": [)" + kws +
-              R"(]}, {"field": "role", "eq": "user"}]}, "then": {"stage": ")" + stages[rng() % 5] + R"(", "pain": ["p)" +
-              std::to_string(r % 13) + R"("]}})";
+      for (int k = 0; k < 3; ++k)
+        kws += std::string(k ? "," : "") + "\"" + words[rng() % words.size()] + (k == 2 ? "*" : "") + "\"";
+      pack += std::string(r ? "," : "") + R"({"id": "kw)" + std::to_string(r) +
+              R"(", "description": "d", "priority": )" + std::to_string(rng() % 10) +
+              R"(, "when": {"all": [{"field": "text", "keywords": [)" + kws +
+              R"(]}, {"field": "role", "eq": "user"}]}, "then": {"stage": ")" + stages[rng() % 5] +
+              R"(", "pain": ["p)" + std::to_string(r % 13) + R"("]}})";
     }
     for (int r = 0; r < 50; ++r) {
-      pack += R"(,{"id": "re)" + std::to_string(r) + R"(", "description": "d", "when": {"field": "text", "regex": "(?i))" +
-              words[rng() % words.size()] + R"(\\s+#?\\d{)" + std::to_string(2 + r % 4) + R"(,}"}, "then": {"pain": ["re)" +
-              std::to_string(r % 7) + R"("]}})";
+      pack += R"(,{"id": "re)" + std::to_string(r) +
+              R"(", "description": "d", "when": {"field": "text", "regex": "(?i))" +
+              words[rng() % words.size()] + R"(\\s+#?\\d{)" + std::to_string(2 + r % 4) +
+              R"(,}"}, "then": {"pain": ["re)" + std::to_string(r % 7) + R"("]}})";
     }
     pack += "]}";
     auto load = tp::compile_rules({{"bench.json", pack}}, journey());
@@ -66,8 +71,9 @@ std::vector<tp::Interaction> turns() {
   static const std::vector<tp::Interaction> out = [] {
     std::mt19937 rng(2);
     const auto& words = vocabulary();
-    const std::vector<std::string> filler = {"hello", "i", "want", "to", "know", "where", "is", "my", "the", "please",
-                                             "thanks", "can", "you", "help", "with", "it", "was", "yesterday", "again"};
+    const std::vector<std::string> filler = {"hello", "i",   "want",   "to",        "know", "where", "is",
+                                             "my",    "the", "please", "thanks",    "can",  "you",   "help",
+                                             "with",  "it",  "was",    "yesterday", "again"};
     std::vector<tp::Interaction> v;
     for (int i = 0; i < 4096; ++i) {
       tp::Interaction in;
@@ -133,8 +139,10 @@ void BM_TagPluginsShipped(benchmark::State& state) {
   const std::string lexicons = std::string(TP_SOURCE_DIR) + "/config/lexicons";
   const auto errors = host.load_all(
       {TP_PLUGIN_DIR},
-      {{"lexicon_sentiment", R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})"},
-       {"persona_traits", R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})"}});
+      {{"lexicon_sentiment",
+        R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})"},
+       {"persona_traits",
+        R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})"}});
   if (!errors.empty()) {
     state.SkipWithError(errors.front().c_str());
     return;

@@ -51,8 +51,8 @@ extern "C" {
 /* "1.0.0": what a plugin built against this header returns from tp_plugin_get_required_api_version()
  * when it needs nothing newer. A plugin that uses only 1.0.0 fields may return "1.0.0" even when built
  * against a later 1.x header, and so keep loading into older hosts. */
-#define TP_PLUGIN_API_VERSION_STRING                                                   \
-  TP_PLUGIN_STRINGIFY(TP_PLUGIN_API_VERSION_MAJOR)                                     \
+#define TP_PLUGIN_API_VERSION_STRING               \
+  TP_PLUGIN_STRINGIFY(TP_PLUGIN_API_VERSION_MAJOR) \
   "." TP_PLUGIN_STRINGIFY(TP_PLUGIN_API_VERSION_MINOR) "." TP_PLUGIN_STRINGIFY(TP_PLUGIN_API_VERSION_PATCH)
 
 /* True when the struct that `ptr` points to is large enough to contain `field` (see "Struct convention"). */
@@ -125,10 +125,10 @@ typedef struct tp_plugin_init_input {
 typedef struct tp_interaction {
   size_t struct_size; /* sizeof(tp_interaction) as the host was compiled */
 
-  const char* id;           /* the sender's idempotency key (unique per source); never NULL */
-  const char* source;       /* the configured source it arrived through, e.g. "events"; never NULL */
-  const char* type;         /* "message", "page", "track", "identify", "feedback" or "handoff"; never NULL */
-  const char* customer;     /* resolved customer key: the customer id, else the anonymous id; NULL if neither */
+  const char* id;       /* the sender's idempotency key (unique per source); never NULL */
+  const char* source;   /* the configured source it arrived through, e.g. "events"; never NULL */
+  const char* type;     /* "message", "page", "track", "identify", "feedback" or "handoff"; never NULL */
+  const char* customer; /* resolved customer key: the customer id, else the anonymous id; NULL if neither */
   const char* anonymous_id; /* the sender's anonymous id, NULL when absent */
   const char* session_id;   /* NULL when absent */
   int64_t timestamp_ms;     /* when it happened, Unix epoch milliseconds (the sender's clock) */

@@ -49,7 +49,8 @@ constexpr size_t kMaxTextBytes = 64 * 1024;  // longer texts are scored on their
 constexpr int kIntensifierWindow = 2;
 constexpr double kNormalizeAlpha = 15.0;
 
-// ---- Folding and words -------------------------------------------------------------------------------------
+// ---- Folding and words
+// -------------------------------------------------------------------------------------
 
 class Folder {
  public:
@@ -121,7 +122,8 @@ class Folder {
   const icu::Normalizer2* nfkd_ = nullptr;  // owned by ICU
 };
 
-// ---- Lexicons ----------------------------------------------------------------------------------------------
+// ---- Lexicons
+// ----------------------------------------------------------------------------------------------
 
 enum class Kind { Sentiment, Negation, Intensifier, Common };
 
@@ -143,7 +145,8 @@ struct Lexicon {
   const Entry* find(const std::string& word) const {
     if (auto it = exact.find(word); it != exact.end()) return &it->second;
     for (size_t len = word.size() < longest_stem ? word.size() : longest_stem; len > 0; --len) {
-      if (len < word.size() && (static_cast<unsigned char>(word[len]) & 0xC0) == 0x80) continue;  // mid-character
+      if (len < word.size() && (static_cast<unsigned char>(word[len]) & 0xC0) == 0x80)
+        continue;  // mid-character
       if (auto it = stems.find(word.substr(0, len)); it != stems.end()) return &it->second;
     }
     return nullptr;
@@ -265,7 +268,8 @@ Lexicon load_lexicon(const std::string& path, const std::string& language, const
     ++lx.entries;
   }
   if (!errors.empty()) {
-    // One line (the host flattens line breaks in errors anyway): "N error(s) in lexicon F: F:3: ...; F:9: ..."
+    // One line (the host flattens line breaks in errors anyway): "N error(s) in lexicon F: F:3: ...; F:9:
+    // ..."
     std::string all = std::to_string(errors.size()) + " error(s) in lexicon " + path + ": ";
     for (size_t i = 0; i < errors.size() && i < 10; ++i) all += (i > 0 ? "; " : "") + errors[i];
     if (errors.size() > 10) all += "; ...";
@@ -274,7 +278,8 @@ Lexicon load_lexicon(const std::string& path, const std::string& language, const
   return lx;
 }
 
-// ---- Scoring -----------------------------------------------------------------------------------------------
+// ---- Scoring
+// -----------------------------------------------------------------------------------------------
 
 struct Score {
   int known = 0;  // words the lexicon knows (of any kind): the language guess
@@ -329,7 +334,8 @@ Score score(const Lexicon& lx, const std::vector<std::string>& words) {
   return r;
 }
 
-// ---- The plugin --------------------------------------------------------------------------------------------
+// ---- The plugin
+// --------------------------------------------------------------------------------------------
 
 class LexiconSentiment {
  public:
@@ -351,7 +357,8 @@ class LexiconSentiment {
           const std::string code = l.is_string() ? l.get<std::string>() : "";
           const bool ok = code.size() >= 2 && code.size() <= 8 &&
                           code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_-") == std::string::npos;
-          if (!ok) throw std::runtime_error("\"languages\": " + l.dump() + " is not a language code like \"en\"");
+          if (!ok)
+            throw std::runtime_error("\"languages\": " + l.dump() + " is not a language code like \"en\"");
           languages.push_back(code);
         }
       } else {

@@ -58,13 +58,16 @@ std::vector<std::string> split_path(const std::string& dotted) {
   for (;;) {
     const size_t dot = dotted.find('.', start);
     parts.push_back(dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (parts.back().empty()) throw std::runtime_error("\"" + dotted + "\" is not a dotted path like \"company.plan\"");
+    if (parts.back().empty())
+      throw std::runtime_error("\"" + dotted + "\" is not a dotted path like \"company.plan\"");
     if (dot == std::string::npos) return parts;
     start = dot + 1;
   }
 }
 
-bool scalar(const json& v) { return v.is_string() || v.is_number() || v.is_boolean(); }
+bool scalar(const json& v) {
+  return v.is_string() || v.is_number() || v.is_boolean();
+}
 
 std::optional<double> as_number(const json& v) {
   if (v.is_number()) return v.get<double>();
@@ -137,7 +140,8 @@ Rule parse_rule(const json& r, size_t index) {
     }
   }
   if (!has_source) throw std::runtime_error(where + " needs \"trait\" or \"property\"");
-  if (!has_condition) throw std::runtime_error(where + " needs a condition (equals, in, gte, gt, lte, lt or exists)");
+  if (!has_condition)
+    throw std::runtime_error(where + " needs a condition (equals, in, gte, gt, lte, lt or exists)");
   if (rule.persona.empty()) throw std::runtime_error(where + " needs \"persona\"");
   return rule;
 }
@@ -155,8 +159,8 @@ bool holds(const Rule& rule, const json* value) {
   if (rule.gte || rule.gt || rule.lte || rule.lt) {
     const auto n = as_number(*value);
     if (!n) return false;
-    if ((rule.gte && !(*n >= *rule.gte)) || (rule.gt && !(*n > *rule.gt)) || (rule.lte && !(*n <= *rule.lte)) ||
-        (rule.lt && !(*n < *rule.lt)))
+    if ((rule.gte && !(*n >= *rule.gte)) || (rule.gt && !(*n > *rule.gt)) ||
+        (rule.lte && !(*n <= *rule.lte)) || (rule.lt && !(*n < *rule.lt)))
       return false;
   }
   return true;
@@ -281,7 +285,8 @@ class PersonaTraits {
     }
     log.info("loaded " + std::to_string(lookup_.size()) + " customers from " + path);
     if (duplicates > 0)
-      log.warning(path + ": " + std::to_string(duplicates) + " customer ids appear more than once; the last line wins");
+      log.warning(path + ": " + std::to_string(duplicates) +
+                  " customer ids appear more than once; the last line wins");
   }
 
   std::unordered_map<std::string, std::string> lookup_;

@@ -2,7 +2,8 @@
 
 namespace tp {
 
-void ChangeFeed::record(const std::string& stage, const std::string& touchpoint, std::optional<uint32_t> cluster) {
+void ChangeFeed::record(const std::string& stage, const std::string& touchpoint,
+                        std::optional<uint32_t> cluster) {
   {
     std::lock_guard lock(mu_);
     entries_.push_back({next_++, stage, touchpoint, cluster});

@@ -7,7 +7,6 @@
 
 #include "analytics/journey_ids.h"
 #include "analytics/snapshot_codec.h"
-
 #include "engine/text_fold.h"
 
 namespace tp {
@@ -26,11 +25,16 @@ struct Sum {
   std::map<std::string, uint64_t> stages, touchpoints;
 };
 
-double rate(uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+double rate(uint64_t part, uint64_t whole) {
+  return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
 
-std::string percent(double r) { return std::to_string(static_cast<int>(std::lround(r * 100))) + "%"; }
+std::string percent(double r) {
+  return std::to_string(static_cast<int>(std::lround(r * 100))) + "%";
+}
 
-std::string opportunity(double unanswered, double escalated, double negative, std::optional<double> avg_rating) {
+std::string opportunity(double unanswered, double escalated, double negative,
+                        std::optional<double> avg_rating) {
   if (unanswered >= 0.4) return "add an answer for this question: " + percent(unanswered) + " unanswered";
   if (escalated >= 0.3) return "escalation hotspot: " + percent(escalated) + " handed to a human";
   if (negative >= 0.3) return "customers are unhappy here: " + percent(negative) + " negative";
@@ -45,7 +49,8 @@ std::string opportunity(double unanswered, double escalated, double negative, st
 
 }  // namespace
 
-double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative, std::optional<double> avg_rating) {
+double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative,
+                      std::optional<double> avg_rating) {
   const double low_rating = avg_rating ? (5.0 - *avg_rating) / 4.0 : 0.0;
   return static_cast<double>(count) * (1.0 + 2.0 * unanswered + 1.5 * escalated + negative + low_rating);
 }
@@ -93,14 +98,17 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
   ClusterInfo& info = info_[cluster];
   const std::string folded = TextFolder::instance().fold(q.text);
   auto ph = info.phrasings.find(folded);
-  if (ph != info.phrasings.end()) ++ph->second.first;
-  else if (info.phrasings.size() < kMaxPhrasings) info.phrasings.emplace(folded, std::make_pair(uint64_t{1}, q.text));
+  if (ph != info.phrasings.end())
+    ++ph->second.first;
+  else if (info.phrasings.size() < kMaxPhrasings)
+    info.phrasings.emplace(folded, std::make_pair(uint64_t{1}, q.text));
   info.examples.push_back(q.text);
   if (info.examples.size() > kExamples) info.examples.pop_front();
 
   const uint32_t customer = customer_index(q.customer);
   const Key key{hour_of(q.ts_ms), cluster, static_cast<int16_t>(index_of(persona_ids_, q.persona)),
-                static_cast<int16_t>(index_of(stage_ids_, q.stage)), static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
+                static_cast<int16_t>(index_of(stage_ids_, q.stage)),
+                static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
   auto [rit, new_key] = rollups_.try_emplace(key);
   if (new_key) hours_[key.hour].push_back(key);
   Rollup& r = rit->second;
@@ -114,7 +122,8 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
   }
   const auto pos = std::lower_bound(r.customers.begin(), r.customers.end(), customer);
   if (pos == r.customers.end() || *pos != customer) r.customers.insert(pos, customer);
-  if (!q.conversation.empty()) remember(q.conversation, {key, q.ts_ms, q.unanswered, q.escalated, q.rating.has_value()});
+  if (!q.conversation.empty())
+    remember(q.conversation, {key, q.ts_ms, q.unanswered, q.escalated, q.rating.has_value()});
   return cluster;
 }
 
@@ -189,7 +198,8 @@ json FaqSummary::query(const FaqQuery& q) const {
         s.rating_sum += r.rating_sum;
         for (const uint32_t c : r.customers) s.customers.push_back(canonical(c));  // linked ones count once
         s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
-        s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] += r.count;
+        s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] +=
+            r.count;
       }
     }
   };
@@ -208,28 +218,33 @@ json FaqSummary::query(const FaqQuery& q) const {
     s.customers.erase(std::unique(s.customers.begin(), s.customers.end()), s.customers.end());
     const double unanswered = rate(s.unanswered, s.count), escalated = rate(s.escalated, s.count),
                  negative = rate(s.negative, s.count);
-    const std::optional<double> avg = s.rated ? std::optional<double>(static_cast<double>(s.rating_sum) / static_cast<double>(s.rated))
-                                              : std::nullopt;
+    const std::optional<double> avg =
+        s.rated ? std::optional<double>(static_cast<double>(s.rating_sum) / static_cast<double>(s.rated))
+                : std::nullopt;
     const double score = faq_pain_score(s.count, unanswered, escalated, negative, avg);
     json examples = json::array();
-    for (auto it = info_[cluster].examples.rbegin(); it != info_[cluster].examples.rend(); ++it) examples.push_back(*it);
-    json trend = {{"previous", s.previous},
-                  {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0) : json(nullptr)}};
-    json body = {{"id", cluster},
-                 {"label", label(cluster)},
-                 {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
-                 {"count", s.count},
-                 {"customers", s.customers.size()},
-                 {"unanswered_rate", unanswered},
-                 {"escalation_rate", escalated},
-                 {"negative_rate", negative},
-                 {"avg_rating", avg ? json(*avg) : json(nullptr)},
-                 {"pain_score", score},
-                 {"stages", s.stages},
-                 {"touchpoints", s.touchpoints},
-                 {"trend", trend},
-                 {"examples", examples},
-                 {"opportunity", opportunity(unanswered, escalated, negative, avg)}};
+    for (auto it = info_[cluster].examples.rbegin(); it != info_[cluster].examples.rend(); ++it)
+      examples.push_back(*it);
+    json trend = {
+        {"previous", s.previous},
+        {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0)
+                              : json(nullptr)}};
+    json body = {
+        {"id", cluster},
+        {"label", label(cluster)},
+        {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
+        {"count", s.count},
+        {"customers", s.customers.size()},
+        {"unanswered_rate", unanswered},
+        {"escalation_rate", escalated},
+        {"negative_rate", negative},
+        {"avg_rating", avg ? json(*avg) : json(nullptr)},
+        {"pain_score", score},
+        {"stages", s.stages},
+        {"touchpoints", s.touchpoints},
+        {"trend", trend},
+        {"examples", examples},
+        {"opportunity", opportunity(unanswered, escalated, negative, avg)}};
     rows.push_back({cluster, score, std::move(body)});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -240,8 +255,8 @@ json FaqSummary::query(const FaqQuery& q) const {
   return {{"clusters", clusters}, {"total_clusters", rows.size()}};
 }
 
-std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> FaqSummary::top_by_cell(
-    int64_t from_ms, int64_t to_ms, const std::string& persona_id, size_t n) const {
+std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>>
+FaqSummary::top_by_cell(int64_t from_ms, int64_t to_ms, const std::string& persona_id, size_t n) const {
   const int persona = persona_id.empty() ? -2 : index_of(persona_ids_, persona_id);
   std::shared_lock lock(mu_);
   std::map<std::pair<int, int>, std::unordered_map<uint32_t, uint64_t>> counts;
@@ -256,8 +271,10 @@ std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string,
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
-    auto& list = out[{stage_ids_[static_cast<size_t>(cell.first)], touchpoint_ids_[static_cast<size_t>(cell.second)]}];
-    for (size_t i = 0; i < sorted.size() && i < n; ++i) list.emplace_back(label(sorted[i].first), sorted[i].second);
+    auto& list =
+        out[{stage_ids_[static_cast<size_t>(cell.first)], touchpoint_ids_[static_cast<size_t>(cell.second)]}];
+    for (size_t i = 0; i < sorted.size() && i < n; ++i)
+      list.emplace_back(label(sorted[i].first), sorted[i].second);
   }
   return out;
 }
@@ -309,7 +326,8 @@ void FaqSummary::save(BinaryWriter& out) const {
 }
 
 bool FaqSummary::load(BinaryReader& in) {
-  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_)) return false;
+  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_))
+    return false;
   QuestionClusters clusters;
   if (!clusters.load(in)) return false;
   std::vector<ClusterInfo> info(in.count(2));

@@ -6,13 +6,12 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "analytics/question_clusters.h"
 #include "model/journey.h"
@@ -26,7 +25,7 @@ struct QuestionRecord {
   bool fallback = false;
   bool unanswered = false, escalated = false, negative = false;
   std::optional<int> rating;
-  std::string text;  // as stored (redacted before storage)
+  std::string text;          // as stored (redacted before storage)
   std::string conversation;  // session id, else the customer: where later outcomes find this question
 };
 
@@ -48,7 +47,8 @@ struct FaqQuery {
 
 // pain_score = count x (1 + 2 x unanswered_rate + 1.5 x escalation_rate + negative_rate + low_rating),
 // low_rating = (5 - avg_rating) / 4 when rated, else 0: volume weighted by how badly it goes.
-double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative, std::optional<double> avg_rating);
+double faq_pain_score(uint64_t count, double unanswered, double escalated, double negative,
+                      std::optional<double> avg_rating);
 
 class FaqSummary {
  public:
@@ -79,12 +79,14 @@ class FaqSummary {
     uint32_t cluster;
     int16_t persona, stage, touchpoint;
     bool operator==(const Key& o) const {
-      return hour == o.hour && cluster == o.cluster && persona == o.persona && stage == o.stage && touchpoint == o.touchpoint;
+      return hour == o.hour && cluster == o.cluster && persona == o.persona && stage == o.stage &&
+             touchpoint == o.touchpoint;
     }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      return std::hash<int64_t>()(k.hour * 7919 + k.cluster * 131 + (k.persona + 1) * 31 + (k.stage + 1) * 7 + k.touchpoint);
+      return std::hash<int64_t>()(k.hour * 7919 + k.cluster * 131 + (k.persona + 1) * 31 + (k.stage + 1) * 7 +
+                                  k.touchpoint);
     }
   };
   struct Rollup {
@@ -93,8 +95,9 @@ class FaqSummary {
     std::vector<uint32_t> customers;  // sorted
   };
   struct ClusterInfo {
-    std::map<std::string, std::pair<uint64_t, std::string>> phrasings;  // folded -> (count, first original text)
-    std::deque<std::string> examples;                                  // most recent last, at most 3
+    std::map<std::string, std::pair<uint64_t, std::string>>
+        phrasings;                     // folded -> (count, first original text)
+    std::deque<std::string> examples;  // most recent last, at most 3
   };
   std::string label(uint32_t cluster) const;
 

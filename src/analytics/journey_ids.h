@@ -9,7 +9,9 @@ namespace tp {
 inline constexpr int64_t kHourMs = 3600 * 1000;
 
 // The hour bucket of a time (floor, also for times before 1970).
-inline int64_t hour_of(int64_t ts_ms) { return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs; }
+inline int64_t hour_of(int64_t ts_ms) {
+  return ts_ms >= 0 ? ts_ms / kHourMs : (ts_ms - kHourMs + 1) / kHourMs;
+}
 
 // The ids of journey entries (stages, touchpoints or personas), in their configured order.
 template <typename Entry>

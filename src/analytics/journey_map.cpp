@@ -14,13 +14,12 @@ using json = nlohmann::json;
 
 namespace {
 
-
-
 // Nearest-rank percentile; selects in linear time (reorders `values`) instead of sorting them all.
 double percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
   const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
-  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size() - 1, rank == 0 ? 0 : rank - 1));
+  const auto nth =
+      values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size() - 1, rank == 0 ? 0 : rank - 1));
   std::nth_element(values.begin(), nth, values.end());
   return *nth;
 }
@@ -36,7 +35,8 @@ struct Totals {
   size_t words = 0;
   size_t distinct = 0;
 
-  void add(uint64_t n, uint64_t pain_n, double s_sum, uint64_t s_n, const std::map<std::string, uint64_t>& reasons) {
+  void add(uint64_t n, uint64_t pain_n, double s_sum, uint64_t s_n,
+           const std::map<std::string, uint64_t>& reasons) {
     interactions += n;
     with_pain += pain_n;
     sentiment_sum += s_sum;
@@ -54,16 +54,20 @@ struct Totals {
   template <typename F>
   void each(F f) const {
     for (size_t w = 0; w < bits.size(); ++w)
-      for (uint64_t x = bits[w]; x; x &= x - 1) f(static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x))));
+      for (uint64_t x = bits[w]; x; x &= x - 1)
+        f(static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x))));
   }
-  json sentiment_json() const { return sentiment_n ? json(sentiment_sum / static_cast<double>(sentiment_n)) : json(nullptr); }
+  json sentiment_json() const {
+    return sentiment_n ? json(sentiment_sum / static_cast<double>(sentiment_n)) : json(nullptr);
+  }
   json pain_json(size_t top = 5) const {
     std::vector<std::pair<std::string, uint64_t>> reasons(pain.begin(), pain.end());
     std::sort(reasons.begin(), reasons.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second > b.second : a.first < b.first;
     });
     json list = json::array();
-    for (size_t i = 0; i < reasons.size() && i < top; ++i) list.push_back({{"reason", reasons[i].first}, {"count", reasons[i].second}});
+    for (size_t i = 0; i < reasons.size() && i < top; ++i)
+      list.push_back({{"reason", reasons[i].first}, {"count", reasons[i].second}});
     return {{"interactions", with_pain}, {"top", list}};
   }
 };
@@ -141,8 +145,12 @@ constexpr uint32_t kHasNext = 0x80000000u;
 uint32_t pack_next(int stage, int touchpoint) {
   return kHasNext | static_cast<uint32_t>(stage + 1) | (static_cast<uint32_t>(touchpoint + 1) << 7);
 }
-int next_stage_of(uint32_t packed) { return static_cast<int>(packed & 0x7f) - 1; }
-int next_touchpoint_of(uint32_t packed) { return static_cast<int>((packed & ~kHasNext) >> 7) - 1; }
+int next_stage_of(uint32_t packed) {
+  return static_cast<int>(packed & 0x7f) - 1;
+}
+int next_touchpoint_of(uint32_t packed) {
+  return static_cast<int>((packed & ~kHasNext) >> 7) - 1;
+}
 }  // namespace
 
 void JourneyMap::sync_next(uint32_t c) {
@@ -178,7 +186,8 @@ void JourneyMap::add(const MapRecord& r) {
   Progress& p = progress_[c];
   for (StageVisit& v : p.visits) {
     if (v.stage == stage || v.last == 0 || r.ts_ms <= v.last) continue;
-    if (v.next.ts == 0 || r.ts_ms < v.next.ts) v.next = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
+    if (v.next.ts == 0 || r.ts_ms < v.next.ts)
+      v.next = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
   }
   if (stage >= 0) {
     StageVisit& v = p.at(stage);
@@ -213,7 +222,10 @@ json JourneyMap::query(const MapQuery& q) const {
       const bool staged = key.stage >= 0, touched = key.touchpoint >= 0;
       Totals& st = staged ? stages[static_cast<size_t>(key.stage)] : unstaged;
       Totals* tt = touched ? &touchpoints[static_cast<size_t>(key.touchpoint)] : nullptr;
-      Totals* ct = staged && touched ? &cells[static_cast<size_t>(key.stage) * n_touch + static_cast<size_t>(key.touchpoint)] : nullptr;
+      Totals* ct =
+          staged && touched
+              ? &cells[static_cast<size_t>(key.stage) * n_touch + static_cast<size_t>(key.touchpoint)]
+              : nullptr;
       st.add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
       if (tt) tt->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
       if (ct) ct->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
@@ -295,12 +307,16 @@ json JourneyMap::query(const MapQuery& q) const {
         {"customers", customers},
         {"interactions", t.interactions},
         {"sentiment", t.sentiment_json()},
-        {"conversion_to_next", customers ? json(static_cast<double>(f.converted) / static_cast<double>(customers)) : json(nullptr)},
+        {"conversion_to_next",
+         customers ? json(static_cast<double>(f.converted) / static_cast<double>(customers)) : json(nullptr)},
         {"dropoff", f.dropped},
-        {"time_to_next_s", f.gaps.empty() ? json({{"median", nullptr}, {"p90", nullptr}})
-                                          : json({{"median", percentile(f.gaps, 0.5)}, {"p90", percentile(f.gaps, 0.9)}})},
+        {"time_to_next_s",
+         f.gaps.empty() ? json({{"median", nullptr}, {"p90", nullptr}})
+                        : json({{"median", percentile(f.gaps, 0.5)}, {"p90", percentile(f.gaps, 0.9)}})},
         {"pain", t.pain_json()},
-        {"after_dropoff", {{"touchpoints", counts(f.next_touchpoint, touchpoint_ids_)}, {"stages", counts(f.next_stage, stage_ids_)}}},
+        {"after_dropoff",
+         {{"touchpoints", counts(f.next_touchpoint, touchpoint_ids_)},
+          {"stages", counts(f.next_stage, stage_ids_)}}},
     });
   }
   out["stages"] = std::move(stage_list);
@@ -376,7 +392,8 @@ void JourneyMap::save(BinaryWriter& out) const {
 }
 
 bool JourneyMap::load(BinaryReader& in) {
-  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_)) return false;
+  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_))
+    return false;
   const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
   std::unordered_map<std::string, uint32_t> customer_ids;
   std::vector<Progress> progress;

@@ -7,13 +7,12 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "model/journey.h"
 #include "util/binary_io.h"
@@ -23,7 +22,7 @@ namespace tp {
 // One tagged interaction as the map sees it.
 struct MapRecord {
   int64_t ts_ms = 0;
-  std::string customer;  // resolved customer key; interactions without one are not mapped
+  std::string customer;                    // resolved customer key; interactions without one are not mapped
   std::string persona, stage, touchpoint;  // ids; empty: not decided
   std::optional<double> sentiment;
   std::vector<std::string> pain;
@@ -65,7 +64,8 @@ class JourneyMap {
   };
   struct CellKeyHash {
     size_t operator()(const CellKey& k) const {
-      return std::hash<int64_t>()(k.hour * 1000003 + (k.persona + 1) * 10007 + (k.stage + 1) * 101 + (k.touchpoint + 1));
+      return std::hash<int64_t>()(k.hour * 1000003 + (k.persona + 1) * 10007 + (k.stage + 1) * 101 +
+                                  (k.touchpoint + 1));
     }
   };
   struct Rollup {
@@ -94,7 +94,8 @@ class JourneyMap {
     StageVisit& at(int stage) {
       auto it = visits.begin();
       while (it != visits.end() && it->stage < stage) ++it;
-      if (it == visits.end() || it->stage != stage) it = visits.insert(it, StageVisit{static_cast<int16_t>(stage), 0, 0, {}});
+      if (it == visits.end() || it->stage != stage)
+        it = visits.insert(it, StageVisit{static_cast<int16_t>(stage), 0, 0, {}});
       return *it;
     }
   };
@@ -113,9 +114,9 @@ class JourneyMap {
   // Where each customer went after their last interaction at each stage, packed (pack_next), flat like
   // firsts_: the drop-off loop reads this instead of chasing the customer's visits (a cache miss each).
   std::vector<uint32_t> next_where_;
-  void sync_next(uint32_t c);  // next_where_ row of `c` from its visits
+  void sync_next(uint32_t c);     // next_where_ row of `c` from its visits
   std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
-  size_t merged_ = 0;             // how many customers were merged into another (0: canonical() is the identity)
+  size_t merged_ = 0;  // how many customers were merged into another (0: canonical() is the identity)
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
   std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour
 };

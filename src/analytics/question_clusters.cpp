@@ -57,7 +57,8 @@ std::vector<uint64_t> shingles(std::string_view folded) {
     out.push_back(fnv1a(folded));
     return out;
   }
-  for (size_t k = 0; k + 3 <= chars; ++k) out.push_back(fnv1a(folded.substr(starts[k], starts[k + 3] - starts[k])));
+  for (size_t k = 0; k + 3 <= chars; ++k)
+    out.push_back(fnv1a(folded.substr(starts[k], starts[k + 3] - starts[k])));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -102,7 +103,8 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
     if (auto it = by_intent_.find(std::string(intent)); it != by_intent_.end()) chosen = it->second;
   }
   if (chosen == std::numeric_limits<uint32_t>::max()) {
-    if (auto it = by_phrasing_.find(folded); it != by_phrasing_.end() && (!has_intent || clusters_[it->second].intent.empty()))
+    if (auto it = by_phrasing_.find(folded);
+        it != by_phrasing_.end() && (!has_intent || clusters_[it->second].intent.empty()))
       chosen = it->second;
   }
   Signature sig{};

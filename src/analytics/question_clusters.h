@@ -47,7 +47,7 @@ class QuestionClusters {
  private:
   struct Cluster {
     std::string intent;
-    std::vector<Signature> members;  // signatures of distinct phrasings (bounded)
+    std::vector<Signature> members;      // signatures of distinct phrasings (bounded)
     std::vector<std::string> phrasings;  // folded forms of those
   };
   void index(uint32_t cluster, const Signature& sig);
@@ -55,7 +55,7 @@ class QuestionClusters {
   Options options_;
   std::vector<Cluster> clusters_;
   std::unordered_map<std::string, uint32_t> by_intent_;
-  std::unordered_map<std::string, uint32_t> by_phrasing_;  // exact folded text -> cluster
+  std::unordered_map<std::string, uint32_t> by_phrasing_;      // exact folded text -> cluster
   std::unordered_map<uint64_t, std::vector<uint32_t>> bands_;  // band bucket -> clusters
 };
 

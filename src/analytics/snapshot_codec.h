@@ -77,7 +77,8 @@ inline void save_position(BinaryWriter& out, int16_t persona, int16_t stage, int
   out.i64(touchpoint);
 }
 
-inline bool load_position(BinaryReader& in, const JourneyDims& d, int16_t& persona, int16_t& stage, int16_t& touchpoint) {
+inline bool load_position(BinaryReader& in, const JourneyDims& d, int16_t& persona, int16_t& stage,
+                          int16_t& touchpoint) {
   const auto read = [&](size_t n, int16_t& v) {
     const int64_t x = in.i64();
     if (x < -1 || x >= static_cast<int64_t>(n)) return false;

@@ -32,12 +32,14 @@ struct Loaded {
 Loaded load_config_and_journey(const std::string& config_path) {
   Loaded out;
   ConfigLoad load = load_config_file(config_path);
-  for (const auto& p : load.problems) std::cerr << config_path << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+  for (const auto& p : load.problems)
+    std::cerr << config_path << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
   if (!load.ok()) return out;
   out.config = load.config;
   if (!out.config.journey_path.empty()) {
     JourneyLoad j = load_journey_file(out.config.journey_path);
-    for (const auto& p : j.problems) std::cerr << out.config.journey_path << ": " << p.path << ": " << p.message << "\n";
+    for (const auto& p : j.problems)
+      std::cerr << out.config.journey_path << ": " << p.path << ": " << p.message << "\n";
     if (!j.ok()) return out;
     out.journey = j.journey;
   }
@@ -55,17 +57,26 @@ std::string read_text(const std::string& path, bool& ok) {
 
 json tags_json(const TagSet& t) {
   auto str = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-  return {{"persona", str(t.persona)}, {"stage", str(t.stage)}, {"touchpoint", str(t.touchpoint)},
-          {"sentiment", t.sentiment ? json(*t.sentiment) : json(nullptr)}, {"pain", t.pain}, {"rules", t.rules}};
+  return {{"persona", str(t.persona)},
+          {"stage", str(t.stage)},
+          {"touchpoint", str(t.touchpoint)},
+          {"sentiment", t.sentiment ? json(*t.sentiment) : json(nullptr)},
+          {"pain", t.pain},
+          {"rules", t.rules}};
 }
 
 const char* origin_word(TagOrigin o) {
   switch (o) {
-    case TagOrigin::Preset: return "preset by the sender";
-    case TagOrigin::Sticky: return "the customer's sticky persona";
-    case TagOrigin::Rule: return "rule";
-    case TagOrigin::Plugin: return "plugin";
-    default: return "";
+    case TagOrigin::Preset:
+      return "preset by the sender";
+    case TagOrigin::Sticky:
+      return "the customer's sticky persona";
+    case TagOrigin::Rule:
+      return "rule";
+    case TagOrigin::Plugin:
+      return "plugin";
+    default:
+      return "";
   }
 }
 
@@ -74,11 +85,14 @@ const char* origin_word(TagOrigin o) {
 int command_rules_check(const std::string& config_path, const std::vector<std::string>& files, bool as_json) {
   Loaded l = load_config_and_journey(config_path);
   if (!l.ok) return 1;
-  const RuleLoad load = files.empty() ? load_rules(l.config.engine.rules, l.config.engine.rules_explicit, l.journey)
-                                      : load_rules(files, true, l.journey);
+  const RuleLoad load = files.empty()
+                            ? load_rules(l.config.engine.rules, l.config.engine.rules_explicit, l.journey)
+                            : load_rules(files, true, l.journey);
   const size_t errors = load.errors(), warnings = load.diagnostics.size() - errors;
   if (as_json) {
-    json out = {{"ok", load.ok()}, {"errors", errors}, {"warnings", warnings},
+    json out = {{"ok", load.ok()},
+                {"errors", errors},
+                {"warnings", warnings},
                 {"diagnostics", json::parse(diagnostics_json(load.diagnostics))}};
     if (load.ok()) {
       out["rules"] = load.rules->rule_count();
@@ -88,8 +102,8 @@ int command_rules_check(const std::string& config_path, const std::vector<std::s
   } else {
     for (const auto& d : load.diagnostics) std::cout << format_diagnostic(d) << "\n";
     if (load.ok())
-      std::cout << load.rules->rule_count() << " rules, version " << load.rules->version() << ": ok (" << warnings
-                << " warnings)\n";
+      std::cout << load.rules->rule_count() << " rules, version " << load.rules->version() << ": ok ("
+                << warnings << " warnings)\n";
     else
       std::cout << errors << " errors, " << warnings << " warnings: the rules cannot be used\n";
   }
@@ -100,8 +114,9 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
                        const std::string& event_file, bool as_json) {
   Loaded l = load_config_and_journey(config_path);
   if (!l.ok) return 1;
-  const RuleLoad load = rule_files.empty() ? load_rules(l.config.engine.rules, l.config.engine.rules_explicit, l.journey)
-                                           : load_rules(rule_files, true, l.journey);
+  const RuleLoad load = rule_files.empty()
+                            ? load_rules(l.config.engine.rules, l.config.engine.rules_explicit, l.journey)
+                            : load_rules(rule_files, true, l.journey);
   if (!load.ok()) {
     for (const auto& d : load.diagnostics) std::cerr << format_diagnostic(d) << "\n";
     return 1;
@@ -131,7 +146,8 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
     FieldErrors errors;
     auto in = interaction_from_json(doc[i], now_unix_ms(), errors);
     if (!in) {
-      for (const auto& e : errors) std::cerr << event_file << ": event " << i << ": " << e.field << ": " << e.error << "\n";
+      for (const auto& e : errors)
+        std::cerr << event_file << ": event " << i << ": " << e.field << ": " << e.error << "\n";
       status = 1;
       continue;
     }
@@ -140,11 +156,16 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
     if (as_json) {
       json ex = json::array();
       for (const auto& e : explain)
-        ex.push_back({{"rule", e.rule}, {"priority", e.priority}, {"because", e.because}, {"applied", e.applied}, {"ignored", e.ignored}});
+        ex.push_back({{"rule", e.rule},
+                      {"priority", e.priority},
+                      {"because", e.because},
+                      {"applied", e.applied},
+                      {"ignored", e.ignored}});
       results.push_back({{"id", in->id}, {"tags", tags_json(tags)}, {"matched", ex}});
       continue;
     }
-    std::cout << "event " << in->id << " (" << to_string(in->type) << (in->channel.empty() ? "" : ", " + in->channel) << ")\n";
+    std::cout << "event " << in->id << " (" << to_string(in->type)
+              << (in->channel.empty() ? "" : ", " + in->channel) << ")\n";
     auto line = [](const char* name, const std::string& value, TagOrigin origin) {
       std::cout << "  " << name << (value.empty() ? "-" : value);
       if (!value.empty() && origin != TagOrigin::None) std::cout << "   (" << origin_word(origin) << ")";
@@ -152,7 +173,8 @@ int command_rules_test(const std::string& config_path, const std::vector<std::st
     };
     line("persona:    ", tags.persona, tags.persona_origin);
     line("stage:      ", tags.stage, tags.stage_origin);
-    line("touchpoint: ", tags.touchpoint, tags.touchpoint_origin == TagOrigin::None ? TagOrigin::None : tags.touchpoint_origin);
+    line("touchpoint: ", tags.touchpoint,
+         tags.touchpoint_origin == TagOrigin::None ? TagOrigin::None : tags.touchpoint_origin);
     std::cout << "  sentiment:  " << (tags.sentiment ? std::to_string(*tags.sentiment) : "-") << "\n";
     std::string pain;
     for (const auto& p : tags.pain) pain += (pain.empty() ? "" : ", ") + p;
@@ -219,7 +241,8 @@ int command_retag(const std::string& config_path, const std::string& db_override
           memory.link(in);
           CustomerView& v = memory.customer(memory.customer_key(in));
           if (!r.tags.persona.empty()) v.persona = r.tags.persona;
-          if (const int s = l.journey.stage_index(r.tags.stage); s >= 0 && s < 64) v.stages_reached |= uint64_t{1} << s;
+          if (const int s = l.journey.stage_index(r.tags.stage); s >= 0 && s < 64)
+            v.stages_reached |= uint64_t{1} << s;
           ++kept;
           continue;
         }
@@ -235,17 +258,21 @@ int command_retag(const std::string& config_path, const std::string& db_override
     WriteBatch customers;
     customers.internal = true;
     for (const auto& [key, view] : memory.customers())
-      if (!key.empty()) customers.customer_updates.push_back({key, view.persona, view.persona_from_plugin, view.stages_reached, now_unix_ms()});
+      if (!key.empty())
+        customers.customer_updates.push_back(
+            {key, view.persona, view.persona_from_plugin, view.stages_reached, now_unix_ms()});
     std::vector<BatchCounts> counts;
     const WriteBatch* one[] = {&customers};
     store->commit(one, counts);
   } catch (const std::exception& e) {
-    std::cerr << "touchpointd: retag stopped: " << e.what() << " (what was written is consistent; run it again)\n";
+    std::cerr << "touchpointd: retag stopped: " << e.what()
+              << " (what was written is consistent; run it again)\n";
     return 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cout << "retagged " << retagged << " interactions with rule set " << tagger.version() << " in " << seconds
-            << " s" << (since_ms ? " (" + std::to_string(kept) + " earlier ones kept)" : std::string()) << "\n";
+  std::cout << "retagged " << retagged << " interactions with rule set " << tagger.version() << " in "
+            << seconds << " s"
+            << (since_ms ? " (" + std::to_string(kept) + " earlier ones kept)" : std::string()) << "\n";
   return 0;
 }
 

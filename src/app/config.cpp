@@ -18,19 +18,25 @@ using json = nlohmann::json;
 std::string escape_pointer_token(const std::string& key) {
   std::string out;
   for (const char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
 
 // Expands ${NAME} and ${NAME:-default} in every string of the document, in place.
-void expand_env(json& node, const std::string& path, const EnvLookup& env, std::vector<ConfigProblem>& problems) {
+void expand_env(json& node, const std::string& path, const EnvLookup& env,
+                std::vector<ConfigProblem>& problems) {
   if (node.is_object()) {
-    for (auto& [key, value] : node.items()) expand_env(value, path + "/" + escape_pointer_token(key), env, problems);
+    for (auto& [key, value] : node.items())
+      expand_env(value, path + "/" + escape_pointer_token(key), env, problems);
   } else if (node.is_array()) {
-    for (size_t i = 0; i < node.size(); ++i) expand_env(node[i], path + "/" + std::to_string(i), env, problems);
+    for (size_t i = 0; i < node.size(); ++i)
+      expand_env(node[i], path + "/" + std::to_string(i), env, problems);
   } else if (node.is_string()) {
     const std::string& s = node.get_ref<const std::string&>();
     if (s.find("${") == std::string::npos) return;
@@ -57,8 +63,10 @@ void expand_env(json& node, const std::string& path, const EnvLookup& env, std::
       auto value = env(name);
       if (value && value->empty() && fallback) value.reset();
       if (!value && fallback) value = fallback;
-      if (!value) problems.push_back({path, "environment variable " + name + " is not set"});
-      else out += *value;
+      if (!value)
+        problems.push_back({path, "environment variable " + name + " is not set"});
+      else
+        out += *value;
       pos = end + 1;
     }
     node = out;
@@ -128,10 +136,13 @@ class ObjectReader {
     for (size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string() || (*v)[i].get_ref<const std::string&>().empty())
         problem(child(key) + "/" + std::to_string(i), "must be a non-empty string");
-      else out.push_back((*v)[i].get<std::string>());
+      else
+        out.push_back((*v)[i].get<std::string>());
     }
   }
-  void problem(std::string path, std::string message) { problems_.push_back({std::move(path), std::move(message)}); }
+  void problem(std::string path, std::string message) {
+    problems_.push_back({std::move(path), std::move(message)});
+  }
 
  private:
   const json* node_;
@@ -192,7 +203,8 @@ void read_fraction(ObjectReader& r, const std::string& key, double& out, double 
   out = v->get<double>();
 }
 
-void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, std::vector<ConfigProblem>& problems) {
+void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
+                 std::vector<ConfigProblem>& problems) {
   const json* node = root.get("engine");
   c.engine_configured = node != nullptr;
   ObjectReader r(node, "/engine", problems);
@@ -215,8 +227,10 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, std
         if (pc.name.empty() || pc.name.find('/') != std::string::npos)
           p.problem(path + "/name", "a plugin name is required (a file name without folders)");
         if (const json* cfg = p.get("config")) {
-          if (!cfg->is_object()) p.problem(path + "/config", "must be an object");
-          else pc.config_json = cfg->dump();
+          if (!cfg->is_object())
+            p.problem(path + "/config", "must be an object");
+          else
+            pc.config_json = cfg->dump();
         } else {
           pc.config_json = "{}";
         }
@@ -269,14 +283,16 @@ void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     const std::string path = "/sources/" + escape_pointer_token(name);
     SourceConfig s;
     s.name = name;
-    if (name.empty() || name.size() > 64 || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
       problems.push_back({path, "source names use a-z, 0-9, '-' and '_' (at most 64)"});
     ObjectReader r(&node, path, problems);
     r.string("kind", s.kind, {"native", "segment", "webhook"});
     if (s.kind.empty()) r.problem(path + "/kind", "is required (native, segment or webhook)");
     if (s.kind == "webhook") {
       r.string("adapter", s.adapter);
-      if (s.adapter.empty()) r.problem(path + "/adapter", "is required for a webhook source (e.g. dialogflow-es)");
+      if (s.adapter.empty())
+        r.problem(path + "/adapter", "is required for a webhook source (e.g. dialogflow-es)");
       if (const json* cfg = r.get("config")) s.adapter_config_json = cfg->dump();
       if (const json* v = r.get("verification")) s.verification_json = v->dump();
       c.sources.push_back(std::move(s));
@@ -332,7 +348,8 @@ bool parse_listen(const std::string& listen, std::string& host, int& port) {
     h = listen.substr(0, colon);
     p = listen.substr(colon + 1);
   }
-  if (h.empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  if (h.empty() || p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+    return false;
   const int n = std::stoi(p);
   if (n > 65535) return false;
   host = h;
@@ -379,8 +396,9 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
   }
   // ${CONFIG_DIR}: the config file's own folder (absolute), for paths that must not depend on the
   // working directory, such as paths inside plugin configs.
-  const std::string config_dir = base_dir.empty() ? std::filesystem::current_path().string()
-                                                  : std::filesystem::absolute(base_dir).lexically_normal().string();
+  const std::string config_dir = base_dir.empty()
+                                     ? std::filesystem::current_path().string()
+                                     : std::filesystem::absolute(base_dir).lexically_normal().string();
   const EnvLookup with_config_dir = [&](const std::string& name) -> std::optional<std::string> {
     if (name == "CONFIG_DIR") return config_dir;
     return env(name);
@@ -405,7 +423,8 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
   if (c.ingest.max_group > c.ingest.queue_capacity)
     out.problems.push_back({"/ingest/max_group", "must not exceed /ingest/queue_capacity"});
   if (c.server.admin_token.empty() == false && c.server.admin_token.size() < 16)
-    out.problems.push_back({"/server/admin_token", "must be at least 16 characters (it can change the rules)"});
+    out.problems.push_back(
+        {"/server/admin_token", "must be at least 16 characters (it can change the rules)"});
   if (c.sources.empty())
     out.problems.push_back({"/sources", "at least one source is required, or nothing can be ingested"});
   return out;

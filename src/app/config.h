@@ -45,11 +45,11 @@ struct IdentityConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  size_t threads = 64;  // one per concurrent keep-alive connection
+  size_t threads = 64;                  // one per concurrent keep-alive connection
   size_t max_body_bytes = 1024 * 1024;  // after decompression
   size_t max_event_bytes = 32 * 1024;
-  std::string read_token;  // bearer token for reads and /metrics; empty: open
-  std::string admin_token;  // bearer token for /v1/admin/*; empty: admin routes disabled
+  std::string read_token;              // bearer token for reads and /metrics; empty: open
+  std::string admin_token;             // bearer token for /v1/admin/*; empty: admin routes disabled
   bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials
   int keep_alive_timeout_s = 5;
   size_t keep_alive_max_requests = 10000;
@@ -70,8 +70,9 @@ struct PluginConfig {
 };
 
 struct EngineConfig {
-  std::vector<std::string> rules;        // rule pack files or folders (*.json), resolved against the config's folder
-  bool rules_explicit = false;           // false: the default "rules" folder beside the config, which may be absent
+  std::vector<std::string>
+      rules;                    // rule pack files or folders (*.json), resolved against the config's folder
+  bool rules_explicit = false;  // false: the default "rules" folder beside the config, which may be absent
   std::vector<std::string> plugin_dirs;  // resolved against the config's folder
   std::vector<PluginConfig> plugins;     // loaded in this order
   int plugin_timeout_ms = 50;
@@ -79,9 +80,9 @@ struct EngineConfig {
   double negative_sentiment = -0.3;
   double repeated_similarity = 0.8;
   int slow_response_s = 60;
-  size_t tagging_queue = 200000;         // committed interactions waiting to be tagged before falling back to a scan
-  bool analytics = true;                 // keep the map and FAQ (off: tagging only; for measurements)
-  int analytics_snapshot_s = 300;        // save the map/FAQ aggregates at most this often (and at stop); 0: never
+  size_t tagging_queue = 200000;  // committed interactions waiting to be tagged before falling back to a scan
+  bool analytics = true;          // keep the map and FAQ (off: tagging only; for measurements)
+  int analytics_snapshot_s = 300;  // save the map/FAQ aggregates at most this often (and at stop); 0: never
 };
 
 struct LogConfig {
@@ -114,7 +115,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_env(const std::string& name);
 
 // `base_dir` resolves relative paths (the journey file); `text` is the file's content.
-ConfigLoad parse_config(const std::string& text, const std::string& base_dir, const EnvLookup& env = process_env);
+ConfigLoad parse_config(const std::string& text, const std::string& base_dir,
+                        const EnvLookup& env = process_env);
 ConfigLoad load_config_file(const std::string& path, const EnvLookup& env = process_env);
 
 // "HOST:PORT", "[v6]:PORT". Returns false when malformed.

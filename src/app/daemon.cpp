@@ -30,8 +30,8 @@
 #include "web/admin_routes.h"
 #include "web/dashboard_route.h"
 #include "web/map_routes.h"
-#include "web/stream_route.h"
 #include "web/read_routes.h"
+#include "web/stream_route.h"
 
 namespace tp {
 namespace {
@@ -65,7 +65,8 @@ class SignalWatcher {
     while (!done_) {
       const int sig = sigtimedwait(&set, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {
-        spdlog::info("received {}: stopping intake, draining the queue", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        spdlog::info("received {}: stopping intake, draining the queue",
+                     sig == SIGTERM ? "SIGTERM" : "SIGINT");
         on_stop_();
         return;
       }
@@ -87,8 +88,10 @@ EventTranslator with_preset_check(EventTranslator inner, const Journey& journey)
     auto in = inner(e, now, errors);
     if (!in || journey.stages.empty()) return in;
     const Tags& t = in->preset_tags;
-    if (!t.stage.empty() && journey.stage_index(t.stage) < 0) errors.push_back({"tags.stage", "unknown stage id (not in the journey)"});
-    if (!t.persona.empty() && !journey.has_persona(t.persona)) errors.push_back({"tags.persona", "unknown persona id (not in the journey)"});
+    if (!t.stage.empty() && journey.stage_index(t.stage) < 0)
+      errors.push_back({"tags.stage", "unknown stage id (not in the journey)"});
+    if (!t.persona.empty() && !journey.has_persona(t.persona))
+      errors.push_back({"tags.persona", "unknown persona id (not in the journey)"});
     if (!t.touchpoint.empty() && !journey.has_touchpoint(t.touchpoint))
       errors.push_back({"tags.touchpoint", "unknown touchpoint id (not in the journey)"});
     if (!errors.empty()) return std::optional<Interaction>();
@@ -104,7 +107,8 @@ std::string conversation_of(const Interaction& in, const std::string& customer) 
 
 // A customer's question: their own words in a conversation.
 bool is_customer_question(const Interaction& in) {
-  if (in.text.empty() || in.type == EventType::Feedback || in.type == EventType::Handoff) return false;  // outcomes
+  if (in.text.empty() || in.type == EventType::Feedback || in.type == EventType::Handoff)
+    return false;  // outcomes
   return in.role == Role::User || (in.role == Role::None && in.type == EventType::Message);
 }
 
@@ -132,7 +136,8 @@ QuestionOutcome question_outcome(const Interaction& in, const std::string& custo
   o.ts_ms = in.timestamp_ms;
   o.conversation = conversation_of(in, customer);
   o.unanswered = tags.has_pain(pain::kUnanswered);
-  o.escalated = in.type == EventType::Handoff || in.escalated.value_or(false) || tags.has_pain(pain::kEscalated);
+  o.escalated =
+      in.type == EventType::Handoff || in.escalated.value_or(false) || tags.has_pain(pain::kEscalated);
   o.rating = in.rating;
   return o;
 }
@@ -142,8 +147,10 @@ QuestionOutcome question_outcome(const Interaction& in, const std::string& custo
 // One log line per diagnostic (log lines are single lines; the snippet is for terminals).
 void log_diagnostics(const RuleLoad& load) {
   for (const auto& d : load.diagnostics) {
-    if (d.severity == RuleDiagnostic::Severity::Error) spdlog::error("rules: {}", format_diagnostic(d, false));
-    else spdlog::warn("rules: {}", format_diagnostic(d, false));
+    if (d.severity == RuleDiagnostic::Severity::Error)
+      spdlog::error("rules: {}", format_diagnostic(d, false));
+    else
+      spdlog::warn("rules: {}", format_diagnostic(d, false));
   }
 }
 
@@ -153,7 +160,8 @@ int run_daemon(const Config& config) {
   const sigset_t set = shutdown_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
-  if (!is_loopback_host(config.server.host) && accepts_unauthenticated(config) && !config.server.allow_unauthenticated) {
+  if (!is_loopback_host(config.server.host) && accepts_unauthenticated(config) &&
+      !config.server.allow_unauthenticated) {
     spdlog::critical(
         "refusing to listen on {} without credentials: set auth on every source and server.read_token, or "
         "server.allow_unauthenticated (--allow-unauthenticated) if this is really wanted",
@@ -183,7 +191,8 @@ int run_daemon(const Config& config) {
   auto& reloads = metrics.counter("touchpoint_rule_reloads_total", "Rule reloads by outcome.", {"outcome"});
   // Right to erasure: delete, make it unrecoverable from the files, rebuild what was derived.
   auto erase = [&](const std::string& id) -> ErasureOutcome {
-    const std::string key = config.privacy.pseudonym_key.empty() ? id : pseudonymize(id, config.privacy.pseudonym_key);
+    const std::string key =
+        config.privacy.pseudonym_key.empty() ? id : pseudonymize(id, config.privacy.pseudonym_key);
     WriteBatch batch;
     batch.internal = true;
     batch.source = "erasure";
@@ -191,14 +200,16 @@ int run_daemon(const Config& config) {
     batch.erase_customers = {key};
     batch.suppress_hashes = {SuppressionList::hash(key)};
     const SubmitResult r = writer->submit(std::move(batch));
-    if (r.status != SubmitStatus::Committed) return {503, 0, false, "storage could not commit the erasure; retry"};
+    if (r.status != SubmitStatus::Committed)
+      return {503, 0, false, "storage could not commit the erasure; retry"};
     ErasureOutcome out;
     out.erased = r.counts.erased;
     suppressed.add(SuppressionList::hash(key));  // later events for this id are dropped
     out.purged = store->purge_deleted();
     pipeline->request_rebuild();  // also removes the saved map snapshot, which holds the customer's key
     // The id itself is personal data: the log says what was done, not to whom.
-    spdlog::info("erasure: {} interactions erased{}", out.erased, out.purged ? "" : " (write-ahead log still in use; purged later)");
+    spdlog::info("erasure: {} interactions erased{}", out.erased,
+                 out.purged ? "" : " (write-ahead log still in use; purged later)");
     return out;
   };
   // Compiles the rule packs again; the new set replaces the old one only when it has no error.
@@ -232,7 +243,8 @@ int run_daemon(const Config& config) {
              auto load = load_journey_file(config.journey_path);
              if (!load.ok()) {
                std::string all;
-               for (const auto& p : load.problems) all += "\n  " + config.journey_path + ":" + p.path + ": " + p.message;
+               for (const auto& p : load.problems)
+                 all += "\n  " + config.journey_path + ":" + p.path + ": " + p.message;
                throw std::runtime_error("journey has problems:" + all);
              }
              journey = std::move(load.journey);
@@ -244,115 +256,131 @@ int run_daemon(const Config& config) {
              RuleLoad load = load_rules(config.engine.rules, config.engine.rules_explicit, journey);
              log_diagnostics(load);
              if (!load.ok())
-               throw std::runtime_error("the rule packs have " + std::to_string(load.errors()) +
-                                        " errors (listed above; `touchpointd rules check` shows them with context)");
+               throw std::runtime_error(
+                   "the rule packs have " + std::to_string(load.errors()) +
+                   " errors (listed above; `touchpointd rules check` shows them with context)");
              rules = load.rules;
              spdlog::info("rules: {} rules, version {}", rules->rule_count(), rules->version());
            })
-      .add("load plugins",
-           [&] {
-             std::vector<std::string> errors;
-             plugins = load_plugins(config.engine, journey, errors);
-             for (const auto& e : errors) spdlog::error("plugins: {}", e);
-             if (!errors.empty()) throw std::runtime_error("plugins could not be loaded (listed above)");
-             publish_plugin_metrics(metrics, plugins);
-           },
-           [&] { plugins.reset(); })
-      .add("open storage",
-           [&] {
-             store = open_store(config.storage);
-             spdlog::info("storage: {} at {}", config.storage.backend, config.storage.sqlite_path);
-           },
-           [&] { store.reset(); })
-      .add("start group-commit writer",
-           [&] {
-             auto& commit_seconds = metrics.histogram(
-                 "touchpoint_commit_seconds", "Time to commit one group of requests durably.",
-                 {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
-             WriterOptions options;
-             options.queue_capacity = config.ingest.queue_capacity;
-             options.max_group = config.ingest.max_group;
-             options.commit_timeout = std::chrono::milliseconds(config.ingest.commit_timeout_ms);
-             writer = std::make_unique<GroupCommitWriter>(*store, options, &commit_seconds);
-             metrics.gauge("touchpoint_ingest_queue_depth", "Events and dead letters waiting to be committed.",
-                           [&] { return static_cast<double>(writer->queued()); });
-             metrics.gauge("touchpoint_ingest_committing", "Events and dead letters in the transaction being committed.",
-                           [&] { return static_cast<double>(writer->committing()); });
-             metrics.gauge("touchpoint_commit_transactions", "Group-commit transactions so far.",
-                           [&] { return static_cast<double>(writer->transactions()); });
-           },
-           // Drains: everything queued is committed before the writer stops.
-           [&] { writer->stop(); })
-      .add("start tagging",
-           [&] {
-             auto& tagged = metrics.counter("touchpoint_tagged_total", "Interactions tagged, by rule-set version.",
-                                            {"version"});
-             PipelineOptions options;
-             options.max_queue = config.engine.tagging_queue;
-             pipeline = std::make_unique<TaggingPipeline>(
-                 *store, *writer,
-                 std::make_shared<Tagger>(rules, journey, signal_options(config.engine), plugin_hook(plugins)), options,
-                 &tagged);
-             map = std::make_unique<JourneyMap>(journey);
-             faq = std::make_unique<FaqSummary>(journey);
-             if (config.engine.analytics) pipeline->set_listeners(
-                 [m = map.get(), f = faq.get(), &changes](const Interaction& in, const std::string& customer,
-                                                          const TagSet& tags) {
-                   m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint, tags.sentiment, tags.pain});
-                   std::optional<uint32_t> cluster;
-                   if (is_customer_question(in)) cluster = f->add(question_record(in, customer, tags));
-                   else cluster = f->outcome(question_outcome(in, customer, tags));
-                   changes.record(tags.stage, tags.touchpoint, cluster);
-                 },
-                 [m = map.get(), f = faq.get()](const std::string& alias, const std::string& customer) {
-                   m->link(alias, customer);
-                   f->link(alias, customer);
-                 },
-                 [m = map.get(), f = faq.get()] {
-                   m->clear();
-                   f->clear();
-                 });
-             if (config.engine.analytics && config.engine.analytics_snapshot_s > 0) {
-               SnapshotHooks hooks;
-               hooks.interval = std::chrono::seconds(config.engine.analytics_snapshot_s);
-               hooks.load = [&]() -> std::optional<SnapshotMark> {
-                 const std::optional<std::string> bytes = store->load_snapshot();
-                 if (!bytes) return std::nullopt;
-                 auto mark = decode_snapshot(*bytes, *map, *faq);
-                 if (!mark) spdlog::warn("map: the saved snapshot is unreadable (damaged or another journey); rebuilding");
-                 return mark;
-               };
-               hooks.save = [&](const SnapshotMark& mark) {
-                 const auto started = std::chrono::steady_clock::now();
-                 const std::string bytes = encode_snapshot(*map, *faq, mark);
-                 store->save_snapshot(bytes);
-                 spdlog::info("map: snapshot saved ({} KiB, through interaction {}, {} ms)", bytes.size() / 1024, mark.fed_through,
-                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
-               };
-               hooks.drop = [&] { store->drop_snapshot(); };
-               pipeline->set_snapshots(std::move(hooks));
-             }
-             writer->set_commit_listener(
-                 [p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) { p->on_committed(batch, counts); });
-             metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",
-                           [&] { return static_cast<double>(pipeline->backlog()); });
-             pipeline->start();
-           },
-           // Runs before the writer stops: what is queued gets tagged and written.
-           [&] { pipeline->stop(); })
+      .add(
+          "load plugins",
+          [&] {
+            std::vector<std::string> errors;
+            plugins = load_plugins(config.engine, journey, errors);
+            for (const auto& e : errors) spdlog::error("plugins: {}", e);
+            if (!errors.empty()) throw std::runtime_error("plugins could not be loaded (listed above)");
+            publish_plugin_metrics(metrics, plugins);
+          },
+          [&] { plugins.reset(); })
+      .add(
+          "open storage",
+          [&] {
+            store = open_store(config.storage);
+            spdlog::info("storage: {} at {}", config.storage.backend, config.storage.sqlite_path);
+          },
+          [&] { store.reset(); })
+      .add(
+          "start group-commit writer",
+          [&] {
+            auto& commit_seconds = metrics.histogram(
+                "touchpoint_commit_seconds", "Time to commit one group of requests durably.",
+                {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+            WriterOptions options;
+            options.queue_capacity = config.ingest.queue_capacity;
+            options.max_group = config.ingest.max_group;
+            options.commit_timeout = std::chrono::milliseconds(config.ingest.commit_timeout_ms);
+            writer = std::make_unique<GroupCommitWriter>(*store, options, &commit_seconds);
+            metrics.gauge("touchpoint_ingest_queue_depth", "Events and dead letters waiting to be committed.",
+                          [&] { return static_cast<double>(writer->queued()); });
+            metrics.gauge("touchpoint_ingest_committing",
+                          "Events and dead letters in the transaction being committed.",
+                          [&] { return static_cast<double>(writer->committing()); });
+            metrics.gauge("touchpoint_commit_transactions", "Group-commit transactions so far.",
+                          [&] { return static_cast<double>(writer->transactions()); });
+          },
+          // Drains: everything queued is committed before the writer stops.
+          [&] { writer->stop(); })
+      .add(
+          "start tagging",
+          [&] {
+            auto& tagged = metrics.counter("touchpoint_tagged_total",
+                                           "Interactions tagged, by rule-set version.", {"version"});
+            PipelineOptions options;
+            options.max_queue = config.engine.tagging_queue;
+            pipeline = std::make_unique<TaggingPipeline>(
+                *store, *writer,
+                std::make_shared<Tagger>(rules, journey, signal_options(config.engine), plugin_hook(plugins)),
+                options, &tagged);
+            map = std::make_unique<JourneyMap>(journey);
+            faq = std::make_unique<FaqSummary>(journey);
+            if (config.engine.analytics)
+              pipeline->set_listeners(
+                  [m = map.get(), f = faq.get(), &changes](const Interaction& in, const std::string& customer,
+                                                           const TagSet& tags) {
+                    m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint,
+                            tags.sentiment, tags.pain});
+                    std::optional<uint32_t> cluster;
+                    if (is_customer_question(in))
+                      cluster = f->add(question_record(in, customer, tags));
+                    else
+                      cluster = f->outcome(question_outcome(in, customer, tags));
+                    changes.record(tags.stage, tags.touchpoint, cluster);
+                  },
+                  [m = map.get(), f = faq.get()](const std::string& alias, const std::string& customer) {
+                    m->link(alias, customer);
+                    f->link(alias, customer);
+                  },
+                  [m = map.get(), f = faq.get()] {
+                    m->clear();
+                    f->clear();
+                  });
+            if (config.engine.analytics && config.engine.analytics_snapshot_s > 0) {
+              SnapshotHooks hooks;
+              hooks.interval = std::chrono::seconds(config.engine.analytics_snapshot_s);
+              hooks.load = [&]() -> std::optional<SnapshotMark> {
+                const std::optional<std::string> bytes = store->load_snapshot();
+                if (!bytes) return std::nullopt;
+                auto mark = decode_snapshot(*bytes, *map, *faq);
+                if (!mark)
+                  spdlog::warn(
+                      "map: the saved snapshot is unreadable (damaged or another journey); rebuilding");
+                return mark;
+              };
+              hooks.save = [&](const SnapshotMark& mark) {
+                const auto started = std::chrono::steady_clock::now();
+                const std::string bytes = encode_snapshot(*map, *faq, mark);
+                store->save_snapshot(bytes);
+                spdlog::info("map: snapshot saved ({} KiB, through interaction {}, {} ms)",
+                             bytes.size() / 1024, mark.fed_through,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count());
+              };
+              hooks.drop = [&] { store->drop_snapshot(); };
+              pipeline->set_snapshots(std::move(hooks));
+            }
+            writer->set_commit_listener([p = pipeline.get()](WriteBatch& batch, const BatchCounts& counts) {
+              p->on_committed(batch, counts);
+            });
+            metrics.gauge("touchpoint_tagging_backlog", "Stored interactions waiting to be tagged.",
+                          [&] { return static_cast<double>(pipeline->backlog()); });
+            pipeline->start();
+          },
+          // Runs before the writer stops: what is queued gets tagged and written.
+          [&] { pipeline->stop(); })
       .add("build ingest",
            [&] {
-             auto& events_total = metrics.counter("touchpoint_events_total",
-                                                  "Events by source and outcome (accepted, duplicate, rejected).",
-                                                  {"source", "outcome"});
+             auto& events_total = metrics.counter(
+                 "touchpoint_events_total", "Events by source and outcome (accepted, duplicate, rejected).",
+                 {"source", "outcome"});
              IngestLimits limits;
              limits.max_event_bytes = config.server.max_event_bytes;
              limits.dead_letter_raw_bytes = config.ingest.dead_letter_raw_bytes;
              limits.retry_after_s = config.ingest.retry_after_s;
              PrivacyOptions privacy;
              privacy.redact = config.privacy.redact;
-             privacy.kinds = {config.privacy.redact_emails, config.privacy.redact_phones, config.privacy.redact_cards,
-                              config.privacy.redact_ibans};
+             privacy.kinds = {config.privacy.redact_emails, config.privacy.redact_phones,
+                              config.privacy.redact_cards, config.privacy.redact_ibans};
              privacy.pseudonym_key = config.privacy.pseudonym_key;
              privacy.link_traits = config.identity.link_traits;
              privacy.link_properties = config.identity.link_properties;
@@ -363,35 +391,40 @@ int run_daemon(const Config& config) {
              webhooks = build_webhook_sources(config, problems);
              for (const auto& p : problems) spdlog::error("config: {}: {}", p.path, p.message);
              if (!problems.empty()) throw std::runtime_error("webhook sources have problems (listed above)");
-             ingest_check = [&journey](EventTranslator t) { return with_preset_check(std::move(t), journey); };
+             ingest_check = [&journey](EventTranslator t) {
+               return with_preset_check(std::move(t), journey);
+             };
              auth = std::make_unique<SourceAuthenticator>(config.sources);
            })
-      .add("listen",
-           [&] {
-             http = std::make_unique<HttpServer>(config.server, metrics);
-             http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
-             add_webhook_route(http->routes(), *ingest, webhooks, config.server.max_body_bytes,
-                               &metrics.counter("touchpoint_webhook_verification_failures_total",
-                                                "Webhook requests refused by verification, by source.", {"source"}));
-             add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
-             add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
-             add_stream_route(http->routes(), {changes, config.server.read_token, 8});
-             add_dashboard_routes(http->routes());
-             add_read_routes(http->routes(),
-                             {*store, metrics, config.server.read_token,
-                              [&] { return !writer->last_commit_failed() && store->writable(); }});
-             port = http->bind();
-             for (const auto& s : config.sources) {
-               if (s.kind == "webhook") {
-                 auto w = webhooks.find(s.name);
-                 if (w != webhooks.end() && w->second.verifier->kind() == VerificationKind::None)
-                   spdlog::warn("webhook source '{}' is not verified (fine on loopback only)", s.name);
-               } else if (s.auth == AuthType::None) {
-                 spdlog::warn("source '{}' accepts events without credentials (fine on loopback only)", s.name);
-               }
-             }
-           },
-           [&] { http->stop(); });
+      .add(
+          "listen",
+          [&] {
+            http = std::make_unique<HttpServer>(config.server, metrics);
+            http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
+            add_webhook_route(
+                http->routes(), *ingest, webhooks, config.server.max_body_bytes,
+                &metrics.counter("touchpoint_webhook_verification_failures_total",
+                                 "Webhook requests refused by verification, by source.", {"source"}));
+            add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
+            add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
+            add_stream_route(http->routes(), {changes, config.server.read_token, 8});
+            add_dashboard_routes(http->routes());
+            add_read_routes(http->routes(), {*store, metrics, config.server.read_token, [&] {
+                                               return !writer->last_commit_failed() && store->writable();
+                                             }});
+            port = http->bind();
+            for (const auto& s : config.sources) {
+              if (s.kind == "webhook") {
+                auto w = webhooks.find(s.name);
+                if (w != webhooks.end() && w->second.verifier->kind() == VerificationKind::None)
+                  spdlog::warn("webhook source '{}' is not verified (fine on loopback only)", s.name);
+              } else if (s.auth == AuthType::None) {
+                spdlog::warn("source '{}' accepts events without credentials (fine on loopback only)",
+                             s.name);
+              }
+            }
+          },
+          [&] { http->stop(); });
 
   try {
     startup.run();
@@ -400,8 +433,8 @@ int run_daemon(const Config& config) {
     return 1;
   }
 
-  const std::string host = config.server.host.find(':') != std::string::npos ? "[" + config.server.host + "]"
-                                                                               : config.server.host;
+  const std::string host =
+      config.server.host.find(':') != std::string::npos ? "[" + config.server.host + "]" : config.server.host;
   spdlog::info("touchpointd listening on http://{}:{}", host, port);
   {
     SignalWatcher signals(

@@ -1,8 +1,8 @@
 // touchpointd: the command line. `serve` is the default subcommand.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 #include <touchpoint/version.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,7 +25,6 @@ struct ServeFlags {
   std::string log_format;
   bool allow_unauthenticated = false;
 };
-
 
 // Config problems, then the journey file's, so `config check` shows everything in one run.
 std::vector<std::pair<std::string, tp::Problem>> check_config(const std::string& path, tp::ConfigLoad& load) {
@@ -50,7 +49,8 @@ int serve(const ServeFlags& flags) {
   if (!problems.empty()) {
     std::cerr << "touchpointd: the configuration has problems:\n";
     for (const auto& [file, p] : problems)
-      std::cerr << "  " << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+      std::cerr << "  " << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message
+                << "\n";
     return 1;
   }
   tp::Config config = load.config;
@@ -99,28 +99,35 @@ int main(int argc, char** argv) {
   std::string rules_config = "config/touchpoint.json";
   std::vector<std::string> rule_files;
   bool rules_json = false;
-  auto* rules_check = rules_cmd->add_subcommand("check", "check rule packs: every error and warning with file:line:column");
-  rules_check->add_option("FILES", rule_files, "rule pack files or folders (default: the config's engine.rules)");
+  auto* rules_check =
+      rules_cmd->add_subcommand("check", "check rule packs: every error and warning with file:line:column");
+  rules_check->add_option("FILES", rule_files,
+                          "rule pack files or folders (default: the config's engine.rules)");
   rules_check->add_option("--config", rules_config, "configuration file (for the journey and default rules)");
   rules_check->add_flag("--json", rules_json, "print the diagnostics as JSON");
   std::string event_file;
   auto* rules_test = rules_cmd->add_subcommand("test", "show the tags events would get and why");
-  rules_test->add_option("--event", event_file, "a JSON file with one event or an array of events (one history)")->required();
-  rules_test->add_option("--rules", rule_files, "rule pack files or folders (default: the config's engine.rules)");
+  rules_test
+      ->add_option("--event", event_file, "a JSON file with one event or an array of events (one history)")
+      ->required();
+  rules_test->add_option("--rules", rule_files,
+                         "rule pack files or folders (default: the config's engine.rules)");
   rules_test->add_option("--config", rules_config, "configuration file");
   rules_test->add_flag("--json", rules_json, "print the result as JSON");
 
   std::string retag_since, retag_db;
-  auto* retag_cmd = app.add_subcommand("retag", "re-apply the current rules to stored interactions (stop the daemon first)");
+  auto* retag_cmd = app.add_subcommand(
+      "retag", "re-apply the current rules to stored interactions (stop the daemon first)");
   retag_cmd->add_option("--since", retag_since, "only interactions from this RFC 3339 time on");
   retag_cmd->add_option("--config", rules_config, "configuration file");
   retag_cmd->add_option("--db", retag_db, "SQLite database path (overrides storage.sqlite.path)");
 
   // `serve` is the default: with no subcommand word, the arguments are serve's.
   std::vector<std::string> args(argv + 1, argv + argc);
-  const bool has_subcommand =
-      !args.empty() && (args[0] == "serve" || args[0] == "config" || args[0] == "rules" || args[0] == "retag");
-  const bool top_level_flag = !args.empty() && (args[0] == "--version" || args[0] == "--help" || args[0] == "-h");
+  const bool has_subcommand = !args.empty() && (args[0] == "serve" || args[0] == "config" ||
+                                                args[0] == "rules" || args[0] == "retag");
+  const bool top_level_flag =
+      !args.empty() && (args[0] == "--version" || args[0] == "--help" || args[0] == "-h");
   if (!has_subcommand && !top_level_flag) args.insert(args.begin(), "serve");
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
 
@@ -140,7 +147,8 @@ int main(int argc, char** argv) {
     const auto problems = check_config(check_file, load);
     if (check_json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& [file, p] : problems) out.push_back({{"file", file}, {"path", p.path}, {"message", p.message}});
+      for (const auto& [file, p] : problems)
+        out.push_back({{"file", file}, {"path", p.path}, {"message", p.message}});
       std::cout << nlohmann::json{{"ok", problems.empty()}, {"problems", out}}.dump(2) << "\n";
     } else {
       for (const auto& [file, p] : problems)

@@ -16,10 +16,18 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
   options.log = [](int severity, const std::string& plugin, const std::string& message) {
     // The text is sanitised by the host; {} keeps it from being read as a format string.
     switch (severity) {
-      case TP_PLUGIN_LOG_DEBUG: spdlog::debug("plugin {}: {}", plugin, message); break;
-      case TP_PLUGIN_LOG_INFO: spdlog::info("plugin {}: {}", plugin, message); break;
-      case TP_PLUGIN_LOG_WARNING: spdlog::warn("plugin {}: {}", plugin, message); break;
-      default: spdlog::error("plugin {}: {}", plugin, message); break;
+      case TP_PLUGIN_LOG_DEBUG:
+        spdlog::debug("plugin {}: {}", plugin, message);
+        break;
+      case TP_PLUGIN_LOG_INFO:
+        spdlog::info("plugin {}: {}", plugin, message);
+        break;
+      case TP_PLUGIN_LOG_WARNING:
+        spdlog::warn("plugin {}: {}", plugin, message);
+        break;
+      default:
+        spdlog::error("plugin {}: {}", plugin, message);
+        break;
     }
   };
   auto host = std::make_shared<PluginHost>(options);
@@ -34,7 +42,9 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
 
 PluginHook plugin_hook(std::shared_ptr<PluginHost> host) {
   if (!host) return {};
-  return [host](const TagInput& input, TagSet& tags) { host->tag(input.interaction, input.source, input.customer, tags); };
+  return [host](const TagInput& input, TagSet& tags) {
+    host->tag(input.interaction, input.source, input.customer, tags);
+  };
 }
 
 void publish_plugin_metrics(MetricsRegistry& metrics, std::shared_ptr<PluginHost> host) {
@@ -46,10 +56,14 @@ void publish_plugin_metrics(MetricsRegistry& metrics, std::shared_ptr<PluginHost
   };
   static const Counter kCounters[] = {
       {"touchpoint_plugin_calls_total", "Interactions handed to each plugin.", &PluginStats::calls},
-      {"touchpoint_plugin_failures_total", "Plugin calls that returned an error (tags skipped).", &PluginStats::failures},
-      {"touchpoint_plugin_timeouts_total", "Plugin calls not answered in time (tags skipped).", &PluginStats::timeouts},
-      {"touchpoint_plugin_skipped_total", "Interactions not handed to a plugin still busy with a late call.", &PluginStats::skipped},
-      {"touchpoint_plugin_rejected_total", "Plugin outputs refused (unknown ids, invalid reasons).", &PluginStats::rejected},
+      {"touchpoint_plugin_failures_total", "Plugin calls that returned an error (tags skipped).",
+       &PluginStats::failures},
+      {"touchpoint_plugin_timeouts_total", "Plugin calls not answered in time (tags skipped).",
+       &PluginStats::timeouts},
+      {"touchpoint_plugin_skipped_total", "Interactions not handed to a plugin still busy with a late call.",
+       &PluginStats::skipped},
+      {"touchpoint_plugin_rejected_total", "Plugin outputs refused (unknown ids, invalid reasons).",
+       &PluginStats::rejected},
   };
   for (const auto& c : kCounters) {
     metrics.family(c.name, c.help, "counter", {"plugin"}, [host, field = c.field] {

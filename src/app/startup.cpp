@@ -6,7 +6,8 @@
 
 namespace tp {
 
-StartupSequence& StartupSequence::add(std::string name, std::function<void()> run, std::function<void()> teardown) {
+StartupSequence& StartupSequence::add(std::string name, std::function<void()> run,
+                                      std::function<void()> teardown) {
   steps_.push_back({std::move(name), std::move(run), std::move(teardown)});
   return *this;
 }
@@ -37,6 +38,8 @@ void StartupSequence::teardown() {
   }
 }
 
-StartupSequence::~StartupSequence() { teardown(); }
+StartupSequence::~StartupSequence() {
+  teardown();
+}
 
 }  // namespace tp

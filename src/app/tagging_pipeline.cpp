@@ -11,17 +11,25 @@
 
 namespace tp {
 
-TaggingPipeline::TaggingPipeline(Store& store, GroupCommitWriter& writer, std::shared_ptr<const Tagger> tagger,
-                                 PipelineOptions options, CounterFamily* tagged_total)
-    : store_(store), writer_(writer), options_(options), tagged_total_(tagged_total), tagger_(std::move(tagger)) {}
+TaggingPipeline::TaggingPipeline(Store& store, GroupCommitWriter& writer,
+                                 std::shared_ptr<const Tagger> tagger, PipelineOptions options,
+                                 CounterFamily* tagged_total)
+    : store_(store),
+      writer_(writer),
+      options_(options),
+      tagged_total_(tagged_total),
+      tagger_(std::move(tagger)) {}
 
-TaggingPipeline::~TaggingPipeline() { stop(); }
+TaggingPipeline::~TaggingPipeline() {
+  stop();
+}
 
 void TaggingPipeline::load_memory() {
   memory_ = JourneyMemory();
   for (const auto& [alias, customer] : store_.identity_links()) memory_.add_link(alias, customer);
   for (const auto& row : store_.customer_states())
-    memory_.set_customer(row.customer_id, CustomerView{row.persona, row.persona_from_plugin, row.stages_reached});
+    memory_.set_customer(row.customer_id,
+                         CustomerView{row.persona, row.persona_from_plugin, row.stages_reached});
 }
 
 void TaggingPipeline::start() {
@@ -127,13 +135,16 @@ void TaggingPipeline::start_aggregates() {
       // aggregates must also merge what they counted under the alias before.
       if (on_linked_)
         for (const auto& [alias, customer] : store_.identity_links()) on_linked_(alias, customer);
-      spdlog::info("map: snapshot loaded in {} ms (through interaction {}); replaying what was tagged after it",
-                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count(),
-                   after);
+      spdlog::info(
+          "map: snapshot loaded in {} ms (through interaction {}); replaying what was tagged after it",
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+              .count(),
+          after);
     } else {
       if (on_reset_) on_reset_();
       if (mark) {
-        spdlog::info("map: snapshot is stale (storage changed since: erasure or retag); rebuilding from storage");
+        spdlog::info(
+            "map: snapshot is stale (storage changed since: erasure or retag); rebuilding from storage");
         drop_snapshot();  // it may hold what was erased since
       }
       dirty_ = true;
@@ -197,8 +208,9 @@ void TaggingPipeline::run() {
   catch_up(/*stop_at_live=*/true);
   std::vector<Item> items;
   const auto wake = [&] { return stopping_ || !queue_.empty() || overflowed_ || rebuild_requested_; };
-  const auto idle = snapshots_.save ? std::min<std::chrono::seconds>(snapshots_.interval, std::chrono::seconds(5))
-                                    : std::chrono::seconds(5);
+  const auto idle = snapshots_.save
+                        ? std::min<std::chrono::seconds>(snapshots_.interval, std::chrono::seconds(5))
+                        : std::chrono::seconds(5);
   last_generation_check_ = std::chrono::steady_clock::now();
   for (;;) {
     bool scan = false;
@@ -323,7 +335,8 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   for (const auto& key : touched) {
     if (key.empty()) continue;
     const CustomerView& v = memory_.customer(key);
-    batch.customer_updates.push_back({key, v.persona, v.persona_from_plugin, v.stages_reached, batch.received_ms});
+    batch.customer_updates.push_back(
+        {key, v.persona, v.persona_from_plugin, v.stages_reached, batch.received_ms});
   }
   const size_t n = items.size();
   // Internal batches are never refused for a full queue; a storage failure is retried, since the tags
@@ -332,7 +345,8 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     const SubmitResult r = writer_.submit(batch);
     if (r.status == SubmitStatus::Committed) break;
     if (r.status == SubmitStatus::ShuttingDown || attempt >= 20) {
-      spdlog::warn("tagging: {} tag updates not written ({}); they are tagged again at the next start", n, r.error);
+      spdlog::warn("tagging: {} tag updates not written ({}); they are tagged again at the next start", n,
+                   r.error);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));

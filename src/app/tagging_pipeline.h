@@ -6,12 +6,12 @@
 #pragma once
 #include <atomic>
 #include <chrono>
-#include <optional>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "analytics/snapshot.h"
@@ -26,7 +26,8 @@ class CounterFamily;
 
 // Called on the pipeline thread for every interaction once its tags are durably written (and, at
 // start, for every interaction tagged before), with the resolved customer key. Feeds the map.
-using TaggedListener = std::function<void(const Interaction& in, const std::string& customer, const TagSet& tags)>;
+using TaggedListener =
+    std::function<void(const Interaction& in, const std::string& customer, const TagSet& tags)>;
 // Called when an event links an alias (anonymous id) to a customer.
 using LinkListener = std::function<void(const std::string& alias, const std::string& customer)>;
 
@@ -105,20 +106,22 @@ class TaggingPipeline {
   std::function<void()> on_reset_;
   bool rebuild_requested_ = false;
   SnapshotHooks snapshots_;
-  int64_t generation_ = -1;   // pipeline thread only: storage generation the aggregates were built at
-  int64_t fed_through_ = 0;   // pipeline thread only: highest seq handed to on_tagged_
-  bool dirty_ = false;        // pipeline thread only: aggregates changed since the last save
+  int64_t generation_ = -1;  // pipeline thread only: storage generation the aggregates were built at
+  int64_t fed_through_ = 0;  // pipeline thread only: highest seq handed to on_tagged_
+  bool dirty_ = false;       // pipeline thread only: aggregates changed since the last save
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_generation_check_{};
-  JourneyMemory memory_;    // pipeline thread only
-  int64_t high_water_ = 0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
+  JourneyMemory memory_;  // pipeline thread only
+  int64_t high_water_ =
+      0;  // pipeline thread only: every untagged interaction up to here was tagged by a scan
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool overflowed_ = false;
   bool stopping_ = false;
-  int64_t first_live_seq_ = 0;  // the first seq handed over live; older untagged rows are caught up from storage
+  int64_t first_live_seq_ =
+      0;  // the first seq handed over live; older untagged rows are caught up from storage
   std::shared_ptr<const Tagger> tagger_;
   std::atomic<uint64_t> tagged_{0};
   std::thread thread_;

@@ -8,9 +8,9 @@
 namespace tp {
 
 struct CustomerView {
-  std::string persona;           // empty: none assigned yet
+  std::string persona;               // empty: none assigned yet
   bool persona_from_plugin = false;  // a plugin's guess: remembered, but a later guess may replace it
-  uint64_t stages_reached = 0;   // bit i: journey stage i was reached before this interaction
+  uint64_t stages_reached = 0;       // bit i: journey stage i was reached before this interaction
   bool reached(int stage_index) const {
     return stage_index >= 0 && stage_index < 64 && (stages_reached >> stage_index) & 1U;
   }

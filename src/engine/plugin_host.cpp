@@ -23,7 +23,9 @@ constexpr size_t kMaxIdBytes = 128;
 constexpr size_t kMaxPainBytes = 64;
 constexpr size_t kMaxNameBytes = 64;
 
-std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
+std::string in_quotes(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 // "MAJOR.MINOR.PATCH", each 1..9 decimal digits.
 std::optional<std::array<uint32_t, 3>> parse_version(std::string_view s) {
@@ -36,7 +38,8 @@ std::optional<std::array<uint32_t, 3>> parse_version(std::string_view s) {
     }
     const size_t start = i;
     uint32_t n = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 9) n = n * 10 + static_cast<uint32_t>(s[i++] - '0');
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 9)
+      n = n * 10 + static_cast<uint32_t>(s[i++] - '0');
     if (i == start) return std::nullopt;
     v[part] = n;
   }
@@ -52,11 +55,12 @@ std::string version_text(const std::array<uint32_t, 3>& v) {
 std::string incompatibility(const std::array<uint32_t, 3>& req) {
   const std::array<uint32_t, 3> host{TP_PLUGIN_API_VERSION_MAJOR, TP_PLUGIN_API_VERSION_MINOR,
                                      TP_PLUGIN_API_VERSION_PATCH};
-  const std::string both = "requires plugin API " + version_text(req) + " but this touchpointd implements " +
-                           version_text(host);
+  const std::string both =
+      "requires plugin API " + version_text(req) + " but this touchpointd implements " + version_text(host);
   if (req[0] != host[0])
-    return both + ": the major versions differ, so the plugin must be rebuilt against this touchpointd's "
-                  "plugin_api.h";
+    return both +
+           ": the major versions differ, so the plugin must be rebuilt against this touchpointd's "
+           "plugin_api.h";
   if (req[1] > host[1] || (req[1] == host[1] && req[2] > host[2]))
     return both + ": it needs a newer touchpointd (plugin API " + std::to_string(req[0]) + "." +
            std::to_string(req[1]) + "." + std::to_string(req[2]) + " or later)";
@@ -469,8 +473,9 @@ std::vector<std::string> PluginHost::load_all(const std::vector<std::string>& di
   std::vector<std::string> errors;
   for (const auto& spec : specs) {
     if (!valid_plugin_name(spec.name)) {
-      errors.push_back("plugin name " + in_quotes(sanitize_plugin_text(spec.name.c_str(), 80)) +
-                       " is not valid: use letters, digits, '_', '-' and '.', at most 64, not starting with '.'");
+      errors.push_back(
+          "plugin name " + in_quotes(sanitize_plugin_text(spec.name.c_str(), 80)) +
+          " is not valid: use letters, digits, '_', '-' and '.', at most 64, not starting with '.'");
       continue;
     }
     std::string found;
@@ -491,8 +496,9 @@ std::vector<std::string> PluginHost::load_all(const std::vector<std::string>& di
       if (!found.empty()) break;
     }
     if (found.empty()) {
-      errors.push_back("plugin " + in_quotes(spec.name) + ": found neither lib" + spec.name + ".so nor " + spec.name +
-                       ".so in " + (searched.empty() ? "(no plugin directories configured)" : searched));
+      errors.push_back("plugin " + in_quotes(spec.name) + ": found neither lib" + spec.name + ".so nor " +
+                       spec.name + ".so in " +
+                       (searched.empty() ? "(no plugin directories configured)" : searched));
       continue;
     }
     std::string error = load(found, spec.name, spec.config_json);
@@ -501,7 +507,8 @@ std::vector<std::string> PluginHost::load_all(const std::vector<std::string>& di
   return errors;
 }
 
-std::string PluginHost::load(const std::string& path_in, const std::string& name, const std::string& config_json) {
+std::string PluginHost::load(const std::string& path_in, const std::string& name,
+                             const std::string& config_json) {
   {
     std::shared_lock<std::shared_mutex> sl(slots_mu_);
     for (const auto& s : slots_)
@@ -585,7 +592,8 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
   }
   if (rc != TP_PLUGIN_SUCCESS || state == nullptr) {
     if (state != nullptr) init_error = sanitize_plugin_text(slot->last_error(state));
-    if (init_error.empty()) init_error = rc == TP_PLUGIN_SUCCESS ? "it returned no state" : "(no error message)";
+    if (init_error.empty())
+      init_error = rc == TP_PLUGIN_SUCCESS ? "it returned no state" : "(no error message)";
     if (state != nullptr) slot->destroy(state);
     slot->silence();
     return refuse("failed to initialise (status " + std::to_string(rc) + "): " + init_error);
@@ -604,7 +612,8 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
   return "";
 }
 
-void PluginHost::tag(const Interaction& in, std::string_view source, std::string_view customer, TagSet& tags) {
+void PluginHost::tag(const Interaction& in, std::string_view source, std::string_view customer,
+                     TagSet& tags) {
   std::lock_guard<std::mutex> tl(tag_mu_);
   std::shared_lock<std::shared_mutex> sl(slots_mu_);
   std::shared_ptr<const CallData> data;  // built once, when the first plugin is actually called
@@ -654,8 +663,9 @@ void PluginHost::run_one(Slot& s, const std::shared_ptr<const CallData>& data, T
   }
   if (!done) {
     s.timeouts.fetch_add(1, std::memory_order_relaxed);
-    report_problem(s, "did not answer within " + std::to_string(options_.timeout.count()) +
-                          " ms: its tags are skipped for this interaction, and it is skipped until that call returns");
+    report_problem(
+        s, "did not answer within " + std::to_string(options_.timeout.count()) +
+               " ms: its tags are skipped for this interaction, and it is skipped until that call returns");
     return;
   }
   if (job->rc != TP_PLUGIN_SUCCESS) {

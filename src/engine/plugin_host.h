@@ -5,8 +5,8 @@
 // Precedence: a plugin's persona, stage or touchpoint is applied only when nobody decided that tag yet
 // (origin None and empty: no preset tag, no rule, no sticky persona, no earlier plugin); its sentiment only
 // when there is none yet (neither tags.sentiment nor the sender's own Interaction::sentiment); its pain
-// reasons are added. Run before the rules (as the Tagger does), a rule still overrides a plugin's guess. Plugins run in the
-// order they were loaded and each sees what the earlier ones decided.
+// reasons are added. Run before the rules (as the Tagger does), a rule still overrides a plugin's guess.
+// Plugins run in the order they were loaded and each sees what the earlier ones decided.
 //
 // Everything a plugin hands back is untrusted: strings are read with a bound, ids must be known to the
 // validator (the journey), pain reasons must be lower-case a-z0-9_ words of at most 64 bytes, sentiment
@@ -48,7 +48,8 @@ PluginIdValidator journey_id_validator(const Journey& journey);
 // message does not repeat it). Receives the plugins' own log lines (sanitised) and the host's reports
 // about them (failures, timeouts, refused outputs). Called from the thread that loads or tags and from
 // plugin threads: must be thread-safe.
-using PluginLogSink = std::function<void(int severity, const std::string& plugin, const std::string& message)>;
+using PluginLogSink =
+    std::function<void(int severity, const std::string& plugin, const std::string& message)>;
 
 struct PluginHostOptions {
   // How long tag() waits for each plugin per interaction.
@@ -87,15 +88,16 @@ class PluginHost {
   // Loads every spec, in order, looking for lib<name>.so, then <name>.so, in each of `dirs` in turn.
   // Returns every error (empty: all loaded); the plugins that did load stay loaded, so a caller that
   // wants all or nothing discards the host when the result is not empty.
-  std::vector<std::string> load_all(const std::vector<std::string>& dirs, const std::vector<PluginSpec>& specs);
+  std::vector<std::string> load_all(const std::vector<std::string>& dirs,
+                                    const std::vector<PluginSpec>& specs);
 
   // Loads one plugin file under the configured `name`; returns the error, or "" when it loaded.
   std::string load(const std::string& path, const std::string& name, const std::string& config_json);
 
   // Runs every plugin on one interaction and merges what they decided into `tags` (see the top of the
   // file). `source` is the source the interaction arrived through, `customer` the resolved customer key
-  // (the customer id, else the anonymous id; "" when neither). Returns after at most (number of plugins) x timeout. Calls are
-  // serialised: concurrent callers wait for each other.
+  // (the customer id, else the anonymous id; "" when neither). Returns after at most (number of plugins) x
+  // timeout. Calls are serialised: concurrent callers wait for each other.
   void tag(const Interaction& in, std::string_view source, std::string_view customer, TagSet& tags);
 
   // Counters per plugin, in load order. Thread-safe, cheap; meant for /metrics.

@@ -41,14 +41,15 @@ struct NamedMacro {
 
 bool valid_reason(const std::string& s) {
   if (s.empty() || s.size() > 64 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 bool valid_rule_id(const std::string& s) {
   if (s.empty() || s.size() > 100) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-           c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.' || c == ':';
   });
 }
 
@@ -80,7 +81,8 @@ class Compiler {
       if (!macro.used) warn(macro.file, macro.pointer, name, "macro '" + name + "' is never used", true);
 
     RuleLoad out;
-    const bool failed = std::any_of(diags_.begin(), diags_.end(), [](const auto& d) { return d.severity == Severity::Error; });
+    const bool failed = std::any_of(diags_.begin(), diags_.end(),
+                                    [](const auto& d) { return d.severity == Severity::Error; });
     if (!failed) {
       finish();
       out.rules = RuleSetBuilder::make(std::move(impl_), content_hash(sources_));
@@ -91,8 +93,8 @@ class Compiler {
 
  private:
   // ---- diagnostics ----
-  void report(Severity sev, size_t file, const std::string& pointer, const std::string& rule, const std::string& message,
-              bool at_key) {
+  void report(Severity sev, size_t file, const std::string& pointer, const std::string& rule,
+              const std::string& message, bool at_key) {
     RuleDiagnostic d;
     d.severity = sev;
     d.file = files_[file].file;
@@ -100,17 +102,20 @@ class Compiler {
     d.pointer = pointer;
     d.message = message;
     if (files_[file].positions) {
-      const TextPosition p = at_key ? files_[file].positions->key(pointer) : files_[file].positions->value(pointer);
+      const TextPosition p =
+          at_key ? files_[file].positions->key(pointer) : files_[file].positions->value(pointer);
       d.line = p.line;
       d.column = p.column;
       d.snippet = files_[file].positions->snippet(p);
     }
     diags_.push_back(std::move(d));
   }
-  void error(size_t file, const std::string& pointer, const std::string& rule, const std::string& message, bool at_key = false) {
+  void error(size_t file, const std::string& pointer, const std::string& rule, const std::string& message,
+             bool at_key = false) {
     report(Severity::Error, file, pointer, rule, message, at_key);
   }
-  void warn(size_t file, const std::string& pointer, const std::string& rule, const std::string& message, bool at_key = false) {
+  void warn(size_t file, const std::string& pointer, const std::string& rule, const std::string& message,
+            bool at_key = false) {
     report(Severity::Warning, file, pointer, rule, message, at_key);
   }
 
@@ -122,7 +127,8 @@ class Compiler {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
         error(file, pointer + "/" + json_pointer_token(key), rule,
-              "unknown field '" + key.substr(0, 64) + "' in " + what + " (expected one of: " + list + ")", true);
+              "unknown field '" + key.substr(0, 64) + "' in " + what + " (expected one of: " + list + ")",
+              true);
       }
     }
   }
@@ -155,7 +161,8 @@ class Compiler {
       return;
     }
     fc.parsed = true;
-    unknown_keys(f, fc.doc, "", "", {"required_engine_version", "description", "lists", "macros", "rules"}, "a rule pack");
+    unknown_keys(f, fc.doc, "", "", {"required_engine_version", "description", "lists", "macros", "rules"},
+                 "a rule pack");
     if (auto it = fc.doc.find("required_engine_version"); it != fc.doc.end()) check_engine_version(f, *it);
   }
 
@@ -168,8 +175,8 @@ class Compiler {
     }
     if (major != kEngineVersionMajor || minor > kEngineVersionMinor)
       error(f, "/required_engine_version", "",
-            "the pack requires engine version " + text + "; this engine is " + std::to_string(kEngineVersionMajor) +
-                "." + std::to_string(kEngineVersionMinor));
+            "the pack requires engine version " + text + "; this engine is " +
+                std::to_string(kEngineVersionMajor) + "." + std::to_string(kEngineVersionMinor));
   }
 
   void collect_named(size_t f) {
@@ -189,8 +196,10 @@ class Compiler {
             error(f, ptr, name, "a list is an array of strings");
           } else {
             for (size_t i = 0; i < items.size(); ++i) {
-              if (items[i].is_string()) list.items.push_back(items[i].get<std::string>());
-              else error(f, ptr + "/" + std::to_string(i), name, "list items must be strings");
+              if (items[i].is_string())
+                list.items.push_back(items[i].get<std::string>());
+              else
+                error(f, ptr + "/" + std::to_string(i), name, "list items must be strings");
             }
           }
           lists_.emplace(name, std::move(list));
@@ -214,7 +223,8 @@ class Compiler {
   }
 
   // Strings of a value that may be a string or an array, with "@list" references expanded.
-  std::optional<std::vector<std::string>> strings(size_t f, const json& v, const std::string& ptr, const std::string& rule) {
+  std::optional<std::vector<std::string>> strings(size_t f, const json& v, const std::string& ptr,
+                                                  const std::string& rule) {
     std::vector<std::string> out;
     auto one = [&](const json& item, const std::string& p) {
       if (!item.is_string()) {
@@ -246,29 +256,37 @@ class Compiler {
   }
 
   // ---- conditions ----
-  std::optional<uint32_t> condition(size_t f, const json& c, const std::string& ptr, const std::string& rule, int depth) {
+  std::optional<uint32_t> condition(size_t f, const json& c, const std::string& ptr, const std::string& rule,
+                                    int depth) {
     if (depth > 32) {
       error(f, ptr, rule, "conditions are nested deeper than 32");
       return std::nullopt;
     }
     if (!c.is_object() || c.empty()) {
-      error(f, ptr, rule, "a condition is an object: {\"all\": [...]}, {\"any\": [...]}, {\"not\": {...}}, {\"macro\": \"name\"}, {\"field\": ..., \"eq\": ...} or {\"reached_stage\": ...}");
+      error(f, ptr, rule,
+            "a condition is an object: {\"all\": [...]}, {\"any\": [...]}, {\"not\": {...}}, {\"macro\": "
+            "\"name\"}, {\"field\": ..., \"eq\": ...} or {\"reached_stage\": ...}");
       return std::nullopt;
     }
     for (const char* combinator : {"all", "any"}) {
       if (auto it = c.find(combinator); it != c.end()) {
-        unknown_keys(f, c, ptr, rule, {combinator}, combinator == std::string("all") ? "an \"all\" condition" : "an \"any\" condition");
+        unknown_keys(f, c, ptr, rule, {combinator},
+                     combinator == std::string("all") ? "an \"all\" condition" : "an \"any\" condition");
         if (!it->is_array() || it->empty()) {
-          error(f, ptr + "/" + combinator, rule, std::string("\"") + combinator + "\" takes a non-empty array of conditions");
+          error(f, ptr + "/" + combinator, rule,
+                std::string("\"") + combinator + "\" takes a non-empty array of conditions");
           return std::nullopt;
         }
         Node node;
         node.kind = combinator == std::string("all") ? Node::Kind::All : Node::Kind::Any;
         bool ok = true;
         for (size_t i = 0; i < it->size(); ++i) {
-          auto child = condition(f, (*it)[i], ptr + "/" + combinator + "/" + std::to_string(i), rule, depth + 1);
-          if (child) node.children.push_back(*child);
-          else ok = false;
+          auto child =
+              condition(f, (*it)[i], ptr + "/" + combinator + "/" + std::to_string(i), rule, depth + 1);
+          if (child)
+            node.children.push_back(*child);
+          else
+            ok = false;
         }
         if (!ok) return std::nullopt;
         return add_node(std::move(node));
@@ -324,7 +342,8 @@ class Compiler {
 
   std::string stage_hint() const {
     std::string s = " (stages: ";
-    for (size_t i = 0; i < impl_->journey.stages.size(); ++i) s += (i ? ", " : "") + impl_->journey.stages[i].id;
+    for (size_t i = 0; i < impl_->journey.stages.size(); ++i)
+      s += (i ? ", " : "") + impl_->journey.stages[i].id;
     return s + ")";
   }
 
@@ -336,24 +355,30 @@ class Compiler {
     return true;
   }
 
-  std::optional<uint32_t> field_condition(size_t f, const json& c, const std::string& ptr, const std::string& rule) {
-    unknown_keys(f, c, ptr, rule, {"field", "eq", "in", "ne", "glob", "regex", "keywords", "lt", "lte", "gt", "gte", "exists"},
+  std::optional<uint32_t> field_condition(size_t f, const json& c, const std::string& ptr,
+                                          const std::string& rule) {
+    unknown_keys(f, c, ptr, rule,
+                 {"field", "eq", "in", "ne", "glob", "regex", "keywords", "lt", "lte", "gt", "gte", "exists"},
                  "a field condition");
     const json& fv = c["field"];
     std::optional<FieldRef> field = fv.is_string() ? parse_field(fv.get<std::string>()) : std::nullopt;
     if (!field) {
-      error(f, ptr + "/field", rule,
-            "unknown field (use source, type, channel, role, intent, name, url, path, text, session, customer, "
-            "anonymous_id, fallback, escalated, confidence, rating, sentiment, properties.*, traits.*, tags.persona, "
-            "tags.stage, tags.touchpoint or pain)");
+      error(
+          f, ptr + "/field", rule,
+          "unknown field (use source, type, channel, role, intent, name, url, path, text, session, customer, "
+          "anonymous_id, fallback, escalated, confidence, rating, sentiment, properties.*, traits.*, "
+          "tags.persona, "
+          "tags.stage, tags.touchpoint or pain)");
       return std::nullopt;
     }
     std::vector<std::string> ops;
     for (const auto& [key, _] : c.items())
       if (key != "field") ops.push_back(key);
     if (ops.size() != 1) {
-      error(f, ptr, rule, ops.empty() ? "a field condition needs an operator (eq, in, glob, regex, keywords, lt, lte, gt, gte, ne, exists)"
-                                      : "a field condition takes exactly one operator; split it with \"all\"");
+      error(f, ptr, rule,
+            ops.empty() ? "a field condition needs an operator (eq, in, glob, regex, keywords, lt, lte, gt, "
+                          "gte, ne, exists)"
+                        : "a field condition takes exactly one operator; split it with \"all\"");
       return std::nullopt;
     }
     const std::string op = ops[0];
@@ -388,9 +413,12 @@ class Compiler {
         items.push_back(&v);
       }
       for (const json* item : items) {
-        if (item->is_string()) leaf.values.push_back({LiteralValue::Kind::String, item->get<std::string>(), 0, false});
-        else if (item->is_number()) leaf.values.push_back({LiteralValue::Kind::Number, {}, item->get<double>(), false});
-        else if (item->is_boolean()) leaf.values.push_back({LiteralValue::Kind::Bool, {}, 0, item->get<bool>()});
+        if (item->is_string())
+          leaf.values.push_back({LiteralValue::Kind::String, item->get<std::string>(), 0, false});
+        else if (item->is_number())
+          leaf.values.push_back({LiteralValue::Kind::Number, {}, item->get<double>(), false});
+        else if (item->is_boolean())
+          leaf.values.push_back({LiteralValue::Kind::Bool, {}, 0, item->get<bool>()});
         else {
           error(f, op_ptr, rule, "values are strings, numbers or booleans");
           return std::nullopt;
@@ -405,7 +433,8 @@ class Compiler {
           return std::nullopt;
         }
         if (val.kind == LiteralValue::Kind::String && tag_field && !journey_id_ok(field->id, val.s)) {
-          error(f, op_ptr, rule, "'" + val.s.substr(0, 64) + "' is not a " + field->name().substr(5) + " id of the journey");
+          error(f, op_ptr, rule,
+                "'" + val.s.substr(0, 64) + "' is not a " + field->name().substr(5) + " id of the journey");
           return std::nullopt;
         }
         if (field->id == FieldId::Type && !event_type_from(val.s)) {
@@ -425,7 +454,9 @@ class Compiler {
     }
     if (op == "glob" || op == "regex" || op == "keywords") {
       if (!text_field || (op != "glob" && tag_field)) {
-        error(f, op_ptr, rule, "'" + op + "' applies to text fields" + std::string(tag_field ? " (use eq or in for tags)" : ""));
+        error(
+            f, op_ptr, rule,
+            "'" + op + "' applies to text fields" + std::string(tag_field ? " (use eq or in for tags)" : ""));
         return std::nullopt;
       }
       auto s = strings(f, v, op_ptr, rule);
@@ -475,8 +506,11 @@ class Compiler {
         return std::nullopt;
       }
       leaf.kind = LeafKind::Compare;
-      leaf.op = op == "lt" ? CompareOp::Lt : op == "lte" ? CompareOp::Lte : op == "gt" ? CompareOp::Gt
-              : op == "gte" ? CompareOp::Gte : CompareOp::Ne;
+      leaf.op = op == "lt"    ? CompareOp::Lt
+                : op == "lte" ? CompareOp::Lte
+                : op == "gt"  ? CompareOp::Gt
+                : op == "gte" ? CompareOp::Gte
+                              : CompareOp::Ne;
       leaf.number = v.get<double>();
       return add_leaf(std::move(leaf));
     }
@@ -552,7 +586,8 @@ class Compiler {
     if (auto it = r.find("id"); it != r.end() && it->is_string() && valid_rule_id(it->get<std::string>())) {
       id = it->get<std::string>();
     } else {
-      error(f, ptr + (r.contains("id") ? "/id" : ""), "", "a rule needs an id (letters, digits, '_', '-', '.', ':'; at most 100)");
+      error(f, ptr + (r.contains("id") ? "/id" : ""), "",
+            "a rule needs an id (letters, digits, '_', '-', '.', ':'; at most 100)");
     }
     const size_t errors_before = error_count();
     unknown_keys(f, r, ptr, id, {"id", "description", "priority", "enabled", "when", "then"}, "a rule");
@@ -567,7 +602,8 @@ class Compiler {
     CompiledRule rule;
     rule.id = id;
     rule.file = files_[f].file;
-    if (auto it = r.find("description"); it != r.end() && it->is_string() && !it->get<std::string>().empty()) {
+    if (auto it = r.find("description");
+        it != r.end() && it->is_string() && !it->get<std::string>().empty()) {
       rule.description = it->get<std::string>();
     } else if (it != r.end() && !it->is_string()) {
       error(f, ptr + "/description", id, "description must be a string");
@@ -577,18 +613,25 @@ class Compiler {
     if (auto it = r.find("priority"); it != r.end()) {
       if (!it->is_number_integer() || it->get<int64_t>() < -1000000 || it->get<int64_t>() > 1000000)
         error(f, ptr + "/priority", id, "priority must be a whole number from -1000000 to 1000000");
-      else rule.priority = it->get<int>();
+      else
+        rule.priority = it->get<int>();
     }
     bool enabled = true;
     if (auto it = r.find("enabled"); it != r.end()) {
-      if (!it->is_boolean()) error(f, ptr + "/enabled", id, "enabled must be true or false");
-      else enabled = it->get<bool>();
+      if (!it->is_boolean())
+        error(f, ptr + "/enabled", id, "enabled must be true or false");
+      else
+        enabled = it->get<bool>();
     }
     std::optional<uint32_t> root;
-    if (auto it = r.find("when"); it != r.end()) root = condition(f, *it, ptr + "/when", id, 0);
-    else error(f, ptr, id, "rule '" + id + "' has no \"when\" condition");
-    if (auto it = r.find("then"); it != r.end()) rule.then = actions(f, *it, ptr + "/then", id);
-    else error(f, ptr, id, "rule '" + id + "' has no \"then\" actions");
+    if (auto it = r.find("when"); it != r.end())
+      root = condition(f, *it, ptr + "/when", id, 0);
+    else
+      error(f, ptr, id, "rule '" + id + "' has no \"when\" condition");
+    if (auto it = r.find("then"); it != r.end())
+      rule.then = actions(f, *it, ptr + "/then", id);
+    else
+      error(f, ptr, id, "rule '" + id + "' has no \"then\" actions");
     if (error_count() != errors_before || !root || id.empty() || !enabled) return;
     rule.root = *root;
     impl_->rules.push_back(std::move(rule));
@@ -597,35 +640,50 @@ class Compiler {
   Actions actions(size_t f, const json& t, const std::string& ptr, const std::string& rule) {
     Actions a;
     if (!t.is_object() || t.empty()) {
-      error(f, ptr, rule, "\"then\" is an object setting at least one of persona, stage, touchpoint, pain, sentiment, sentiment_delta");
+      error(f, ptr, rule,
+            "\"then\" is an object setting at least one of persona, stage, touchpoint, pain, sentiment, "
+            "sentiment_delta");
       return a;
     }
-    unknown_keys(f, t, ptr, rule, {"persona", "stage", "touchpoint", "persona_override", "pain", "sentiment", "sentiment_delta"},
-                 "\"then\"");
+    unknown_keys(
+        f, t, ptr, rule,
+        {"persona", "stage", "touchpoint", "persona_override", "pain", "sentiment", "sentiment_delta"},
+        "\"then\"");
     const Journey& j = impl_->journey;
     auto id_of = [&](const char* key, std::string& out, auto known, const char* kind) {
       auto it = t.find(key);
       if (it == t.end()) return;
       if (!it->is_string() || !known(it->get<std::string>())) {
-        error(f, ptr + "/" + key, rule, std::string("unknown ") + kind + " id" + (it->is_string() ? " '" + it->get<std::string>().substr(0, 64) + "'" : std::string()) + " (not in the journey)");
+        error(f, ptr + "/" + key, rule,
+              std::string("unknown ") + kind + " id" +
+                  (it->is_string() ? " '" + it->get<std::string>().substr(0, 64) + "'" : std::string()) +
+                  " (not in the journey)");
         return;
       }
       out = it->get<std::string>();
     };
-    id_of("persona", a.persona, [&](const std::string& s) { return j.has_persona(s); }, "persona");
-    id_of("stage", a.stage, [&](const std::string& s) { return j.stage_index(s) >= 0; }, "stage");
-    id_of("touchpoint", a.touchpoint, [&](const std::string& s) { return j.has_touchpoint(s); }, "touchpoint");
+    id_of(
+        "persona", a.persona, [&](const std::string& s) { return j.has_persona(s); }, "persona");
+    id_of(
+        "stage", a.stage, [&](const std::string& s) { return j.stage_index(s) >= 0; }, "stage");
+    id_of(
+        "touchpoint", a.touchpoint, [&](const std::string& s) { return j.has_touchpoint(s); }, "touchpoint");
     if (auto it = t.find("persona_override"); it != t.end()) {
-      if (!it->is_boolean()) error(f, ptr + "/persona_override", rule, "persona_override must be true or false");
-      else a.persona_override = it->get<bool>();
+      if (!it->is_boolean())
+        error(f, ptr + "/persona_override", rule, "persona_override must be true or false");
+      else
+        a.persona_override = it->get<bool>();
       if (a.persona_override && !t.contains("persona"))
         error(f, ptr + "/persona_override", rule, "persona_override needs a persona to set");
     }
     if (auto it = t.find("pain"); it != t.end()) {
       if (auto reasons = strings(f, *it, ptr + "/pain", rule)) {
         for (const auto& p : *reasons) {
-          if (valid_reason(p)) a.pain.push_back(p);
-          else error(f, ptr + "/pain", rule, "pain reasons are lower-case words with '_' such as unanswered or refund_delay");
+          if (valid_reason(p))
+            a.pain.push_back(p);
+          else
+            error(f, ptr + "/pain", rule,
+                  "pain reasons are lower-case words with '_' such as unanswered or refund_delay");
         }
       }
     }
@@ -633,7 +691,8 @@ class Compiler {
       auto it = t.find(key);
       if (it == t.end()) return std::nullopt;
       if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi) {
-        error(f, ptr + "/" + key, rule, std::string(key) + " must be a number from " + json(lo).dump() + " to " + json(hi).dump());
+        error(f, ptr + "/" + key, rule,
+              std::string(key) + " must be a number from " + json(lo).dump() + " to " + json(hi).dump());
         return std::nullopt;
       }
       return it->get<double>();
@@ -644,7 +703,8 @@ class Compiler {
   }
 
   size_t error_count() const {
-    return static_cast<size_t>(std::count_if(diags_.begin(), diags_.end(), [](const auto& d) { return d.severity == Severity::Error; }));
+    return static_cast<size_t>(std::count_if(diags_.begin(), diags_.end(),
+                                             [](const auto& d) { return d.severity == Severity::Error; }));
   }
 
   // ---- the fast structures ----
@@ -654,7 +714,8 @@ class Compiler {
     switch (node.kind) {
       case Node::Kind::Leaf: {
         const Leaf& leaf = impl_->leaves[node.leaf];
-        if (leaf.kind == LeafKind::Keywords || leaf.kind == LeafKind::Regex) return std::vector<uint32_t>{node.leaf};
+        if (leaf.kind == LeafKind::Keywords || leaf.kind == LeafKind::Regex)
+          return std::vector<uint32_t>{node.leaf};
         return std::nullopt;
       }
       case Node::Kind::All:
@@ -670,14 +731,16 @@ class Compiler {
         }
         return all;
       }
-      case Node::Kind::Not: return std::nullopt;
+      case Node::Kind::Not:
+        return std::nullopt;
     }
     return std::nullopt;
   }
 
   void finish() {
     auto& rs = *impl_;
-    std::stable_sort(rs.rules.begin(), rs.rules.end(), [](const auto& a, const auto& b) { return a.priority > b.priority; });
+    std::stable_sort(rs.rules.begin(), rs.rules.end(),
+                     [](const auto& a, const auto& b) { return a.priority > b.priority; });
     // Field groups.
     std::vector<std::vector<std::string>> regex_patterns;
     for (uint32_t l = 0; l < rs.leaves.size(); ++l) {
@@ -740,8 +803,9 @@ std::shared_ptr<RuleSet> RuleSetBuilder::make(std::unique_ptr<RuleSet::Impl> imp
 }
 
 size_t RuleLoad::errors() const {
-  return static_cast<size_t>(std::count_if(diagnostics.begin(), diagnostics.end(),
-                                           [](const auto& d) { return d.severity == RuleDiagnostic::Severity::Error; }));
+  return static_cast<size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
+    return d.severity == RuleDiagnostic::Severity::Error;
+  }));
 }
 
 std::string format_diagnostic(const RuleDiagnostic& d, bool with_snippet) {

@@ -33,65 +33,89 @@ class Context {
       return std::string_view(s);
     };
     switch (f.id) {
-      case FieldId::Source: return in_.source.empty() ? std::nullopt : std::optional(in_.source);
-      case FieldId::Type: return to_string(i.type);
-      case FieldId::Channel: return nonempty(i.channel);
-      case FieldId::Role: return i.role == Role::None ? std::nullopt : std::optional(to_string(i.role));
-      case FieldId::Intent: return nonempty(i.intent);
-      case FieldId::Name: return nonempty(i.name);
-      case FieldId::Url: return nonempty(i.url);
-      case FieldId::Path: return url_path();
-      case FieldId::Text: return nonempty(i.text);
-      case FieldId::Session: return nonempty(i.session_id);
-      case FieldId::Customer: return in_.customer.empty() ? std::nullopt : std::optional(in_.customer);
-      case FieldId::Anonymous: return nonempty(i.anonymous_id);
-      case FieldId::TagPersona: return nonempty(tags_.persona);
-      case FieldId::TagStage: return nonempty(tags_.stage);
-      case FieldId::TagTouchpoint: return nonempty(tags_.touchpoint);
+      case FieldId::Source:
+        return in_.source.empty() ? std::nullopt : std::optional(in_.source);
+      case FieldId::Type:
+        return to_string(i.type);
+      case FieldId::Channel:
+        return nonempty(i.channel);
+      case FieldId::Role:
+        return i.role == Role::None ? std::nullopt : std::optional(to_string(i.role));
+      case FieldId::Intent:
+        return nonempty(i.intent);
+      case FieldId::Name:
+        return nonempty(i.name);
+      case FieldId::Url:
+        return nonempty(i.url);
+      case FieldId::Path:
+        return url_path();
+      case FieldId::Text:
+        return nonempty(i.text);
+      case FieldId::Session:
+        return nonempty(i.session_id);
+      case FieldId::Customer:
+        return in_.customer.empty() ? std::nullopt : std::optional(in_.customer);
+      case FieldId::Anonymous:
+        return nonempty(i.anonymous_id);
+      case FieldId::TagPersona:
+        return nonempty(tags_.persona);
+      case FieldId::TagStage:
+        return nonempty(tags_.stage);
+      case FieldId::TagTouchpoint:
+        return nonempty(tags_.touchpoint);
       case FieldId::Property:
       case FieldId::Trait: {
         const json* v = object_value(f);
         if (!v || !v->is_string()) return std::nullopt;
         return std::string_view(v->get_ref<const std::string&>());
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
   std::optional<double> number(const FieldRef& f) {
     const Interaction& i = in_.interaction;
     switch (f.id) {
-      case FieldId::Confidence: return i.confidence;
-      case FieldId::Rating: return i.rating ? std::optional<double>(*i.rating) : std::nullopt;
-      case FieldId::Sentiment: return tags_.sentiment;
+      case FieldId::Confidence:
+        return i.confidence;
+      case FieldId::Rating:
+        return i.rating ? std::optional<double>(*i.rating) : std::nullopt;
+      case FieldId::Sentiment:
+        return tags_.sentiment;
       case FieldId::Property:
       case FieldId::Trait: {
         const json* v = object_value(f);
         if (!v || !v->is_number()) return std::nullopt;
         return v->get<double>();
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
   std::optional<bool> boolean(const FieldRef& f) {
     const Interaction& i = in_.interaction;
     switch (f.id) {
-      case FieldId::Fallback: return i.fallback;
-      case FieldId::Escalated: return i.escalated;
+      case FieldId::Fallback:
+        return i.fallback;
+      case FieldId::Escalated:
+        return i.escalated;
       case FieldId::Property:
       case FieldId::Trait: {
         const json* v = object_value(f);
         if (!v || !v->is_boolean()) return std::nullopt;
         return v->get<bool>();
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
   bool exists(const FieldRef& f) {
     if (f.id == FieldId::Pain) return !tags_.pain.empty();
-    return text(f) || number(f) || boolean(f) || (f.id == FieldId::Property || f.id == FieldId::Trait ? object_value(f) != nullptr : false);
+    return text(f) || number(f) || boolean(f) ||
+           (f.id == FieldId::Property || f.id == FieldId::Trait ? object_value(f) != nullptr : false);
   }
 
   // Folded text of a field (cached per field group).
@@ -130,7 +154,8 @@ class Context {
   const json* object_value(const FieldRef& f) {
     auto& slot = f.id == FieldId::Property ? properties_ : traits_;
     if (!slot) {
-      const std::string& text = f.id == FieldId::Property ? in_.interaction.properties_json : in_.interaction.traits_json;
+      const std::string& text =
+          f.id == FieldId::Property ? in_.interaction.properties_json : in_.interaction.traits_json;
       slot = text.empty() ? json() : json::parse(text, nullptr, /*allow_exceptions=*/false);
     }
     const json* cur = &*slot;
@@ -159,12 +184,18 @@ class Context {
 
 bool compare(double a, CompareOp op, double b) {
   switch (op) {
-    case CompareOp::Lt: return a < b;
-    case CompareOp::Lte: return a <= b;
-    case CompareOp::Gt: return a > b;
-    case CompareOp::Gte: return a >= b;
-    case CompareOp::Eq: return a == b;
-    case CompareOp::Ne: return a != b;
+    case CompareOp::Lt:
+      return a < b;
+    case CompareOp::Lte:
+      return a <= b;
+    case CompareOp::Gt:
+      return a > b;
+    case CompareOp::Gte:
+      return a >= b;
+    case CompareOp::Eq:
+      return a == b;
+    case CompareOp::Ne:
+      return a != b;
   }
   return false;
 }
@@ -195,7 +226,8 @@ bool eq_leaf(const Leaf& leaf, Context& ctx) {
 bool eval_leaf(const RuleSet::Impl& rs, uint32_t index, Context& ctx, bool naive) {
   const Leaf& leaf = rs.leaves[index];
   switch (leaf.kind) {
-    case LeafKind::Eq: return eq_leaf(leaf, ctx);
+    case LeafKind::Eq:
+      return eq_leaf(leaf, ctx);
     case LeafKind::Glob: {
       auto t = ctx.text(leaf.field);
       if (!t) return false;
@@ -207,8 +239,10 @@ bool eval_leaf(const RuleSet::Impl& rs, uint32_t index, Context& ctx, bool naive
       auto n = ctx.number(leaf.field);
       return n && compare(*n, leaf.op, leaf.number);
     }
-    case LeafKind::Exists: return ctx.exists(leaf.field);
-    case LeafKind::ReachedStage: return ctx.customer().reached(leaf.stage);
+    case LeafKind::Exists:
+      return ctx.exists(leaf.field);
+    case LeafKind::ReachedStage:
+      return ctx.customer().reached(leaf.stage);
     case LeafKind::Regex:
       if (!naive) return ctx.fired[index] != 0;
       if (auto t = ctx.text(leaf.field)) return RE2::PartialMatch(*t, *leaf.regex);
@@ -232,11 +266,13 @@ std::string describe_node(const RuleSet::Impl& rs, uint32_t index) {
   if (node.kind == Node::Kind::Leaf) return rs.leaves[node.leaf].describe();
   if (node.kind == Node::Kind::Not) return "not (" + describe_node(rs, node.children[0]) + ")";
   std::string out = node.kind == Node::Kind::All ? "all of (" : "any of (";
-  for (size_t i = 0; i < node.children.size(); ++i) out += (i ? "; " : "") + describe_node(rs, node.children[i]);
+  for (size_t i = 0; i < node.children.size(); ++i)
+    out += (i ? "; " : "") + describe_node(rs, node.children[i]);
   return out + ")";
 }
 
-bool eval_node(const RuleSet::Impl& rs, uint32_t index, Context& ctx, bool naive, std::vector<std::string>* because) {
+bool eval_node(const RuleSet::Impl& rs, uint32_t index, Context& ctx, bool naive,
+               std::vector<std::string>* because) {
   const Node& node = rs.nodes[index];
   switch (node.kind) {
     case Node::Kind::Leaf: {
@@ -263,7 +299,9 @@ bool eval_node(const RuleSet::Impl& rs, uint32_t index, Context& ctx, bool naive
 }
 
 // A rule may set a tag when nothing of higher standing decided it already.
-bool may_set(TagOrigin current) { return current == TagOrigin::None || current == TagOrigin::Plugin; }
+bool may_set(TagOrigin current) {
+  return current == TagOrigin::None || current == TagOrigin::Plugin;
+}
 
 void apply_actions(const CompiledRule& rule, TagSet& tags, RuleExplanation* ex) {
   const Actions& a = rule.then;
@@ -274,7 +312,7 @@ void apply_actions(const CompiledRule& rule, TagSet& tags, RuleExplanation* ex) 
       origin = TagOrigin::Rule;
       if (ex) ex->applied.push_back(std::string(what) + " = " + value);
     } else if (ex) {
-      const char* by = origin == TagOrigin::Preset ? "the sender's preset tag"
+      const char* by = origin == TagOrigin::Preset   ? "the sender's preset tag"
                        : origin == TagOrigin::Sticky ? "the customer's sticky persona"
                                                      : "a rule of higher precedence";
       ex->ignored.push_back(std::string(what) + " = " + value + " (kept '" + tag + "' from " + by + ")");
@@ -326,7 +364,9 @@ void run_rules(const RuleSet::Impl& rs, const std::vector<uint32_t>& order, Cont
 RuleSet::RuleSet() = default;
 RuleSet::~RuleSet() = default;
 
-size_t RuleSet::rule_count() const { return impl_->rules.size(); }
+size_t RuleSet::rule_count() const {
+  return impl_->rules.size();
+}
 
 void RuleSet::apply(const TagInput& input, const CustomerView& customer, TagSet& tags,
                     std::vector<RuleExplanation>* explain) const {

@@ -8,16 +8,26 @@ namespace tp {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, FieldId>, 21> kFields{{
-    {"source", FieldId::Source},         {"type", FieldId::Type},
-    {"channel", FieldId::Channel},       {"role", FieldId::Role},
-    {"intent", FieldId::Intent},         {"name", FieldId::Name},
-    {"url", FieldId::Url},               {"path", FieldId::Path},
-    {"text", FieldId::Text},             {"session", FieldId::Session},
-    {"customer", FieldId::Customer},     {"anonymous_id", FieldId::Anonymous},
-    {"fallback", FieldId::Fallback},     {"escalated", FieldId::Escalated},
-    {"confidence", FieldId::Confidence}, {"rating", FieldId::Rating},
-    {"sentiment", FieldId::Sentiment},   {"tags.persona", FieldId::TagPersona},
-    {"tags.stage", FieldId::TagStage},   {"tags.touchpoint", FieldId::TagTouchpoint},
+    {"source", FieldId::Source},
+    {"type", FieldId::Type},
+    {"channel", FieldId::Channel},
+    {"role", FieldId::Role},
+    {"intent", FieldId::Intent},
+    {"name", FieldId::Name},
+    {"url", FieldId::Url},
+    {"path", FieldId::Path},
+    {"text", FieldId::Text},
+    {"session", FieldId::Session},
+    {"customer", FieldId::Customer},
+    {"anonymous_id", FieldId::Anonymous},
+    {"fallback", FieldId::Fallback},
+    {"escalated", FieldId::Escalated},
+    {"confidence", FieldId::Confidence},
+    {"rating", FieldId::Rating},
+    {"sentiment", FieldId::Sentiment},
+    {"tags.persona", FieldId::TagPersona},
+    {"tags.stage", FieldId::TagStage},
+    {"tags.touchpoint", FieldId::TagTouchpoint},
     {"pain", FieldId::Pain},
 }};
 
@@ -44,7 +54,8 @@ std::optional<FieldRef> parse_field(std::string_view name) {
                                    std::pair{std::string_view("traits."), FieldId::Trait}}) {
     if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) {
       const std::string_view sub = name.substr(prefix.size());
-      if (sub.front() == '.' || sub.back() == '.' || sub.find("..") != std::string_view::npos) return std::nullopt;
+      if (sub.front() == '.' || sub.back() == '.' || sub.find("..") != std::string_view::npos)
+        return std::nullopt;
       return FieldRef{id, std::string(sub)};
     }
   }
@@ -63,7 +74,9 @@ bool is_numeric_field(FieldId id) {
   return id == FieldId::Confidence || id == FieldId::Rating || id == FieldId::Sentiment;
 }
 
-bool is_bool_field(FieldId id) { return id == FieldId::Fallback || id == FieldId::Escalated; }
+bool is_bool_field(FieldId id) {
+  return id == FieldId::Fallback || id == FieldId::Escalated;
+}
 
 std::string Leaf::describe() const {
   const std::string f = field.name();
@@ -71,19 +84,25 @@ std::string Leaf::describe() const {
     case LeafKind::Eq: {
       std::vector<std::string> shown;
       for (const auto& v : values)
-        shown.push_back(v.kind == LiteralValue::Kind::String ? v.s : v.kind == LiteralValue::Kind::Number ? number_text(v.n)
-                                                                                                          : (v.b ? "true" : "false"));
+        shown.push_back(v.kind == LiteralValue::Kind::String   ? v.s
+                        : v.kind == LiteralValue::Kind::Number ? number_text(v.n)
+                                                               : (v.b ? "true" : "false"));
       return f + (values.size() == 1 ? " is " : " is one of ") + join(shown);
     }
-    case LeafKind::Glob: return f + " matches " + join(globs);
-    case LeafKind::Regex: return f + " matches the regex \"" + regex_text + "\"";
-    case LeafKind::Keywords: return f + " contains a keyword of " + join(keywords_as_written);
+    case LeafKind::Glob:
+      return f + " matches " + join(globs);
+    case LeafKind::Regex:
+      return f + " matches the regex \"" + regex_text + "\"";
+    case LeafKind::Keywords:
+      return f + " contains a keyword of " + join(keywords_as_written);
     case LeafKind::Compare: {
       static const char* ops[] = {"<", "<=", ">", ">=", "=", "!="};
       return f + " " + ops[static_cast<int>(op)] + " " + number_text(number);
     }
-    case LeafKind::Exists: return f + " is present";
-    case LeafKind::ReachedStage: return "the customer already reached stage \"" + stage_id + "\"";
+    case LeafKind::Exists:
+      return f + " is present";
+    case LeafKind::ReachedStage:
+      return "the customer already reached stage \"" + stage_id + "\"";
   }
   return f;
 }

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "engine/customer_state.h"
-#include "model/tag_set.h"
 #include "model/interaction.h"
 #include "model/journey.h"
+#include "model/tag_set.h"
 
 namespace tp {
 
@@ -32,7 +32,7 @@ struct RuleDiagnostic {
   std::string rule;             // rule id (or list/macro name) when known
   std::string pointer;          // JSON pointer inside the file
   std::string message;
-  std::string snippet;          // the offending line and a caret under the column
+  std::string snippet;  // the offending line and a caret under the column
 };
 
 // "file:line:col: error: [rule] message", then (with_snippet) the quoted line and a caret.

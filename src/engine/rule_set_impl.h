@@ -15,8 +15,29 @@
 namespace tp {
 
 enum class FieldId : uint8_t {
-  Source, Type, Channel, Role, Intent, Name, Url, Path, Text, Session, Customer, Anonymous,
-  Fallback, Escalated, Confidence, Rating, Sentiment, Property, Trait, TagPersona, TagStage, TagTouchpoint, Pain
+  Source,
+  Type,
+  Channel,
+  Role,
+  Intent,
+  Name,
+  Url,
+  Path,
+  Text,
+  Session,
+  Customer,
+  Anonymous,
+  Fallback,
+  Escalated,
+  Confidence,
+  Rating,
+  Sentiment,
+  Property,
+  Trait,
+  TagPersona,
+  TagStage,
+  TagTouchpoint,
+  Pain
 };
 
 struct FieldRef {
@@ -44,18 +65,18 @@ enum class CompareOp { Lt, Lte, Gt, Gte, Eq, Ne };
 struct Leaf {
   LeafKind kind = LeafKind::Eq;
   FieldRef field;
-  std::vector<LiteralValue> values;       // Eq: any of them
-  std::vector<std::string> globs;         // Glob: any of them
-  std::string regex_text;                 // Regex
+  std::vector<LiteralValue> values;  // Eq: any of them
+  std::vector<std::string> globs;    // Glob: any of them
+  std::string regex_text;            // Regex
   std::unique_ptr<RE2> regex;
-  std::vector<std::string> keywords;      // Keywords: folded search patterns (" word ", " pre", "詞")
+  std::vector<std::string> keywords;  // Keywords: folded search patterns (" word ", " pre", "詞")
   std::vector<std::string> keywords_as_written;
-  CompareOp op = CompareOp::Eq;           // Compare
+  CompareOp op = CompareOp::Eq;  // Compare
   double number = 0;
-  int stage = -1;                         // ReachedStage: journey index
+  int stage = -1;  // ReachedStage: journey index
   std::string stage_id;
-  int group = -1;                         // Keywords/Regex: the field group that precomputes it
-  std::string describe() const;           // "text has a keyword of [refund, money back]"
+  int group = -1;                // Keywords/Regex: the field group that precomputes it
+  std::string describe() const;  // "text has a keyword of [refund, money back]"
 };
 
 struct Node {

@@ -25,14 +25,18 @@ double jaccard(const std::vector<std::string>& a, const std::vector<std::string>
   if (a.empty() && b.empty()) return 1.0;
   size_t common = 0, i = 0, j = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i] == b[j]) ++common, ++i, ++j;
-    else if (a[i] < b[j]) ++i;
-    else ++j;
+    if (a[i] == b[j])
+      ++common, ++i, ++j;
+    else if (a[i] < b[j])
+      ++i;
+    else
+      ++j;
   }
   return static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 
-Tagger::Tagger(std::shared_ptr<const RuleSet> rules, const Journey& journey, SignalOptions signals, PluginHook plugins)
+Tagger::Tagger(std::shared_ptr<const RuleSet> rules, const Journey& journey, SignalOptions signals,
+               PluginHook plugins)
     : rules_(std::move(rules)), journey_(journey), signals_(signals), plugins_(std::move(plugins)) {
   version_ = rules_ ? rules_->version() : std::string("none");
 }
@@ -86,12 +90,14 @@ TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory
     after.persona = tags.persona;
     after.persona_from_plugin = tags.persona_origin == TagOrigin::Plugin;
   }
-  if (const int stage = journey_.stage_index(tags.stage); stage >= 0 && stage < 64) after.stages_reached |= uint64_t{1} << stage;
+  if (const int stage = journey_.stage_index(tags.stage); stage >= 0 && stage < 64)
+    after.stages_reached |= uint64_t{1} << stage;
   return tags;
 }
 
 void Tagger::signals(const Interaction& in, JourneyMemory& memory, TagSet& tags) const {
-  if (in.fallback.value_or(false) || (in.confidence && !in.intent.empty() && *in.confidence < signals_.unanswered_confidence))
+  if (in.fallback.value_or(false) ||
+      (in.confidence && !in.intent.empty() && *in.confidence < signals_.unanswered_confidence))
     tags.add_pain(pain::kUnanswered);
   if (in.escalated.value_or(false) || in.type == EventType::Handoff) tags.add_pain(pain::kEscalated);
   if (in.rating && *in.rating <= 2) tags.add_pain(pain::kLowRating);
@@ -99,7 +105,8 @@ void Tagger::signals(const Interaction& in, JourneyMemory& memory, TagSet& tags)
 
   if (in.session_id.empty()) return;
   SessionMemory& session = memory.session(in.session_id);
-  const bool customer_turn = in.role == Role::User || (in.role == Role::None && in.type == EventType::Message);
+  const bool customer_turn =
+      in.role == Role::User || (in.role == Role::None && in.type == EventType::Message);
   if (customer_turn && !in.text.empty()) {
     auto tokens = question_tokens(in.text);
     if (!tokens.empty()) {
@@ -110,11 +117,13 @@ void Tagger::signals(const Interaction& in, JourneyMemory& memory, TagSet& tags)
         }
       }
       session.questions.push_back(std::move(tokens));
-      if (session.questions.size() > signals_.remembered_questions) session.questions.erase(session.questions.begin());
+      if (session.questions.size() > signals_.remembered_questions)
+        session.questions.erase(session.questions.begin());
     }
     if (session.last_customer_turn_ms == 0) session.last_customer_turn_ms = in.timestamp_ms;
   } else if ((in.role == Role::Bot || in.role == Role::Agent) && session.last_customer_turn_ms != 0) {
-    if (in.timestamp_ms - session.last_customer_turn_ms > signals_.slow_response_ms) tags.add_pain(pain::kSlowResponse);
+    if (in.timestamp_ms - session.last_customer_turn_ms > signals_.slow_response_ms)
+      tags.add_pain(pain::kSlowResponse);
     session.last_customer_turn_ms = 0;
   }
 }

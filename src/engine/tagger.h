@@ -14,11 +14,11 @@
 namespace tp {
 
 struct SignalOptions {
-  double unanswered_confidence = 0.5;    // a matched intent below this confidence counts as unanswered
-  double negative_sentiment = -0.3;      // sentiment at or below this is a "negative" pain signal
-  double repeated_similarity = 0.8;      // token-set Jaccard similarity of a repeated question
-  int64_t slow_response_ms = 60000;      // a bot/agent answer later than this after the customer's turn
-  size_t remembered_questions = 5;       // per conversation
+  double unanswered_confidence = 0.5;  // a matched intent below this confidence counts as unanswered
+  double negative_sentiment = -0.3;    // sentiment at or below this is a "negative" pain signal
+  double repeated_similarity = 0.8;    // token-set Jaccard similarity of a repeated question
+  int64_t slow_response_ms = 60000;    // a bot/agent answer later than this after the customer's turn
+  size_t remembered_questions = 5;     // per conversation
 };
 
 // Plugins run before rules; the daemon passes its plugin host through this hook (null: no plugins).

@@ -114,7 +114,8 @@ void TextFolder::fold(std::string_view utf8, std::string& out) const {
     } else {
       // Outside the BMP (emoji, historic scripts, rare CJK): simple folding through ICU directly.
       word = is_word_char(static_cast<UChar32>(cp));
-      if (word) append_utf8(static_cast<char32_t>(u_foldCase(static_cast<UChar32>(cp), U_FOLD_CASE_DEFAULT)), wide);
+      if (word)
+        append_utf8(static_cast<char32_t>(u_foldCase(static_cast<UChar32>(cp), U_FOLD_CASE_DEFAULT)), wide);
       piece = wide.data();
       length = wide.size();
     }

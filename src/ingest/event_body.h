@@ -12,8 +12,8 @@ inline constexpr size_t kMaxJsonDepth = 64;
 struct EventBody {
   nlohmann::json doc;
   std::vector<const nlohmann::json*> events;  // point into doc
-  std::string field;  // on error: what was wrong ("body", "batch")
-  std::string error;  // empty when parsing succeeded
+  std::string field;                          // on error: what was wrong ("body", "batch")
+  std::string error;                          // empty when parsing succeeded
   bool ok() const { return error.empty(); }
 };
 

@@ -1,9 +1,8 @@
 #include "ingest/http_server.h"
 
-#include <sys/socket.h>
-
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -26,10 +25,11 @@ using json = nlohmann::json;
 
 // Route label for metrics: known paths only, so arbitrary URLs cannot blow up label cardinality.
 std::string route_label(const std::string& path) {
-  static const char* kKnown[] = {"/v1/events", "/v1/track",        "/v1/page",  "/v1/screen", "/v1/identify",
-                                 "/v1/alias",  "/v1/batch",        "/v1/import", "/v1/interactions",
-                                 "/healthz",   "/readyz",          "/metrics",  "/v1/admin/reload", "/v1/journey", "/v1/map", "/v1/faq",
-                                 "/v1/map.mmd", "/v1/map.csv", "/v1/faq.csv", "/v1/stream"};
+  static const char* kKnown[] = {"/v1/events",       "/v1/track",   "/v1/page",    "/v1/screen",
+                                 "/v1/identify",     "/v1/alias",   "/v1/batch",   "/v1/import",
+                                 "/v1/interactions", "/healthz",    "/readyz",     "/metrics",
+                                 "/v1/admin/reload", "/v1/journey", "/v1/map",     "/v1/faq",
+                                 "/v1/map.mmd",      "/v1/map.csv", "/v1/faq.csv", "/v1/stream"};
   if (path.rfind("/v1/webhooks/", 0) == 0) return "/v1/webhooks/{source}";
   if (path.rfind("/v1/customers/", 0) == 0) return "/v1/customers/{id}";
   for (const char* k : kKnown)
@@ -39,7 +39,6 @@ std::string route_label(const std::string& path) {
 
 // Set on responses after which the connection must be closed for real (see connection_closer.h).
 constexpr const char* kCloseMarker = "X-Touchpoint-Close";
-
 
 struct BodyRead {
   std::string body;
@@ -95,7 +94,8 @@ bool check_read_token(const std::string& token, const httplib::Request& req, htt
   const Credentials c = parse_authorization(req.get_header_value("Authorization"));
   if (!c.bearer.empty() && constant_time_equals(c.bearer, token)) return true;
   res.set_header("WWW-Authenticate", "Bearer");
-  send_json(res, 401, error_body("Authorization", c.present ? "wrong bearer token" : "bearer token required").dump());
+  send_json(res, 401,
+            error_body("Authorization", c.present ? "wrong bearer token" : "bearer token required").dump());
   return false;
 }
 
@@ -130,20 +130,33 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
     return httplib::Server::HandlerResponse::Handled;
   });
 
-  svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message;
-    switch (res.status) {
-      case 400: message = "bad request"; break;
-      case 404: message = "no such route"; break;
-      case 405: message = "method not allowed"; break;
-      case 413: message = "body is too large"; break;
-      case 414: message = "URI is too long"; break;
-      default: message = "error " + std::to_string(res.status); break;
-    }
-    res.set_content(error_body("", message).dump(), "application/json");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  svr.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message;
+        switch (res.status) {
+          case 400:
+            message = "bad request";
+            break;
+          case 404:
+            message = "no such route";
+            break;
+          case 405:
+            message = "method not allowed";
+            break;
+          case 413:
+            message = "body is too large";
+            break;
+          case 414:
+            message = "URI is too long";
+            break;
+          default:
+            message = "error " + std::to_string(res.status);
+            break;
+        }
+        res.set_content(error_body("", message).dump(), "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 
   svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "unknown";
@@ -168,13 +181,16 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
 
 HttpServer::~HttpServer() = default;
 
-httplib::Server& HttpServer::routes() { return *server_; }
+httplib::Server& HttpServer::routes() {
+  return *server_;
+}
 
-void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes,
+void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth,
+                                   size_t max_body_bytes,
                                    std::function<EventTranslator(EventTranslator)> wrap) {
   auto handle = [&ingest, &auth, max_body_bytes, wrap](const std::string& kind, const std::string& route_type,
-                                                 const httplib::Request& req, httplib::Response& res,
-                                                 const httplib::ContentReader& reader) {
+                                                       const httplib::Request& req, httplib::Response& res,
+                                                       const httplib::ContentReader& reader) {
     const int64_t received_ms = now_unix_ms();
     Credentials creds = parse_authorization(req.get_header_value("Authorization"));
     const SourceConfig* source = auth.authenticate(kind, creds);
@@ -185,8 +201,10 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
       // The body stays unread, so the connection cannot carry another request: close it.
       close_after(res);
       res.set_header("WWW-Authenticate", kind == "segment" ? "Basic realm=\"touchpoint\"" : "Bearer");
-      return send_json(res, 401, error_body("Authorization", creds.present ? "credentials not accepted"
-                                                                            : "credentials required").dump());
+      return send_json(
+          res, 401,
+          error_body("Authorization", creds.present ? "credentials not accepted" : "credentials required")
+              .dump());
     }
     BodyRead body = read_body(req, res, reader, max_body_bytes);
     if (body.status) {
@@ -196,7 +214,8 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     EventBody events = parse_event_body(body.body);
     if (key_in_body) {
       const json* key = events.ok() && events.doc.is_object() && events.doc.contains("writeKey")
-                            ? &events.doc["writeKey"] : nullptr;
+                            ? &events.doc["writeKey"]
+                            : nullptr;
       if (key && key->is_string()) {
         creds.basic = true;
         creds.basic_user = key->get<std::string>();
@@ -207,7 +226,9 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
         return send_json(res, 401, error_body("Authorization", "credentials required").dump());
       }
     }
-    if (!events.ok()) return send_reply(res, ingest.reject_body(source->name, body.body, events.field, events.error, received_ms));
+    if (!events.ok())
+      return send_reply(res,
+                        ingest.reject_body(source->name, body.body, events.field, events.error, received_ms));
 
     EventTranslator translate;
     if (kind == "segment") {
@@ -215,15 +236,18 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
         return segment_to_interaction(e, route_type, now, errors);
       };
     } else {
-      translate = [](const json& e, int64_t now, FieldErrors& errors) { return interaction_from_json(e, now, errors); };
+      translate = [](const json& e, int64_t now, FieldErrors& errors) {
+        return interaction_from_json(e, now, errors);
+      };
     }
     if (wrap) translate = wrap(std::move(translate));
     send_reply(res, ingest.ingest(source->name, events.events, translate, received_ms));
   };
 
   auto& svr = *server_;
-  svr.Post("/v1/events", [handle](const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader& reader) { handle("native", "", req, res, reader); });
+  svr.Post("/v1/events",
+           [handle](const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader& reader) { handle("native", "", req, res, reader); });
   // Segment's HTTP Tracking API: per-type routes, plus /v1/batch and /v1/import with mixed types.
   for (const std::string type : {"track", "page", "screen", "identify", "alias"}) {
     svr.Post("/v1/" + type, [handle, type](const httplib::Request& req, httplib::Response& res,
@@ -232,23 +256,30 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     });
   }
   for (const std::string path : {"/v1/batch", "/v1/import"}) {
-    svr.Post(path, [handle](const httplib::Request& req, httplib::Response& res,
-                            const httplib::ContentReader& reader) { handle("segment", "", req, res, reader); });
+    svr.Post(path,
+             [handle](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) { handle("segment", "", req, res, reader); });
   }
 }
 
 int HttpServer::bind() {
-  const int port = config_.port == 0 ? server_->bind_to_any_port(config_.host)
-                                     : (server_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
-  if (port < 0) throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  const int port = config_.port == 0
+                       ? server_->bind_to_any_port(config_.host)
+                       : (server_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
+  if (port < 0)
+    throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
   // httplib listens with a backlog of 5: a burst of webhook deliveries would overflow it and connections
   // would hang or reset. listen() again on the same socket only widens the backlog (capped by somaxconn).
   if (listen_fd_ >= 0) ::listen(listen_fd_, 4096);
   return port;
 }
 
-void HttpServer::serve() { server_->listen_after_bind(); }
+void HttpServer::serve() {
+  server_->listen_after_bind();
+}
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+  server_->stop();
+}
 
 }  // namespace tp

@@ -16,9 +16,15 @@ json error_body(const std::string& field, const std::string& error) {
 
 IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total,
                              PrivacyOptions privacy, const SuppressionList* suppressed)
-    : writer_(writer), limits_(limits), events_total_(events_total), privacy_(std::move(privacy)), suppressed_(suppressed) {}
+    : writer_(writer),
+      limits_(limits),
+      events_total_(events_total),
+      privacy_(std::move(privacy)),
+      suppressed_(suppressed) {}
 
-std::string SuppressionList::hash(std::string_view id) { return "h:" + sha256_hex(id); }
+std::string SuppressionList::hash(std::string_view id) {
+  return "h:" + sha256_hex(id);
+}
 
 void SuppressionList::add(const std::string& id_hash) {
   std::lock_guard lock(mu_);
@@ -111,7 +117,8 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
     event_errors.clear();
     std::optional<Interaction> interaction;
     if (approx_json_size(event) > limits_.max_event_bytes) {
-      event_errors.push_back({"", "event is larger than " + std::to_string(limits_.max_event_bytes) + " bytes"});
+      event_errors.push_back(
+          {"", "event is larger than " + std::to_string(limits_.max_event_bytes) + " bytes"});
     } else {
       interaction = translate(event, received_ms, event_errors);
     }
@@ -130,9 +137,9 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
       reasons.push_back(entry);
       errors.push_back(std::move(entry));
     }
-    batch.dead_letters.push_back(
-        {source, received_ms, reasons.dump(),
-         truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace), limits_.dead_letter_raw_bytes)});
+    batch.dead_letters.push_back({source, received_ms, reasons.dump(),
+                                  truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace),
+                                                limits_.dead_letter_raw_bytes)});
   }
 
   const size_t rejected = batch.dead_letters.size();
@@ -176,13 +183,20 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   }
   if (suppressed && events_total_) events_total_->inc({source, "suppressed"}, suppressed);
   if (!errors.empty())
-    batch.dead_letters.push_back({source, received_ms, error_list.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+    batch.dead_letters.push_back(
+        {source, received_ms, error_list.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
     ignored += suppressed;
     // Only platform events without interactions (pings, typing): acknowledged, nothing to store.
     if (events_total_) events_total_->inc({source, "ignored"}, ignored);
-    return {200, json{{"accepted", 0}, {"duplicates", 0}, {"ignored", ignored}, {"rejected", 0}, {"errors", json::array()}}, 0};
+    return {200,
+            json{{"accepted", 0},
+                 {"duplicates", 0},
+                 {"ignored", ignored},
+                 {"rejected", 0},
+                 {"errors", json::array()}},
+            0};
   }
   const SubmitResult result = writer_.submit(std::move(batch));
   if (result.status != SubmitStatus::Committed) return failure_reply(result);
@@ -194,24 +208,30 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   }
   IngestReply reply;
   reply.status = none_valid ? 400 : 202;
-  reply.body = {{"accepted", result.counts.accepted}, {"duplicates", result.counts.duplicates}, {"ignored", ignored},
-                {"rejected", rejected}, {"errors", std::move(error_list)}};
+  reply.body = {{"accepted", result.counts.accepted},
+                {"duplicates", result.counts.duplicates},
+                {"ignored", ignored},
+                {"rejected", rejected},
+                {"errors", std::move(error_list)}};
   if (none_valid) reply.body["error"] = "the payload could not be understood";
   return reply;
 }
 
-IngestReply IngestService::reject_body(const std::string& source, std::string_view raw, const std::string& field,
-                                       const std::string& error, int64_t received_ms) {
+IngestReply IngestService::reject_body(const std::string& source, std::string_view raw,
+                                       const std::string& field, const std::string& error,
+                                       int64_t received_ms) {
   WriteBatch batch;
   batch.source = source;
   batch.received_ms = received_ms;
-  batch.dead_letters.push_back({source, received_ms, json::array({{{"field", field}, {"error", error}}}).dump(),
+  batch.dead_letters.push_back({source, received_ms,
+                                json::array({{{"field", field}, {"error", error}}}).dump(),
                                 truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
   // The reply is 400 whatever happens to the dead letter; a full queue or a failing disk only costs the
   // dead letter, which is counted.
   const SubmitResult result = writer_.submit(std::move(batch));
   if (events_total_)
-    events_total_->inc({source, result.status == SubmitStatus::Committed ? "rejected_body" : "rejected_body_lost"});
+    events_total_->inc(
+        {source, result.status == SubmitStatus::Committed ? "rejected_body" : "rejected_body_lost"});
   return {400, error_body(field, error), 0};
 }
 

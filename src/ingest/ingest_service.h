@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <unordered_set>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "model/field_error.h"
@@ -59,8 +59,8 @@ struct IngestReply {
 };
 
 // One event (raw JSON) -> an interaction, or nullopt with the errors.
-using EventTranslator =
-    std::function<std::optional<Interaction>(const nlohmann::json& event, int64_t received_ms, FieldErrors& errors)>;
+using EventTranslator = std::function<std::optional<Interaction>(const nlohmann::json& event,
+                                                                 int64_t received_ms, FieldErrors& errors)>;
 
 class IngestService {
  public:
@@ -74,8 +74,9 @@ class IngestService {
   // Interactions an adapter already translated from one platform payload (webhooks): stored like
   // events; `errors` (parts of the payload not understood) dead-letter the raw payload; `ignored`
   // counts platform events without an interaction. All rejected: 400.
-  IngestReply ingest_translated(const std::string& source, std::vector<Interaction> interactions, const FieldErrors& errors,
-                                size_t rejected, size_t ignored, std::string_view raw, int64_t received_ms);
+  IngestReply ingest_translated(const std::string& source, std::vector<Interaction> interactions,
+                                const FieldErrors& errors, size_t rejected, size_t ignored,
+                                std::string_view raw, int64_t received_ms);
 
   // Redaction and pseudonyms, applied to every interaction before storage.
   void protect(Interaction& in) const;

@@ -53,8 +53,9 @@ std::optional<int64_t> corrected_time(const json& msg, int64_t received_ms) {
 
 }  // namespace
 
-std::optional<Interaction> segment_to_interaction(const json& msg, std::string_view route_type, int64_t received_ms,
-                                                  FieldErrors& errors, const InteractionLimits& limits) {
+std::optional<Interaction> segment_to_interaction(const json& msg, std::string_view route_type,
+                                                  int64_t received_ms, FieldErrors& errors,
+                                                  const InteractionLimits& limits) {
   if (!msg.is_object()) {
     errors.push_back({"", "message must be a JSON object"});
     return std::nullopt;
@@ -93,11 +94,14 @@ std::optional<Interaction> segment_to_interaction(const json& msg, std::string_v
   } else if (type == "alias") {
     // alias(previousId -> userId): stored as an identify carrying both ids, which links them.
     canonical["type"] = "identify";
-    if (const json* prev = member(msg, "previousId")) canonical["anonymous_id"] = *prev;
-    else errors.push_back({"previousId", "is required for alias"});
+    if (const json* prev = member(msg, "previousId"))
+      canonical["anonymous_id"] = *prev;
+    else
+      errors.push_back({"previousId", "is required for alias"});
     if (!member(msg, "userId")) errors.push_back({"userId", "is required for alias"});
   } else {
-    errors.push_back({"type", "'" + type.substr(0, 32) + "' is not supported (track, page, screen, identify, alias)"});
+    errors.push_back(
+        {"type", "'" + type.substr(0, 32) + "' is not supported (track, page, screen, identify, alias)"});
     return std::nullopt;
   }
   if (!errors.empty()) return std::nullopt;

@@ -24,7 +24,8 @@ std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
   unsigned int len = 0;
   // OpenSSL wants a non-null key pointer even for an empty key.
   static const unsigned char kEmpty = 0;
-  const void* key_ptr = key.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(key.data());
+  const void* key_ptr =
+      key.empty() ? static_cast<const void*>(&kEmpty) : static_cast<const void*>(key.data());
   if (!HMAC(md, key_ptr, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
             data.size(), out, &len))
     return {};
@@ -83,10 +84,14 @@ std::pair<std::string, std::string> secret_keys(VerificationKind kind) {
   switch (kind) {
     case VerificationKind::StandardWebhooks:
     case VerificationKind::HmacSha256:
-    case VerificationKind::HmacSha1: return {"secret", "secrets"};
-    case VerificationKind::Bearer: return {"token", "tokens"};
-    case VerificationKind::Basic: return {"key", "keys"};
-    case VerificationKind::None: break;
+    case VerificationKind::HmacSha1:
+      return {"secret", "secrets"};
+    case VerificationKind::Bearer:
+      return {"token", "tokens"};
+    case VerificationKind::Basic:
+      return {"key", "keys"};
+    case VerificationKind::None:
+      break;
   }
   return {};
 }
@@ -98,9 +103,12 @@ bool is_hmac(VerificationKind kind) {
 std::string escape_pointer_token(std::string_view key) {
   std::string out;
   for (const char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -109,12 +117,18 @@ std::string escape_pointer_token(std::string_view key) {
 
 std::string_view to_string(VerificationKind kind) {
   switch (kind) {
-    case VerificationKind::None: return "none";
-    case VerificationKind::StandardWebhooks: return "standard-webhooks";
-    case VerificationKind::HmacSha256: return "hmac-sha256";
-    case VerificationKind::HmacSha1: return "hmac-sha1";
-    case VerificationKind::Bearer: return "bearer";
-    case VerificationKind::Basic: return "basic";
+    case VerificationKind::None:
+      return "none";
+    case VerificationKind::StandardWebhooks:
+      return "standard-webhooks";
+    case VerificationKind::HmacSha256:
+      return "hmac-sha256";
+    case VerificationKind::HmacSha1:
+      return "hmac-sha1";
+    case VerificationKind::Bearer:
+      return "bearer";
+    case VerificationKind::Basic:
+      return "basic";
   }
   return "none";
 }
@@ -181,7 +195,8 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
     used.insert(one);
     used.insert(many);
     auto take = [&](const json& v, const std::string& p) {
-      if (!v.is_string() || v.get_ref<const std::string&>().empty()) return problem(p, "must be a non-empty string");
+      if (!v.is_string() || v.get_ref<const std::string&>().empty())
+        return problem(p, "must be a non-empty string");
       const auto& s = v.get_ref<const std::string&>();
       if (kind == VerificationKind::StandardWebhooks && !decode_standard_key(s))
         return problem(p, "must be whsec_ followed by base64 (the key bytes), as the sender shows it");
@@ -189,7 +204,8 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
     };
     if (auto it = node.find(one); it != node.end()) take(*it, path + "/" + one);
     if (auto it = node.find(many); it != node.end()) {
-      if (!it->is_array()) problem(path + "/" + many, "must be an array of strings");
+      if (!it->is_array())
+        problem(path + "/" + many, "must be an array of strings");
       else
         for (size_t i = 0; i < it->size(); ++i) take((*it)[i], path + "/" + many + "/" + std::to_string(i));
     }
@@ -203,17 +219,23 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
     if (auto it = node.find("header"); it != node.end()) {
       if (!it->is_string() || !is_header_name(it->get_ref<const std::string&>()))
         problem(path + "/header", "must be an HTTP header name");
-      else c.header = it->get<std::string>();
+      else
+        c.header = it->get<std::string>();
     }
     if (auto it = node.find("prefix"); it != node.end()) {
-      if (!it->is_string()) problem(path + "/prefix", "must be a string (may be empty)");
-      else c.prefix = it->get<std::string>();
+      if (!it->is_string())
+        problem(path + "/prefix", "must be a string (may be empty)");
+      else
+        c.prefix = it->get<std::string>();
     }
     if (auto it = node.find("encoding"); it != node.end()) {
       const std::string e = it->is_string() ? it->get<std::string>() : "";
-      if (e == "hex") c.encoding = SignatureEncoding::Hex;
-      else if (e == "base64") c.encoding = SignatureEncoding::Base64;
-      else problem(path + "/encoding", "must be one of hex, base64");
+      if (e == "hex")
+        c.encoding = SignatureEncoding::Hex;
+      else if (e == "base64")
+        c.encoding = SignatureEncoding::Base64;
+      else
+        problem(path + "/encoding", "must be one of hex, base64");
     }
   }
 
@@ -222,17 +244,20 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
     if (auto it = node.find("tolerance_s"); it != node.end()) {
       if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > kMaxToleranceS)
         problem(path + "/tolerance_s", "must be a whole number from 1 to " + std::to_string(kMaxToleranceS));
-      else c.tolerance_s = it->get<int64_t>();
+      else
+        c.tolerance_s = it->get<int64_t>();
     }
   }
 
-  static const std::set<std::string> kKnown = {"type",   "secret", "secrets",  "token",      "tokens", "key",
-                                               "keys",   "header", "prefix",   "encoding",   "tolerance_s"};
+  static const std::set<std::string> kKnown = {"type", "secret", "secrets", "token",    "tokens",     "key",
+                                               "keys", "header", "prefix",  "encoding", "tolerance_s"};
   for (const auto& [key, value] : node.items()) {
     if (used.count(key)) continue;
     const std::string p = path + "/" + escape_pointer_token(key);
-    if (kKnown.count(key)) problem(p, "is not used by type " + kind_name);
-    else problem(p, "unknown key");
+    if (kKnown.count(key))
+      problem(p, "is not used by type " + kind_name);
+    else
+      problem(p, "unknown key");
   }
   return out;
 }
@@ -247,7 +272,8 @@ WebhookVerifier::WebhookVerifier(const VerifierConfig& config)
   if (config.secrets.empty())
     throw std::invalid_argument(std::string(to_string(kind_)) + " verification needs at least one secret");
   for (const auto& s : config.secrets) {
-    if (s.empty()) throw std::invalid_argument("empty secret in " + std::string(to_string(kind_)) + " verification");
+    if (s.empty())
+      throw std::invalid_argument("empty secret in " + std::string(to_string(kind_)) + " verification");
     if (kind_ == VerificationKind::StandardWebhooks) {
       auto key = decode_standard_key(s);
       if (!key) throw std::invalid_argument("a standard-webhooks secret is not whsec_ followed by base64");
@@ -263,12 +289,16 @@ WebhookVerifier::WebhookVerifier(const VerifierConfig& config)
 VerifyResult WebhookVerifier::verify(std::string_view raw_body, const HeaderLookup& headers,
                                      int64_t now_unix_ms) const {
   switch (kind_) {
-    case VerificationKind::None: return {true, "", ""};
-    case VerificationKind::StandardWebhooks: return verify_standard(raw_body, headers, now_unix_ms);
+    case VerificationKind::None:
+      return {true, "", ""};
+    case VerificationKind::StandardWebhooks:
+      return verify_standard(raw_body, headers, now_unix_ms);
     case VerificationKind::HmacSha256:
-    case VerificationKind::HmacSha1: return verify_hmac(raw_body, headers);
+    case VerificationKind::HmacSha1:
+      return verify_hmac(raw_body, headers);
     case VerificationKind::Bearer:
-    case VerificationKind::Basic: return verify_authorization(headers);
+    case VerificationKind::Basic:
+      return verify_authorization(headers);
   }
   return {false, "unknown verification", ""};
 }
@@ -288,16 +318,19 @@ VerifyResult WebhookVerifier::verify_standard(std::string_view body, const Heade
 
   // Unix seconds: digits only (no sign, no fraction), few enough not to overflow.
   const std::string_view ts_text = trim(*ts_header);
-  if (ts_text.empty() || ts_text.size() > 12 || ts_text.find_first_not_of("0123456789") != std::string_view::npos)
+  if (ts_text.empty() || ts_text.size() > 12 ||
+      ts_text.find_first_not_of("0123456789") != std::string_view::npos)
     return {false, "webhook-timestamp must be a Unix time in whole seconds", ""};
   int64_t ts = 0;
   for (const char c : ts_text) ts = ts * 10 + (c - '0');
   const int64_t now_s = now_unix_ms >= 0 ? now_unix_ms / 1000 : (now_unix_ms - 999) / 1000;
   const int64_t age = now_s - ts;
   if (age > tolerance_s_ || -age > tolerance_s_) {
-    const std::string when = age > 0 ? std::to_string(age) + " s in the past" : std::to_string(-age) + " s in the future";
+    const std::string when =
+        age > 0 ? std::to_string(age) + " s in the past" : std::to_string(-age) + " s in the future";
     return {false,
-            "webhook-timestamp is " + when + ", outside the " + std::to_string(tolerance_s_) + " s tolerance", ""};
+            "webhook-timestamp is " + when + ", outside the " + std::to_string(tolerance_s_) + " s tolerance",
+            ""};
   }
 
   // Signed content: "{id}.{timestamp}.{body}" with the header values exactly as sent (trimmed of OWS).
@@ -315,7 +348,8 @@ VerifyResult WebhookVerifier::verify_standard(std::string_view body, const Heade
     const std::string_view entry = list.substr(0, space);
     list = space == std::string_view::npos ? std::string_view() : list.substr(space + 1);
     const size_t comma = entry.find(',');
-    if (comma == std::string_view::npos || entry.substr(0, comma) != "v1") continue;  // v1a, v2, junk: not ours
+    if (comma == std::string_view::npos || entry.substr(0, comma) != "v1")
+      continue;  // v1a, v2, junk: not ours
     any_v1 = true;
     const auto presented = base64_decode(entry.substr(comma + 1));
     if (!presented) continue;
@@ -335,7 +369,10 @@ VerifyResult WebhookVerifier::verify_hmac(std::string_view body, const HeaderLoo
   value.remove_prefix(prefix_.size());
   const auto presented = encoding_ == SignatureEncoding::Hex ? hex_decode(value) : base64_decode(value);
   if (!presented)
-    return {false, header_ + " is not " + (encoding_ == SignatureEncoding::Hex ? "hex" : "base64") + " after the prefix", ""};
+    return {
+        false,
+        header_ + " is not " + (encoding_ == SignatureEncoding::Hex ? "hex" : "base64") + " after the prefix",
+        ""};
   const EVP_MD* md = kind_ == VerificationKind::HmacSha1 ? EVP_sha1() : EVP_sha256();
   bool match = false;
   for (const auto& key : keys_) match |= constant_time_equals(*presented, hmac(md, key, body));

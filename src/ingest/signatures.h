@@ -9,20 +9,19 @@
 //                      any listed v1 signature made with any configured key is accepted (rotation); keys are
 //                      "whsec_<base64>" or bare base64 (the reference libraries decode both the same way);
 //                      the timestamp must be within the tolerance (300 s) of now, both ways.
-//   hmac-sha256        HMAC-SHA256 of the body in a header (default GitHub's "X-Hub-Signature-256: sha256=<hex>").
-//   hmac-sha1          HMAC-SHA1 of the body (default Intercom's "X-Hub-Signature: sha1=<hex>").
-//   bearer             "Authorization: Bearer <token>", one of the configured tokens.
-//   basic              "Authorization: Basic base64(<write key>:<anything>)", one of the configured keys.
-//   none               everything passes (the caller allows it only on loopback and logs a warning).
+//   hmac-sha256        HMAC-SHA256 of the body in a header (default GitHub's "X-Hub-Signature-256:
+//   sha256=<hex>"). hmac-sha1          HMAC-SHA1 of the body (default Intercom's "X-Hub-Signature:
+//   sha1=<hex>"). bearer             "Authorization: Bearer <token>", one of the configured tokens. basic
+//   "Authorization: Basic base64(<write key>:<anything>)", one of the configured keys. none everything passes
+//   (the caller allows it only on loopback and logs a warning).
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "util/problem.h"
 
@@ -39,10 +38,10 @@ struct VerifierConfig {
   VerificationKind kind = VerificationKind::None;
   // Signing keys (standard-webhooks, hmac-*), tokens (bearer) or write keys (basic). Several: rotation.
   std::vector<std::string> secrets;
-  std::string header;   // hmac-*: the header carrying the signature
-  std::string prefix;   // hmac-*: text before the encoded signature in that header ("sha256=")
+  std::string header;  // hmac-*: the header carrying the signature
+  std::string prefix;  // hmac-*: text before the encoded signature in that header ("sha256=")
   SignatureEncoding encoding = SignatureEncoding::Hex;  // hmac-*: hex (either case) or base64
-  int64_t tolerance_s = 300;                            // standard-webhooks: allowed clock difference, both ways
+  int64_t tolerance_s = 300;  // standard-webhooks: allowed clock difference, both ways
 };
 
 // The defaults of a kind: header "X-Hub-Signature-256" and prefix "sha256=" for hmac-sha256,
@@ -63,7 +62,8 @@ struct VerifierConfigLoad {
 //   {"type": "bearer", "token": "..." | "tokens": [...]}
 //   {"type": "basic", "key": "..." | "keys": [...]}
 //   {"type": "none"}   (the string "none" alone is accepted too)
-VerifierConfigLoad parse_verifier_config(const nlohmann::json& node, const std::string& path = "/verification");
+VerifierConfigLoad parse_verifier_config(const nlohmann::json& node,
+                                         const std::string& path = "/verification");
 
 // Looks a request header up by name, case-insensitively; nullopt when absent.
 using HeaderLookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -78,7 +78,8 @@ struct VerifyResult {
 class WebhookVerifier {
  public:
   // Decodes the keys once. Throws std::invalid_argument (without quoting a secret) for a configuration that
-  // parse_verifier_config would have refused: no secrets for a kind that needs them, a key that is not base64.
+  // parse_verifier_config would have refused: no secrets for a kind that needs them, a key that is not
+  // base64.
   explicit WebhookVerifier(const VerifierConfig& config);
 
   VerifyResult verify(std::string_view raw_body, const HeaderLookup& headers, int64_t now_unix_ms) const;

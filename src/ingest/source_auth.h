@@ -11,9 +11,9 @@
 namespace tp {
 
 struct Credentials {
-  bool present = false;       // an Authorization header was sent
-  std::string bearer;         // "Bearer <token>"
-  std::string basic_user;     // "Basic base64(user:password)": Segment puts the write key here
+  bool present = false;    // an Authorization header was sent
+  std::string bearer;      // "Bearer <token>"
+  std::string basic_user;  // "Basic base64(user:password)": Segment puts the write key here
   bool basic = false;
 };
 

@@ -16,11 +16,11 @@ namespace tp {
 
 using json = nlohmann::json;
 
-void add_webhook_route(httplib::Server& svr, IngestService& ingest, const WebhookSources& sources, size_t max_body_bytes,
-                       CounterFamily* verification_failures) {
+void add_webhook_route(httplib::Server& svr, IngestService& ingest, const WebhookSources& sources,
+                       size_t max_body_bytes, CounterFamily* verification_failures) {
   svr.Post(R"(/v1/webhooks/([a-z0-9_-]{1,64}))", [&ingest, &sources, max_body_bytes, verification_failures](
-                                                       const httplib::Request& req, httplib::Response& res,
-                                                       const httplib::ContentReader& reader) {
+                                                     const httplib::Request& req, httplib::Response& res,
+                                                     const httplib::ContentReader& reader) {
     const int64_t received_ms = now_unix_ms();
     const std::string name = req.matches[1];
     auto it = sources.find(name);
@@ -43,10 +43,11 @@ void add_webhook_route(httplib::Server& svr, IngestService& ingest, const Webhoo
     });
     if (!read_ok) {
       close_after(res);
-      return send_json(res, too_large ? 413 : 400,
-                       error_body("body", too_large ? "body is larger than " + std::to_string(max_body_bytes) + " bytes"
-                                                    : "body could not be read")
-                           .dump());
+      return send_json(
+          res, too_large ? 413 : 400,
+          error_body("body", too_large ? "body is larger than " + std::to_string(max_body_bytes) + " bytes"
+                                       : "body could not be read")
+              .dump());
     }
     const HeaderLookup headers = [&req](std::string_view header) -> std::optional<std::string> {
       const std::string key(header);
@@ -66,7 +67,8 @@ void add_webhook_route(httplib::Server& svr, IngestService& ingest, const Webhoo
       // parse_event_body refuses non-object/array shapes too; a platform payload must still be JSON.
       const json doc = body.size() ? json::parse(body, nullptr, false, false) : json();
       if (doc.is_discarded() || json_nesting_depth(body, kMaxJsonDepth) > kMaxJsonDepth) {
-        const IngestReply r = ingest.reject_body(name, body, "body", parsed.ok() ? "not JSON" : parsed.error, received_ms);
+        const IngestReply r =
+            ingest.reject_body(name, body, "body", parsed.ok() ? "not JSON" : parsed.error, received_ms);
         return send_json(res, r.status, r.body.dump(-1, ' ', false, json::error_handler_t::replace));
       }
       parsed.doc = doc;
@@ -77,8 +79,8 @@ void add_webhook_route(httplib::Server& svr, IngestService& ingest, const Webhoo
     ctx.source = name;
     ctx.webhook_id = verified.webhook_id;
     AdapterOutput out = source.adapter->translate(*root, ctx);
-    const IngestReply reply = ingest.ingest_translated(name, std::move(out.interactions), out.errors, out.rejected,
-                                                       out.ignored, body, received_ms);
+    const IngestReply reply = ingest.ingest_translated(name, std::move(out.interactions), out.errors,
+                                                       out.rejected, out.ignored, body, received_ms);
     if (reply.retry_after_s > 0) res.set_header("Retry-After", std::to_string(reply.retry_after_s));
     // The platform gets the answer it expects (Dialogflow: an empty WebhookResponse) once stored.
     if (reply.status < 300 && out.response_body) {

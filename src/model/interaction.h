@@ -40,11 +40,11 @@ struct Interaction {
   std::optional<bool> fallback;      // the bot did not understand
   std::optional<bool> escalated;     // handed to a human
   std::optional<int> rating;         // 1..5
-  std::optional<double> sentiment;   // -1..1, when the sender scored it (e.g. Dialogflow's sentiment analysis)
+  std::optional<double> sentiment;  // -1..1, when the sender scored it (e.g. Dialogflow's sentiment analysis)
   std::string url;
-  std::string name;              // event name (track) or page name
-  std::string properties_json;   // compact JSON object text, empty when absent
-  std::string traits_json;       // compact JSON object text, empty when absent
+  std::string name;             // event name (track) or page name
+  std::string properties_json;  // compact JSON object text, empty when absent
+  std::string traits_json;      // compact JSON object text, empty when absent
   Tags preset_tags;
   // Further ids of this customer found in the event (identity.link_traits in the config, e.g. a chatbot
   // user id passed as a Segment trait, or a hashed email): linked to customer_id like anonymous_id.

@@ -35,7 +35,8 @@ class EventReader {
     if (!v.is_string()) return fail(std::string(field), "must be a string");
     const auto& s = v.get_ref<const std::string&>();
     if (s.size() > limits_.max_string_bytes)
-      return fail(std::string(field), "is longer than " + std::to_string(limits_.max_string_bytes) + " bytes");
+      return fail(std::string(field),
+                  "is longer than " + std::to_string(limits_.max_string_bytes) + " bytes");
     out = s;
   }
 
@@ -55,10 +56,14 @@ class EventReader {
     if (v.is_null()) return;
     if (!v.is_object()) return fail("tags", "must be an object with persona, stage and/or touchpoint");
     for (const auto& [key, value] : v.items()) {
-      if (key == "persona") string(value, "tags.persona", out.persona);
-      else if (key == "stage") string(value, "tags.stage", out.stage);
-      else if (key == "touchpoint") string(value, "tags.touchpoint", out.touchpoint);
-      else fail("tags." + key, "unknown tag (expected persona, stage or touchpoint)");
+      if (key == "persona")
+        string(value, "tags.persona", out.persona);
+      else if (key == "stage")
+        string(value, "tags.stage", out.stage);
+      else if (key == "touchpoint")
+        string(value, "tags.touchpoint", out.touchpoint);
+      else
+        fail("tags." + key, "unknown tag (expected persona, stage or touchpoint)");
     }
   }
 
@@ -103,15 +108,19 @@ std::optional<Interaction> interaction_from_json(const json& event, int64_t rece
     } else if (key == "timestamp") {
       if (v.is_null()) continue;
       const auto ts = v.is_string() ? parse_rfc3339_ms(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!ts) r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
-      else out.timestamp_ms = *ts;
+      if (!ts)
+        r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
+      else
+        out.timestamp_ms = *ts;
     } else if (key == "channel") {
       r.string(v, "channel", out.channel);
     } else if (key == "role") {
       if (v.is_null()) continue;
       const auto role = v.is_string() ? role_from(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!role) r.fail("role", "must be one of user, bot, agent");
-      else out.role = *role;
+      if (!role)
+        r.fail("role", "must be one of user, bot, agent");
+      else
+        out.role = *role;
     } else if (key == "text") {
       r.string(v, "text", out.text);
     } else if (key == "intent") {
@@ -120,12 +129,14 @@ std::optional<Interaction> interaction_from_json(const json& event, int64_t rece
       if (v.is_null()) continue;
       if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
         r.fail("confidence", "must be a number from 0 to 1");
-      else out.confidence = v.get<double>();
+      else
+        out.confidence = v.get<double>();
     } else if (key == "sentiment") {
       if (v.is_null()) continue;
       if (!v.is_number() || v.get<double>() < -1.0 || v.get<double>() > 1.0)
         r.fail("sentiment", "must be a number from -1 to 1");
-      else out.sentiment = v.get<double>();
+      else
+        out.sentiment = v.get<double>();
     } else if (key == "fallback") {
       r.boolean(v, "fallback", out.fallback);
     } else if (key == "escalated") {
@@ -133,9 +144,12 @@ std::optional<Interaction> interaction_from_json(const json& event, int64_t rece
     } else if (key == "rating") {
       if (v.is_null()) continue;
       // trunc, not a cast to int: casting an out-of-range double (1e10) to int is undefined behaviour.
-      const bool whole = v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::trunc(v.get<double>()));
-      if (!whole || v.get<double>() < 1 || v.get<double>() > 5) r.fail("rating", "must be a whole number from 1 to 5");
-      else out.rating = static_cast<int>(v.get<double>());
+      const bool whole =
+          v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::trunc(v.get<double>()));
+      if (!whole || v.get<double>() < 1 || v.get<double>() > 5)
+        r.fail("rating", "must be a whole number from 1 to 5");
+      else
+        out.rating = static_cast<int>(v.get<double>());
     } else if (key == "url") {
       r.string(v, "url", out.url);
     } else if (key == "name") {
@@ -180,11 +194,15 @@ size_t approx_json_size(const json& v) {
       for (const auto& e : v) n += approx_json_size(e) + 1;
       return n;
     }
-    case json::value_t::string: return v.get_ref<const std::string&>().size() + 2;
-    case json::value_t::number_float: return 24;
+    case json::value_t::string:
+      return v.get_ref<const std::string&>().size() + 2;
+    case json::value_t::number_float:
+      return 24;
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return 20;
-    default: return 5;
+    case json::value_t::number_unsigned:
+      return 20;
+    default:
+      return 5;
   }
 }
 

@@ -36,13 +36,21 @@ void read_list(const json& doc, const char* key, const char* extra, bool require
     }
     T entry;
     for (const auto& [k, v] : item.items()) {
-      std::string* target = k == "id" ? &entry.id : k == "name" ? &entry.name : k == extra ? &(entry.*extra_field) : nullptr;
-      if (!target) problems.push_back({ipath + "/" + k, "unknown key"});
-      else if (!v.is_string()) problems.push_back({ipath + "/" + k, "must be a string"});
-      else *target = v.template get<std::string>();
+      std::string* target = k == "id"     ? &entry.id
+                            : k == "name" ? &entry.name
+                            : k == extra  ? &(entry.*extra_field)
+                                          : nullptr;
+      if (!target)
+        problems.push_back({ipath + "/" + k, "unknown key"});
+      else if (!v.is_string())
+        problems.push_back({ipath + "/" + k, "must be a string"});
+      else
+        *target = v.template get<std::string>();
     }
-    if (!valid_id(entry.id)) problems.push_back({ipath + "/id", "is required: a-z, 0-9, '-' and '_' (at most 64)"});
-    else if (!seen.insert(entry.id).second) problems.push_back({ipath + "/id", "duplicate id '" + entry.id + "'"});
+    if (!valid_id(entry.id))
+      problems.push_back({ipath + "/id", "is required: a-z, 0-9, '-' and '_' (at most 64)"});
+    else if (!seen.insert(entry.id).second)
+      problems.push_back({ipath + "/id", "duplicate id '" + entry.id + "'"});
     if (entry.name.empty()) entry.name = entry.id;
     out.push_back(std::move(entry));
   }
@@ -82,11 +90,15 @@ JourneyLoad parse_journey(const std::string& text) {
     return out;
   }
   for (const auto& [k, v] : doc.items())
-    if (k != "stages" && k != "touchpoints" && k != "personas") out.problems.push_back({"/" + k, "unknown key"});
+    if (k != "stages" && k != "touchpoints" && k != "personas")
+      out.problems.push_back({"/" + k, "unknown key"});
   read_list(doc, "stages", "description", true, out.journey.stages, out.problems, &JourneyStage::description);
-  read_list(doc, "touchpoints", "channel", true, out.journey.touchpoints, out.problems, &JourneyTouchpoint::channel);
-  read_list(doc, "personas", "description", false, out.journey.personas, out.problems, &JourneyPersona::description);
-  if (out.problems.empty() && out.journey.stages.empty()) out.problems.push_back({"/stages", "at least one stage is required"});
+  read_list(doc, "touchpoints", "channel", true, out.journey.touchpoints, out.problems,
+            &JourneyTouchpoint::channel);
+  read_list(doc, "personas", "description", false, out.journey.personas, out.problems,
+            &JourneyPersona::description);
+  if (out.problems.empty() && out.journey.stages.empty())
+    out.problems.push_back({"/stages", "at least one stage is required"});
   return out;
 }
 

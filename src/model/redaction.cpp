@@ -22,12 +22,24 @@ struct Span {
   Kind kind;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
-bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_alpha(char c) {
+  return is_upper(c) || is_lower(c);
+}
+bool is_alnum(char c) {
+  return is_alpha(c) || is_digit(c);
+}
+bool is_continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // At most `max` bytes before / after `pos`, cut on character boundaries.
 std::string_view window_before(std::string_view t, size_t pos, size_t max) {
@@ -55,13 +67,16 @@ std::unique_ptr<RE2> compile(const std::string& pattern) {
 
 // Letters of scripts that separate words with spaces. Scripts written without spaces (Han, kana, Thai, ...)
 // are left out on purpose: an address glued to Chinese text ("邮箱test@example.com谢谢") must not swallow it.
-#define TP_EMAIL_CHARS R"(\p{Latin}\p{Cyrillic}\p{Greek}\p{Armenian}\p{Georgian}\p{Hebrew}\p{Arabic}\p{Devanagari}\p{M}\p{Nd})"
+#define TP_EMAIL_CHARS \
+  R"(\p{Latin}\p{Cyrillic}\p{Greek}\p{Armenian}\p{Georgian}\p{Hebrew}\p{Arabic}\p{Devanagari}\p{M}\p{Nd})"
 
 const RE2& email_re() {
-  static const auto re = compile(
-      "[" TP_EMAIL_CHARS "_%+\\-][" TP_EMAIL_CHARS "._%+'\\-]*"
-      "@(?:[" TP_EMAIL_CHARS "](?:[" TP_EMAIL_CHARS "\\-]*[" TP_EMAIL_CHARS "])?\\.)+"
-      "(?:xn--[a-zA-Z0-9\\-]+|[\\p{Latin}\\p{Cyrillic}\\p{Greek}\\p{Arabic}\\p{Hebrew}]{2,})");
+  static const auto re =
+      compile("[" TP_EMAIL_CHARS "_%+\\-][" TP_EMAIL_CHARS
+              "._%+'\\-]*"
+              "@(?:[" TP_EMAIL_CHARS "](?:[" TP_EMAIL_CHARS "\\-]*[" TP_EMAIL_CHARS
+              "])?\\.)+"
+              "(?:xn--[a-zA-Z0-9\\-]+|[\\p{Latin}\\p{Cyrillic}\\p{Greek}\\p{Arabic}\\p{Hebrew}]{2,})");
   return *re;
 }
 
@@ -73,7 +88,8 @@ const RE2& email_re() {
 // identifier the business needs, not personal data.
 const RE2& order_context_re() {
   static const auto re = compile(
-      "(?i)(?:(?:^|[^\\p{L}\\p{N}])(?:order|ordre|orden|ordine|ordem|bestell|bestilling|pasūtījum|заказ|замовлен|"
+      "(?i)(?:(?:^|[^\\p{L}\\p{N}])(?:order|ordre|orden|ordine|ordem|bestell|bestilling|pasūtījum|заказ|"
+      "замовлен|"
       "tilau|invoice|faktur|rēķin|счёт|счет|lasku|tracking|parcel|shipment|sūtījum|посылк|отправлен|ticket|"
       "booking|reservation|confirmation|reference|ref|isbn|ean|sku|artikel|article)[\\p{L}\\p{M}]*"
       "|订单|訂單|单号|單號|طلب|فاتورة|[#№])" TP_ORDER_FILLERS "$");
@@ -93,13 +109,15 @@ const RE2& phone_context_re() {
 
 const RE2& currency_before_re() {
   static const auto re = compile(
-      "(?i)(?:[$€£¥₽₹₴₩₺]|(?:^|[^\\p{L}])(?:eur|usd|gbp|nok|sek|dkk|rub|руб|pln|chf|cny|rmb|kr|ls)\\.?)\\s*$");
+      "(?i)(?:[$€£¥₽₹₴₩₺]|(?:^|[^\\p{L}])(?:eur|usd|gbp|nok|sek|dkk|rub|руб|pln|chf|cny|rmb|kr|ls)\\.?)\\s*"
+      "$");
   return *re;
 }
 
 const RE2& currency_after_re() {
   static const auto re = compile(
-      "^\\s*(?:[$€£¥₽₹₴₩₺元円]|(?i:eur|euro|eiro|евро|usd|dollar|долл|gbp|pound|nok|sek|dkk|rub|руб|pln|zł|chf|"
+      "^\\s*(?:[$€£¥₽₹₴₩₺元円]|(?i:eur|euro|eiro|евро|usd|dollar|долл|gbp|pound|nok|sek|dkk|rub|руб|pln|zł|"
+      "chf|"
       "cny|rmb|yuan|kr|kroner|kronor|krone|ls|lats)(?:[^\\p{L}]|$))");
   return *re;
 }
@@ -131,13 +149,13 @@ void find_emails(std::string_view text, std::vector<Span>& spans) {
 // Countries that issue IBANs (the SWIFT registry, plus countries that use the format nationally).
 bool iban_country(char a, char b) {
   static constexpr const char* kCountries[] = {
-      "AD", "AE", "AL", "AT", "AZ", "BA", "BE", "BG", "BH", "BI", "BR", "BY", "CH", "CR", "CY", "CZ", "DE", "DJ",
-      "DK", "DO", "EE", "EG", "ES", "FI", "FK", "FO", "FR", "GB", "GE", "GI", "GL", "GR", "GT", "HN", "HR", "HU",
-      "IE", "IL", "IQ", "IS", "IT", "JO", "KW", "KZ", "LB", "LC", "LI", "LT", "LU", "LV", "LY", "MC", "MD", "ME",
-      "MK", "MN", "MR", "MT", "MU", "NI", "NL", "NO", "OM", "PK", "PL", "PS", "PT", "QA", "RO", "RS", "RU", "SA",
-      "SC", "SD", "SE", "SI", "SK", "SM", "SO", "ST", "SV", "TL", "TN", "TR", "UA", "VA", "VG", "XK", "YE", "DZ",
-      "AO", "BJ", "BF", "CM", "CV", "CF", "CG", "CI", "GA", "GQ", "GW", "IR", "MG", "ML", "MA", "MZ", "NE", "SN",
-      "TG"};
+      "AD", "AE", "AL", "AT", "AZ", "BA", "BE", "BG", "BH", "BI", "BR", "BY", "CH", "CR", "CY", "CZ",
+      "DE", "DJ", "DK", "DO", "EE", "EG", "ES", "FI", "FK", "FO", "FR", "GB", "GE", "GI", "GL", "GR",
+      "GT", "HN", "HR", "HU", "IE", "IL", "IQ", "IS", "IT", "JO", "KW", "KZ", "LB", "LC", "LI", "LT",
+      "LU", "LV", "LY", "MC", "MD", "ME", "MK", "MN", "MR", "MT", "MU", "NI", "NL", "NO", "OM", "PK",
+      "PL", "PS", "PT", "QA", "RO", "RS", "RU", "SA", "SC", "SD", "SE", "SI", "SK", "SM", "SO", "ST",
+      "SV", "TL", "TN", "TR", "UA", "VA", "VG", "XK", "YE", "DZ", "AO", "BJ", "BF", "CM", "CV", "CF",
+      "CG", "CI", "GA", "GQ", "GW", "IR", "MG", "ML", "MA", "MZ", "NE", "SN", "TG"};
   for (const char* c : kCountries)
     if (c[0] == a && c[1] == b) return true;
   return false;
@@ -146,12 +164,15 @@ bool iban_country(char a, char b) {
 // `compact`: upper-case letters and digits only.
 bool iban_checksum_ok(std::string_view compact) {
   if (compact.size() < 15 || compact.size() > 34) return false;
-  if (!is_upper(compact[0]) || !is_upper(compact[1]) || !is_digit(compact[2]) || !is_digit(compact[3])) return false;
+  if (!is_upper(compact[0]) || !is_upper(compact[1]) || !is_digit(compact[2]) || !is_digit(compact[3]))
+    return false;
   if (!iban_country(compact[0], compact[1])) return false;
   unsigned remainder = 0;
   auto feed = [&](char c) {
-    if (is_digit(c)) remainder = (remainder * 10 + static_cast<unsigned>(c - '0')) % 97;
-    else remainder = (remainder * 100 + static_cast<unsigned>(c - 'A' + 10)) % 97;
+    if (is_digit(c))
+      remainder = (remainder * 10 + static_cast<unsigned>(c - '0')) % 97;
+    else
+      remainder = (remainder * 100 + static_cast<unsigned>(c - 'A' + 10)) % 97;
   };
   for (size_t i = 4; i < compact.size(); ++i) {
     if (!is_upper(compact[i]) && !is_digit(compact[i])) return false;
@@ -204,8 +225,8 @@ void find_ibans(std::string_view t, const std::vector<bool>& covered, std::vecto
 // ------------------------------------------------------------------------------------ numbers: cards, phones
 
 struct Group {
-  size_t open, close;     // the group's bytes, parentheses included
-  size_t dbegin, dend;    // its digits
+  size_t open, close;   // the group's bytes, parentheses included
+  size_t dbegin, dend;  // its digits
   bool paren = false;
   size_t len() const { return dend - dbegin; }
 };
@@ -224,8 +245,10 @@ std::pair<char, size_t> separator_char_at(std::string_view t, size_t k) {
     case ' ':
     case '-':
     case '.':
-    case '/': return {t[k], 1};
-    default: break;
+    case '/':
+      return {t[k], 1};
+    default:
+      break;
   }
   const std::string_view rest = t.substr(k);
   if (rest.starts_with("\xC2\xA0")) return {' ', 2};      // no-break space
@@ -316,7 +339,8 @@ std::optional<Run> run_at(std::string_view t, size_t p, const std::vector<bool>&
 
 unsigned value_of(std::string_view t, const Group& g) {
   unsigned v = 0;
-  for (size_t i = g.dbegin; i < g.dend && i < g.dbegin + 9; ++i) v = v * 10 + static_cast<unsigned>(t[i] - '0');
+  for (size_t i = g.dbegin; i < g.dend && i < g.dbegin + 9; ++i)
+    v = v * 10 + static_cast<unsigned>(t[i] - '0');
   return v;
 }
 
@@ -332,7 +356,9 @@ std::vector<bool> non_phone_groups(std::string_view t, const Run& r) {
   // Dates: 2026-11-23, 2026.11.23, 23.11.2026, 11/23/2026, 23.11.26, 23/11/26.
   for (size_t i = 0; i + 2 < g; ++i) {
     const char s = r.seps[i];
-    if (s != r.seps[i + 1] || (s != '-' && s != '.' && s != '/') || !plain(i) || !plain(i + 1) || !plain(i + 2)) continue;
+    if (s != r.seps[i + 1] || (s != '-' && s != '.' && s != '/') || !plain(i) || !plain(i + 1) ||
+        !plain(i + 2))
+      continue;
     const Group &a = r.groups[i], &b = r.groups[i + 1], &c = r.groups[i + 2];
     const unsigned va = value_of(t, a), vb = value_of(t, b), vc = value_of(t, c);
     bool date = false;
@@ -545,7 +571,8 @@ class NumberRedactor {
     if (b > a && only_spaces && !g0.paren && g0.len() <= 3 &&
         t_.substr(r.groups[b].dbegin, r.groups[b].len()) == "000") {
       bool thousands = true;
-      for (size_t k = a + 1; k <= b; ++k) thousands = thousands && r.groups[k].len() == 3 && !r.groups[k].paren;
+      for (size_t k = a + 1; k <= b; ++k)
+        thousands = thousands && r.groups[k].len() == 3 && !r.groups[k].paren;
       if (thousands) return false;
     }
     return true;

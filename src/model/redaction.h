@@ -41,7 +41,8 @@ struct RedactionCounts {
 // Redaction is idempotent: redact(redact(x)) == redact(x). A kind switched off is left as written, and its
 // digits are not re-read as another kind (a card number is never turned into "[phone]"). `counts`, when
 // given, is incremented by the number of spans replaced of each kind.
-std::string redact(std::string_view text, const RedactionOptions& options = {}, RedactionCounts* counts = nullptr);
+std::string redact(std::string_view text, const RedactionOptions& options = {},
+                   RedactionCounts* counts = nullptr);
 
 // The checks redact() uses, exposed for tests and callers that validate input.
 bool luhn_valid(std::string_view digits);  // ASCII digits only; false for anything else or an empty string

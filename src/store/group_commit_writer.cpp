@@ -9,7 +9,9 @@ namespace tp {
 GroupCommitWriter::GroupCommitWriter(Store& store, WriterOptions options, Histogram* commit_seconds)
     : store_(store), options_(options), commit_seconds_(commit_seconds), thread_([this] { run(); }) {}
 
-GroupCommitWriter::~GroupCommitWriter() { stop(); }
+GroupCommitWriter::~GroupCommitWriter() {
+  stop();
+}
 
 SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
   const size_t weight =
@@ -61,7 +63,8 @@ void GroupCommitWriter::run() {
       error = e.what();
     }
     if (commit_seconds_)
-      commit_seconds_->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      commit_seconds_->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     {
       std::lock_guard lock(mu_);
       ++transactions_;

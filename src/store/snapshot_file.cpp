@@ -66,7 +66,8 @@ std::optional<std::string> SnapshotFile::load() const {
   all << in.rdbuf();
   std::string data = std::move(all).str();
   const size_t header = kMagic.size() + kHashHex + 1;
-  if (data.size() < header || std::string_view(data).substr(0, kMagic.size()) != kMagic || data[header - 1] != '\n')
+  if (data.size() < header || std::string_view(data).substr(0, kMagic.size()) != kMagic ||
+      data[header - 1] != '\n')
     return std::nullopt;
   const std::string_view body = std::string_view(data).substr(header);
   if (sha256_hex(body) != std::string_view(data).substr(kMagic.size(), kHashHex)) return std::nullopt;

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <type_traits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "store/migrations.h"
 
@@ -15,8 +15,10 @@ namespace tp {
 namespace {
 
 void bind_text_or_null(SQLite::Statement& st, int index, const std::string& value) {
-  if (value.empty()) st.bind(index);
-  else st.bindNoCopy(index, value);
+  if (value.empty())
+    st.bind(index);
+  else
+    st.bindNoCopy(index, value);
 }
 
 std::string tags_to_json(const Tags& tags) {
@@ -253,7 +255,9 @@ void SqliteStore::checkpoint_loop() {
       wal_pages_ = 0;
     }
     try {
-      if (!db) db = std::make_unique<SQLite::Database>(options_.path, SQLite::OPEN_READWRITE, options_.busy_timeout_ms);
+      if (!db)
+        db = std::make_unique<SQLite::Database>(options_.path, SQLite::OPEN_READWRITE,
+                                                options_.busy_timeout_ms);
       // PASSIVE: copies what it can without blocking the writer or readers; the WAL restarts from its
       // beginning once everything was copied back.
       db->exec("PRAGMA wal_checkpoint(PASSIVE)");
@@ -282,16 +286,31 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     bind_text_or_null(st, 10, role);
     bind_text_or_null(st, 11, in.text);
     bind_text_or_null(st, 12, in.intent);
-    if (in.confidence) st.bind(13, *in.confidence); else st.bind(13);
-    if (in.fallback) st.bind(14, *in.fallback ? 1 : 0); else st.bind(14);
-    if (in.escalated) st.bind(15, *in.escalated ? 1 : 0); else st.bind(15);
-    if (in.rating) st.bind(16, *in.rating); else st.bind(16);
+    if (in.confidence)
+      st.bind(13, *in.confidence);
+    else
+      st.bind(13);
+    if (in.fallback)
+      st.bind(14, *in.fallback ? 1 : 0);
+    else
+      st.bind(14);
+    if (in.escalated)
+      st.bind(15, *in.escalated ? 1 : 0);
+    else
+      st.bind(15);
+    if (in.rating)
+      st.bind(16, *in.rating);
+    else
+      st.bind(16);
     bind_text_or_null(st, 17, in.url);
     bind_text_or_null(st, 18, in.name);
     bind_text_or_null(st, 19, in.properties_json);
     bind_text_or_null(st, 20, in.traits_json);
     st.bindNoCopy(21, tags);
-    if (in.sentiment) st.bind(22, *in.sentiment); else st.bind(22);
+    if (in.sentiment)
+      st.bind(22, *in.sentiment);
+    else
+      st.bind(22);
     st.exec();
     const bool inserted = writer_->getChanges() > 0;
     st.reset();
@@ -319,7 +338,10 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
     bind_text_or_null(st, 1, u.tags.persona);
     bind_text_or_null(st, 2, u.tags.stage);
     bind_text_or_null(st, 3, u.tags.touchpoint);
-    if (u.tags.sentiment) st.bind(4, *u.tags.sentiment); else st.bind(4);
+    if (u.tags.sentiment)
+      st.bind(4, *u.tags.sentiment);
+    else
+      st.bind(4);
     st.bindNoCopy(5, pain);
     st.bindNoCopy(6, rules);
     st.bindNoCopy(7, u.version);
@@ -341,7 +363,8 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
   if (batch.invalidates_analytics || !batch.erase_customers.empty())
     writer_->exec("UPDATE meta SET value = value + 1 WHERE key = 'analytics_generation'");
   for (const std::string& hash : batch.suppress_hashes) {
-    SQLite::Statement st(*writer_, "INSERT INTO suppressed_ids (id_hash, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+    SQLite::Statement st(
+        *writer_, "INSERT INTO suppressed_ids (id_hash, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
     st.bind(1, hash);
     st.bind(2, static_cast<int64_t>(batch.received_ms));
     st.exec();
@@ -506,20 +529,21 @@ std::vector<StoredInteraction> SqliteStore::scan(const ScanQuery& q) {
 
 std::vector<CustomerStateRow> SqliteStore::customer_states() {
   ReaderLease lease(*this);
-  return collect_rows(lease.db(), "SELECT customer_id, persona, persona_weak, stages_reached, updated_at FROM customer_state",
-                      no_bind, [](SQLite::Statement& st) {
-                        return CustomerStateRow{st.getColumn(0).getString(), column_text(st, 1),
-                                                st.getColumn(2).getInt() != 0,
-                                                static_cast<uint64_t>(st.getColumn(3).getInt64()),
-                                                st.getColumn(4).getInt64()};
-                      });
+  return collect_rows(
+      lease.db(), "SELECT customer_id, persona, persona_weak, stages_reached, updated_at FROM customer_state",
+      no_bind, [](SQLite::Statement& st) {
+        return CustomerStateRow{
+            st.getColumn(0).getString(), column_text(st, 1), st.getColumn(2).getInt() != 0,
+            static_cast<uint64_t>(st.getColumn(3).getInt64()), st.getColumn(4).getInt64()};
+      });
 }
 
 std::vector<std::pair<std::string, std::string>> SqliteStore::identity_links() {
   ReaderLease lease(*this);
-  return collect_rows(lease.db(), "SELECT alias, customer_id FROM identity_links", no_bind, [](SQLite::Statement& st) {
-    return std::make_pair(st.getColumn(0).getString(), st.getColumn(1).getString());
-  });
+  return collect_rows(lease.db(), "SELECT alias, customer_id FROM identity_links", no_bind,
+                      [](SQLite::Statement& st) {
+                        return std::make_pair(st.getColumn(0).getString(), st.getColumn(1).getString());
+                      });
 }
 
 }  // namespace tp
@@ -535,8 +559,14 @@ int64_t SqliteStore::analytics_generation() {
   }
 }
 
-void SqliteStore::save_snapshot(std::string_view bytes) { snapshot_.save(bytes); }
-std::optional<std::string> SqliteStore::load_snapshot() { return snapshot_.load(); }
-void SqliteStore::drop_snapshot() { snapshot_.remove(); }
+void SqliteStore::save_snapshot(std::string_view bytes) {
+  snapshot_.save(bytes);
+}
+std::optional<std::string> SqliteStore::load_snapshot() {
+  return snapshot_.load();
+}
+void SqliteStore::drop_snapshot() {
+  snapshot_.remove();
+}
 
 }  // namespace tp

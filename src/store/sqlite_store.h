@@ -26,8 +26,8 @@ struct SqliteOptions {
   std::string path = "data/touchpoint.db";
   int busy_timeout_ms = 5000;
   size_t max_readers = 8;
-  int writer_cache_mib = 64;          // page cache of the writer connection: index pages stay in memory
-  int checkpoint_wal_pages = 4000;    // the background checkpointer runs once the WAL holds this many pages
+  int writer_cache_mib = 64;        // page cache of the writer connection: index pages stay in memory
+  int checkpoint_wal_pages = 4000;  // the background checkpointer runs once the WAL holds this many pages
 };
 
 class SqliteStore final : public Store {

@@ -77,7 +77,7 @@ struct StoredInteraction {
 
 // Stored interactions in storage order, for the tagging pipeline and retag.
 struct ScanQuery {
-  int64_t after_seq = 0;       // strictly after this sequence number
+  int64_t after_seq = 0;  // strictly after this sequence number
   size_t limit = 1000;
   bool untagged_only = false;  // only rows no rule set has tagged yet
 };

@@ -50,11 +50,21 @@ class Scanner {
           continue;
         }
         switch (e) {
-          case 'n': out->push_back('\n'); break;
-          case 't': out->push_back('\t'); break;
-          case 'r': out->push_back('\r'); break;
-          case 'b': out->push_back('\b'); break;
-          case 'f': out->push_back('\f'); break;
+          case 'n':
+            out->push_back('\n');
+            break;
+          case 't':
+            out->push_back('\t');
+            break;
+          case 'r':
+            out->push_back('\r');
+            break;
+          case 'b':
+            out->push_back('\b');
+            break;
+          case 'f':
+            out->push_back('\f');
+            break;
           case 'u': {
             if (i_ + 4 > t_.size()) return false;
             const unsigned v = static_cast<unsigned>(std::stoul(std::string(t_.substr(i_, 4)), nullptr, 16));
@@ -62,7 +72,9 @@ class Scanner {
             out->push_back(v < 0x80 ? static_cast<char>(v) : '?');
             break;
           }
-          default: out->push_back(e); break;
+          default:
+            out->push_back(e);
+            break;
         }
       } else if (out) {
         out->push_back(c);
@@ -143,14 +155,19 @@ std::string parent_of(const std::string& pointer) {
 std::string json_pointer_token(std::string_view name) {
   std::string out;
   for (const char c : name) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out.push_back(c);
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out.push_back(c);
   }
   return out;
 }
 
-JsonPositions::JsonPositions(std::string_view text) : text_(text) { Scanner(text, values_, keys_).run(); }
+JsonPositions::JsonPositions(std::string_view text) : text_(text) {
+  Scanner(text, values_, keys_).run();
+}
 
 TextPosition JsonPositions::position_of(size_t offset) const {
   TextPosition p;

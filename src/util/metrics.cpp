@@ -18,10 +18,14 @@ std::string join_key(std::initializer_list<std::string_view> values) {
 
 void append_escaped_label(std::string& out, std::string_view v) {
   for (const char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
 }
 
@@ -123,7 +127,8 @@ CounterFamily& MetricsRegistry::counter(std::string name, std::string help, std:
 
 Histogram& MetricsRegistry::histogram(std::string name, std::string help, std::vector<double> upper_bounds) {
   std::lock_guard lock(mu_);
-  histograms_.push_back(std::make_unique<Histogram>(std::move(name), std::move(help), std::move(upper_bounds)));
+  histograms_.push_back(
+      std::make_unique<Histogram>(std::move(name), std::move(help), std::move(upper_bounds)));
   return *histograms_.back();
 }
 
@@ -132,10 +137,11 @@ void MetricsRegistry::gauge(std::string name, std::string help, std::function<do
   gauges_.push_back({std::move(name), std::move(help), std::move(sample)});
 }
 
-void MetricsRegistry::family(std::string name, std::string help, std::string type, std::vector<std::string> label_names,
-                             std::function<LabelledSamples()> sample) {
+void MetricsRegistry::family(std::string name, std::string help, std::string type,
+                             std::vector<std::string> label_names, std::function<LabelledSamples()> sample) {
   std::lock_guard lock(mu_);
-  families_.push_back({std::move(name), std::move(help), std::move(type), std::move(label_names), std::move(sample)});
+  families_.push_back(
+      {std::move(name), std::move(help), std::move(type), std::move(label_names), std::move(sample)});
 }
 
 std::string MetricsRegistry::render() const {

@@ -53,7 +53,8 @@ bool admin_allowed(const AdminRoutesDeps& d, const httplib::Request& req, httpli
   const Credentials c = parse_authorization(req.get_header_value("Authorization"));
   if (c.bearer.empty() || !constant_time_equals(c.bearer, d.admin_token)) {
     res.set_header("WWW-Authenticate", "Bearer");
-    send_json(res, 401, error_body("Authorization", c.present ? "wrong admin token" : "admin token required").dump());
+    send_json(res, 401,
+              error_body("Authorization", c.present ? "wrong admin token" : "admin token required").dump());
     return false;
   }
   return true;

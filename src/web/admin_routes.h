@@ -22,9 +22,9 @@ struct ReloadOutcome {
 };
 
 struct ErasureOutcome {
-  int status = 200;          // 503 when storage could not commit
-  uint32_t erased = 0;       // interactions
-  bool purged = false;       // the write-ahead log was truncated too
+  int status = 200;     // 503 when storage could not commit
+  uint32_t erased = 0;  // interactions
+  bool purged = false;  // the write-ahead log was truncated too
   std::string error;
 };
 

@@ -50,21 +50,25 @@ void serve(const Asset& a, const httplib::Request& req, httplib::Response& res) 
 void add_dashboard_routes(httplib::Server& svr) {
   auto assets = std::make_shared<std::map<std::string, Asset, std::less<>>>();
   for (const auto& a : dashboard_assets())
-    (*assets)[std::string(a.name)] = Asset{a.content, content_type_of(a.name), "\"" + sha256_hex(a.content).substr(0, 32) + "\""};
+    (*assets)[std::string(a.name)] =
+        Asset{a.content, content_type_of(a.name), "\"" + sha256_hex(a.content).substr(0, 32) + "\""};
 
-  auto page = [assets](const httplib::Request& req, httplib::Response& res) { serve(assets->at("index.html"), req, res); };
+  auto page = [assets](const httplib::Request& req, httplib::Response& res) {
+    serve(assets->at("index.html"), req, res);
+  };
   svr.Get("/", page);
   svr.Get("/dashboard", page);
   svr.Get("/dashboard/", page);
-  svr.Get(R"(/dashboard/([a-z_]+\.(js|css|svg)))", [assets](const httplib::Request& req, httplib::Response& res) {
-    auto it = assets->find(req.matches[1].str());
-    if (it == assets->end()) {
-      res.status = 404;
-      res.set_content(R"({"error":"no such dashboard file","field":""})", "application/json");
-      return;
-    }
-    serve(it->second, req, res);
-  });
+  svr.Get(R"(/dashboard/([a-z_]+\.(js|css|svg)))",
+          [assets](const httplib::Request& req, httplib::Response& res) {
+            auto it = assets->find(req.matches[1].str());
+            if (it == assets->end()) {
+              res.status = 404;
+              res.set_content(R"({"error":"no such dashboard file","field":""})", "application/json");
+              return;
+            }
+            serve(it->second, req, res);
+          });
 }
 
 }  // namespace tp

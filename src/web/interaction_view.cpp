@@ -21,7 +21,8 @@ json interaction_view(const StoredInteraction& s) {
   j["type"] = to_string(in.type);
   j["source"] = s.source;
   j["customer_id"] = s.resolved_customer_id.empty() ? json(nullptr) : json(s.resolved_customer_id);
-  if (!in.customer_id.empty() && in.customer_id != s.resolved_customer_id) j["original_customer_id"] = in.customer_id;
+  if (!in.customer_id.empty() && in.customer_id != s.resolved_customer_id)
+    j["original_customer_id"] = in.customer_id;
   if (!in.anonymous_id.empty()) j["anonymous_id"] = in.anonymous_id;
   if (!in.session_id.empty()) j["session_id"] = in.session_id;
   j["timestamp"] = format_rfc3339_ms(in.timestamp_ms);

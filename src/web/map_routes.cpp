@@ -51,11 +51,15 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
   svr.Get("/v1/journey", [d](const httplib::Request& req, httplib::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     json stages = json::array(), touchpoints = json::array(), personas = json::array();
-    for (const auto& s : d->journey.stages) stages.push_back({{"id", s.id}, {"name", s.name}, {"description", s.description}});
-    for (const auto& t : d->journey.touchpoints) touchpoints.push_back({{"id", t.id}, {"name", t.name}, {"channel", t.channel}});
-    for (const auto& p : d->journey.personas) personas.push_back({{"id", p.id}, {"name", p.name}, {"description", p.description}});
-    send_json(res, 200, json{{"stages", stages}, {"touchpoints", touchpoints}, {"personas", personas}}.dump(
-                            -1, ' ', false, json::error_handler_t::replace));
+    for (const auto& s : d->journey.stages)
+      stages.push_back({{"id", s.id}, {"name", s.name}, {"description", s.description}});
+    for (const auto& t : d->journey.touchpoints)
+      touchpoints.push_back({{"id", t.id}, {"name", t.name}, {"channel", t.channel}});
+    for (const auto& p : d->journey.personas)
+      personas.push_back({{"id", p.id}, {"name", p.name}, {"description", p.description}});
+    send_json(res, 200,
+              json{{"stages", stages}, {"touchpoints", touchpoints}, {"personas", personas}}.dump(
+                  -1, ' ', false, json::error_handler_t::replace));
   });
 
   // The map of a window with each cell's top questions and the ranked opportunities.
@@ -87,7 +91,8 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     MapQuery q;
     if (!read_window(req, res, d->journey, q)) return;
     const std::string title = "Customer journey " + format_rfc3339_ms(q.from_ms).substr(0, 10) + " to " +
-                              format_rfc3339_ms(q.to_ms).substr(0, 10) + (q.persona.empty() ? "" : " (" + q.persona + ")");
+                              format_rfc3339_ms(q.to_ms).substr(0, 10) +
+                              (q.persona.empty() ? "" : " (" + q.persona + ")");
     res.status = 200;
     res.set_content(map_mermaid(build_map(q), d->journey, title), "text/vnd.mermaid; charset=utf-8");
   });

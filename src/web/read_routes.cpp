@@ -26,7 +26,8 @@ void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
   svr.Get("/v1/interactions", [d](const httplib::Request& req, httplib::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     InteractionQuery q;
-    for (const auto& [name, target] : {std::pair{"source", &q.source}, {"customer", &q.customer}, {"session", &q.session}}) {
+    for (const auto& [name, target] :
+         {std::pair{"source", &q.source}, {"customer", &q.customer}, {"session", &q.session}}) {
       *target = req.get_param_value(name);
       if (target->size() > kMaxFilterBytes)
         return send_json(res, 400, error_body(name, "is longer than 512 bytes").dump());
@@ -45,9 +46,8 @@ void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
     send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, 200, R"({"status":"ok"})");
-  });
+  svr.Get("/healthz",
+          [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); });
 
   svr.Get("/readyz", [d](const httplib::Request&, httplib::Response& res) {
     if (d->ready()) return send_json(res, 200, R"({"status":"ready"})");

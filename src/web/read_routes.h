@@ -15,8 +15,8 @@ class MetricsRegistry;
 struct ReadRoutesDeps {
   Store& store;
   MetricsRegistry& metrics;
-  std::string read_token;             // empty: reads are open
-  std::function<bool()> ready;        // storage can take writes now
+  std::string read_token;       // empty: reads are open
+  std::function<bool()> ready;  // storage can take writes now
 };
 
 void add_read_routes(httplib::Server& server, ReadRoutesDeps deps);

@@ -24,8 +24,11 @@ std::string events_for(const Changes& c) {
   if (c.everything) return "event: map\ndata: {\"all\":true}\n\nevent: faq\ndata: {\"all\":true}\n\n";
   if (!c.stages.empty() || !c.cells.empty()) {
     json cells = json::array();
-    for (const auto& [stage, touchpoint] : c.cells) cells.push_back({{"stage", stage}, {"touchpoint", touchpoint}});
-    out += "event: map\ndata: " + json{{"stages", c.stages}, {"cells", cells}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+    for (const auto& [stage, touchpoint] : c.cells)
+      cells.push_back({{"stage", stage}, {"touchpoint", touchpoint}});
+    out += "event: map\ndata: " +
+           json{{"stages", c.stages}, {"cells", cells}}.dump(-1, ' ', false, json::error_handler_t::replace) +
+           "\n\n";
   }
   if (!c.clusters.empty()) out += "event: faq\ndata: " + json{{"clusters", c.clusters}}.dump() + "\n\n";
   return out;
@@ -69,7 +72,8 @@ void add_stream_route(httplib::Server& svr, StreamDeps deps) {
             sink.done();
             return true;
           }
-          const Changes changes = d->feed.wait(state->since, std::chrono::duration_cast<std::chrono::milliseconds>(kKeepAlive));
+          const Changes changes =
+              d->feed.wait(state->since, std::chrono::duration_cast<std::chrono::milliseconds>(kKeepAlive));
           if (d->feed.closed()) {
             sink.done();
             return true;

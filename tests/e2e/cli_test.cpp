@@ -20,7 +20,8 @@ TEST(Cli, VersionPrintsTheVersion) {
 }
 
 TEST(Cli, ConfigCheckAcceptsTheShippedConfig) {
-  const RunResult r = run_touchpointd({"config", "check", std::string(TP_SOURCE_DIR) + "/config/touchpoint.json"});
+  const RunResult r =
+      run_touchpointd({"config", "check", std::string(TP_SOURCE_DIR) + "/config/touchpoint.json"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("ok"), std::string::npos);
 }

@@ -1,9 +1,9 @@
 #include "daemon_process.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,7 +74,8 @@ const bool kPluginDirSet = [] { return ::setenv("TOUCHPOINT_PLUGIN_DIR", TP_PLUG
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = fs::temp_directory_path() / ("touchpoint-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+  path_ = fs::temp_directory_path() /
+          ("touchpoint-e2e-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
   fs::create_directories(path_);
 }
 
@@ -106,10 +107,12 @@ RunResult run_touchpointd(const std::vector<std::string>& args) {
   return {decode_status(status), read_file(log)};
 }
 
-DaemonProcess::DaemonProcess(const fs::path& dir, const nlohmann::json& config, std::vector<std::string> extra_args) {
+DaemonProcess::DaemonProcess(const fs::path& dir, const nlohmann::json& config,
+                             std::vector<std::string> extra_args) {
   const fs::path config_path = dir / "touchpoint.json";
   std::ofstream(config_path) << config.dump(2);
-  log_path_ = dir / ("daemon-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".log");
+  log_path_ = dir / ("daemon-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+                     ".log");
   std::vector<std::string> args = {"serve", "--config", config_path.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = spawn(args, log_path_);
@@ -124,7 +127,8 @@ DaemonProcess::DaemonProcess(const fs::path& dir, const nlohmann::json& config, 
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       exit_code_ = decode_status(status);
-      throw std::runtime_error("touchpointd exited with " + std::to_string(*exit_code_) + ":\n" + read_file(log_path_));
+      throw std::runtime_error("touchpointd exited with " + std::to_string(*exit_code_) + ":\n" +
+                               read_file(log_path_));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -140,7 +144,9 @@ DaemonProcess::~DaemonProcess() {
   }
 }
 
-std::string DaemonProcess::log() const { return read_file(log_path_); }
+std::string DaemonProcess::log() const {
+  return read_file(log_path_);
+}
 
 void DaemonProcess::signal(int sig) const {
   if (!exit_code_) ::kill(pid_, sig);

@@ -27,7 +27,8 @@ class TempDir {
 
 // The default test config: loopback, port 0, the shipped demo journey, a native and a Segment source
 // without credentials, SQLite in `dir`. `patch` is merged over it (RFC 7386 merge patch).
-nlohmann::json test_config(const std::filesystem::path& dir, const nlohmann::json& patch = nlohmann::json::object());
+nlohmann::json test_config(const std::filesystem::path& dir,
+                           const nlohmann::json& patch = nlohmann::json::object());
 
 struct RunResult {
   int exit_code = -1;

@@ -26,9 +26,12 @@ constexpr const char* kHostile = "Do you deliver to Riga? <img src=x onerror=ale
 // Records CSP violations seen by the page itself (runs before the page's scripts, outside its CSP).
 constexpr const char* kCspProbe =
     "window.__csp = [];"
-    "document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));";
+    "document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + "
+    "e.blockedURI));";
 
-std::string url(int port, const std::string& path = "/") { return "http://127.0.0.1:" + std::to_string(port) + path; }
+std::string url(int port, const std::string& path = "/") {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
 
 int64_t number(const json& text) {
   std::string digits;
@@ -63,7 +66,8 @@ void wait_until_mapped(httplib::Client& c, size_t expected) {
 
 // The query string the page uses for its current window (read off its export link).
 std::string page_query(HeadlessChromium& browser) {
-  const std::string href = browser.evaluate("document.getElementById('export-map-csv').getAttribute('href')").get<std::string>();
+  const std::string href =
+      browser.evaluate("document.getElementById('export-map-csv').getAttribute('href')").get<std::string>();
   const auto q = href.find('?');
   return q == std::string::npos ? "" : href.substr(q + 1);
 }
@@ -79,8 +83,9 @@ json page_cells(HeadlessChromium& browser) {
 }
 
 std::string cell_count_js(const std::string& stage, const std::string& touchpoint) {
-  return "(() => { const td = document.querySelector('#map-grid td.cell[data-stage=\"" + stage + "\"][data-touchpoint=\"" +
-         touchpoint + "\"]'); return td ? td.querySelector('.v-interactions').textContent : null; })()";
+  return "(() => { const td = document.querySelector('#map-grid td.cell[data-stage=\"" + stage +
+         "\"][data-touchpoint=\"" + touchpoint +
+         "\"]'); return td ? td.querySelector('.v-interactions').textContent : null; })()";
 }
 
 class Dashboard : public ::testing::Test {
@@ -113,7 +118,8 @@ TEST_F(Dashboard, ServedWithAStrictPolicyFromTheBinary) {
   EXPECT_EQ(page->body.find("<script>"), std::string::npos);
   EXPECT_EQ(page->body.find("http://"), std::string::npos);
   EXPECT_EQ(page->body.find("https://"), std::string::npos);
-  EXPECT_NE(c.Get("/dashboard/app.js")->get_header_value("Content-Type").find("javascript"), std::string::npos);
+  EXPECT_NE(c.Get("/dashboard/app.js")->get_header_value("Content-Type").find("javascript"),
+            std::string::npos);
   // A conditional request for an unchanged file is answered 304.
   const std::string etag = c.Get("/dashboard/app.js")->get_header_value("ETag");
   ASSERT_FALSE(etag.empty());
@@ -133,7 +139,8 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   HeadlessChromium browser;
   browser.add_init_script(kCspProbe);
   browser.navigate(url(daemon.port()));
-  ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true) << testing::PrintToString(browser.console_messages());
+  ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true)
+      << testing::PrintToString(browser.console_messages());
 
   const std::string q = page_query(browser);
   ASSERT_NE(q.find("from="), std::string::npos);
@@ -144,12 +151,15 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   // Stages as columns, in journey order, with the API's customer counts.
   json names = json::array();
   for (const auto& s : journey["stages"]) names.push_back(s["name"]);
-  EXPECT_EQ(browser.evaluate("[...document.querySelectorAll('#map-grid th.stage .stage-name')].map(e => e.textContent)"), names);
-  const json stage_customers =
-      browser.evaluate("[...document.querySelectorAll('#map-grid th.stage .v-customers')].map(e => e.textContent)");
+  EXPECT_EQ(browser.evaluate(
+                "[...document.querySelectorAll('#map-grid th.stage .stage-name')].map(e => e.textContent)"),
+            names);
+  const json stage_customers = browser.evaluate(
+      "[...document.querySelectorAll('#map-grid th.stage .v-customers')].map(e => e.textContent)");
   ASSERT_EQ(stage_customers.size(), map["stages"].size());
   for (size_t i = 0; i < map["stages"].size(); ++i)
-    EXPECT_EQ(number(stage_customers[i]), map["stages"][i]["customers"].get<int64_t>()) << map["stages"][i]["id"];
+    EXPECT_EQ(number(stage_customers[i]), map["stages"][i]["customers"].get<int64_t>())
+        << map["stages"][i]["id"];
 
   // Every cell of the API is on the page with its numbers and top questions; every other cell shows 0.
   const json cells = page_cells(browser);
@@ -185,21 +195,31 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
     EXPECT_EQ(rows[i]["label"], api["label"]);
     EXPECT_EQ(number(rows[i]["count"]), api["count"].get<int64_t>());
     EXPECT_EQ(number(rows[i]["customers"]), api["customers"].get<int64_t>());
-    EXPECT_EQ(rows[i]["unanswered"], std::to_string(static_cast<int>(std::lround(api["unanswered_rate"].get<double>() * 100))) + "%");
+    EXPECT_EQ(
+        rows[i]["unanswered"],
+        std::to_string(static_cast<int>(std::lround(api["unanswered_rate"].get<double>() * 100))) + "%");
   }
   // The opportunities of the map, in its order.
   json lines = json::array();
   for (const auto& o : map["opportunities"]) lines.push_back(o["line"]);
-  EXPECT_EQ(browser.evaluate("[...document.querySelectorAll('#opportunities li')].map(li => li.firstChild.textContent)"), lines);
+  EXPECT_EQ(browser.evaluate(
+                "[...document.querySelectorAll('#opportunities li')].map(li => li.firstChild.textContent)"),
+            lines);
 
   // Live: a hostile question at purchase / helpdesk reaches the page without a reload.
   ASSERT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'live'"), true);
   browser.evaluate("window.__samePage = true");
   const json before = browser.evaluate(cell_count_js("purchase", "helpdesk"));
   const int64_t old_count = before.is_null() ? 0 : number(before);
-  const json hostile = {{"id", "live-1"}, {"type", "message"}, {"role", "user"}, {"customer_id", "live-customer"},
-                        {"timestamp", format_rfc3339_ms(now_unix_ms() - 1000)}, {"text", kHostile}, {"fallback", true},
-                        {"tags", {{"persona", "first-time-buyer"}, {"stage", "purchase"}, {"touchpoint", "helpdesk"}}}};
+  const json hostile = {
+      {"id", "live-1"},
+      {"type", "message"},
+      {"role", "user"},
+      {"customer_id", "live-customer"},
+      {"timestamp", format_rfc3339_ms(now_unix_ms() - 1000)},
+      {"text", kHostile},
+      {"fallback", true},
+      {"tags", {{"persona", "first-time-buyer"}, {"stage", "purchase"}, {"touchpoint", "helpdesk"}}}};
   ASSERT_EQ(c.Post("/v1/events", hostile.dump(), "application/json")->status, 202);
   const std::string expected = std::to_string(old_count + 1);
   EXPECT_EQ(browser.wait_for(cell_count_js("purchase", "helpdesk") + " === '" + expected + "'", 15000), true)
@@ -208,13 +228,17 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
 
   // The hostile text is in the FAQ table as text; a click opens its examples, also as text.
   const std::string find_row =
-      "[...document.querySelectorAll('#faq-table tr.cluster')].find(tr => tr.querySelector('.label').textContent.includes('Riga'))";
+      "[...document.querySelectorAll('#faq-table tr.cluster')].find(tr => "
+      "tr.querySelector('.label').textContent.includes('Riga'))";
   ASSERT_EQ(browser.wait_for("!!" + find_row, 15000), true);
   EXPECT_EQ(browser.evaluate(find_row + ".querySelector('.label').textContent"), kHostile);
   browser.evaluate(find_row + ".querySelector('button.expand').click()");
   EXPECT_EQ(browser.evaluate(find_row + ".nextElementSibling.hidden"), false);
-  EXPECT_EQ(browser.evaluate(find_row + ".nextElementSibling.querySelector('.examples li').textContent"), kHostile);
-  EXPECT_EQ(browser.evaluate("document.querySelectorAll('img[src=\"x\"], #faq-table img, #map-grid img').length"), 0);
+  EXPECT_EQ(browser.evaluate(find_row + ".nextElementSibling.querySelector('.examples li').textContent"),
+            kHostile);
+  EXPECT_EQ(
+      browser.evaluate("document.querySelectorAll('img[src=\"x\"], #faq-table img, #map-grid img').length"),
+      0);
   EXPECT_TRUE(browser.dialogs().empty()) << "a script ran: " << testing::PrintToString(browser.dialogs());
   EXPECT_EQ(browser.evaluate("window.__csp"), json::array());
   for (const auto& m : browser.console_messages()) {
@@ -223,17 +247,23 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   }
 
   // Controls: a persona narrows the map to the API's figures for that persona.
-  browser.evaluate("(() => { const s = document.getElementById('persona'); s.value = 'business-account';"
-                   " s.dispatchEvent(new Event('change')); })()");
-  ASSERT_EQ(browser.wait_for("document.getElementById('export-map-csv').getAttribute('href').includes('persona=business-account')"), true);
+  browser.evaluate(
+      "(() => { const s = document.getElementById('persona'); s.value = 'business-account';"
+      " s.dispatchEvent(new Event('change')); })()");
+  ASSERT_EQ(browser.wait_for("document.getElementById('export-map-csv').getAttribute('href').includes('"
+                             "persona=business-account')"),
+            true);
   const json persona_map = json_of(c.Get("/v1/map?" + page_query(browser)));
   const std::string first_stage = "document.querySelector('#map-grid th.stage .v-customers').textContent";
-  EXPECT_EQ(browser.wait_for(first_stage + " === '" + std::to_string(persona_map["stages"][0]["customers"].get<int>()) + "'"), true)
+  EXPECT_EQ(browser.wait_for(first_stage + " === '" +
+                             std::to_string(persona_map["stages"][0]["customers"].get<int>()) + "'"),
+            true)
       << browser.evaluate(first_stage) << " vs " << persona_map["stages"][0]["customers"];
   EXPECT_LT(persona_map["stages"][0]["customers"].get<int>(), map["stages"][0]["customers"].get<int>());
 
-  browser.evaluate("(() => { const s = document.getElementById('persona'); s.value = '';"
-                   " s.dispatchEvent(new Event('change')); })()");
+  browser.evaluate(
+      "(() => { const s = document.getElementById('persona'); s.value = '';"
+      " s.dispatchEvent(new Event('change')); })()");
   browser.wait_for("!document.getElementById('export-map-csv').getAttribute('href').includes('persona=')");
 
   // A custom window: the page asks the API for exactly that window and shows its figures.
@@ -250,16 +280,20 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   })())JS");
   EXPECT_EQ(browser.evaluate("document.getElementById('custom-window').hidden"), false);
   // The export links follow the window once the page has loaded it.
-  ASSERT_EQ(browser.wait_for("new URLSearchParams(document.getElementById('export-map-csv').getAttribute('href')"
-                             ".split('?')[1]).get('to') === window.__customTo"),
-            true);
+  ASSERT_EQ(
+      browser.wait_for("new URLSearchParams(document.getElementById('export-map-csv').getAttribute('href')"
+                       ".split('?')[1]).get('to') === window.__customTo"),
+      true);
   const std::string custom = page_query(browser);
   const json custom_map = json_of(c.Get("/v1/map?" + custom));
   const std::string awareness = std::to_string(custom_map["stages"][0]["customers"].get<int>());
-  EXPECT_EQ(browser.wait_for(first_stage + " === '" + awareness + "'"), true) << custom << " " << browser.evaluate(first_stage);
-  EXPECT_LT(custom_map["stages"][0]["customers"].get<int>(), map["stages"][0]["customers"].get<int>()) << custom;
-  browser.evaluate("(() => { const w = document.getElementById('window'); w.value = '7d';"
-                   " w.dispatchEvent(new Event('change')); })()");
+  EXPECT_EQ(browser.wait_for(first_stage + " === '" + awareness + "'"), true)
+      << custom << " " << browser.evaluate(first_stage);
+  EXPECT_LT(custom_map["stages"][0]["customers"].get<int>(), map["stages"][0]["customers"].get<int>())
+      << custom;
+  browser.evaluate(
+      "(() => { const w = document.getElementById('window'); w.value = '7d';"
+      " w.dispatchEvent(new Event('change')); })()");
   // The README's picture: the full data set, no change highlights caught half-way.
   ASSERT_EQ(browser.wait_for("document.getElementById('export-map-csv').getAttribute('href') !== null && "
                              "document.querySelector('#map-grid th.stage .v-customers').textContent === '" +
@@ -278,7 +312,8 @@ TEST_F(Dashboard, EmptyStateShowsHowToSendTheFirstEvent) {
   browser.navigate(url(daemon.port()));
   ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true);
   EXPECT_EQ(browser.evaluate("document.getElementById('empty-panel').hidden"), false);
-  const std::string curl = browser.evaluate("document.getElementById('curl-line').textContent").get<std::string>();
+  const std::string curl =
+      browser.evaluate("document.getElementById('curl-line').textContent").get<std::string>();
   EXPECT_NE(curl.find("curl -X POST " + url(daemon.port(), "/v1/events")), std::string::npos) << curl;
 
   // The line works as printed: the event it sends shows up, and the empty state goes away by itself.
@@ -295,14 +330,17 @@ TEST_F(Dashboard, AsksForTheReadTokenOnceAndKeepsItOutOfTheUrl) {
   HeadlessChromium browser;
   browser.navigate(url(daemon.port()));
   ASSERT_EQ(browser.wait_for("!document.getElementById('token-panel').hidden"), true);
-  browser.evaluate("(() => { document.getElementById('token').value = '" + token + "';"
+  browser.evaluate("(() => { document.getElementById('token').value = '" + token +
+                   "';"
                    " document.getElementById('token-form').requestSubmit(); })()");
   ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true);
   EXPECT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'live'"), true);
   EXPECT_EQ(browser.evaluate("sessionStorage.getItem('touchpoint.read_token')"), token);
   EXPECT_EQ(browser.evaluate("localStorage.length"), 0);
   EXPECT_EQ(browser.evaluate("location.href.includes('" + token + "')"), false);
-  EXPECT_EQ(browser.evaluate("[...document.querySelectorAll('a')].some(a => a.href.includes('" + token + "'))"), false);
+  EXPECT_EQ(
+      browser.evaluate("[...document.querySelectorAll('a')].some(a => a.href.includes('" + token + "'))"),
+      false);
 
   // A reload in the same tab does not ask again.
   browser.navigate(url(daemon.port()));
@@ -329,8 +367,12 @@ TEST_F(Dashboard, ReconnectsByItselfAfterTheDaemonRestarts) {
   DaemonProcess second(dir.path(), config, {"--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_EQ(second.port(), port);
   EXPECT_EQ(browser.wait_for("document.getElementById('live').dataset.state === 'live'", 40000), true);
-  const json e = {{"id", "after-restart"}, {"type", "message"}, {"customer_id", "c1"}, {"role", "user"},
-                  {"timestamp", format_rfc3339_ms(now_unix_ms() - 1000)}, {"text", "hello again"},
+  const json e = {{"id", "after-restart"},
+                  {"type", "message"},
+                  {"customer_id", "c1"},
+                  {"role", "user"},
+                  {"timestamp", format_rfc3339_ms(now_unix_ms() - 1000)},
+                  {"text", "hello again"},
                   {"tags", {{"stage", "onboarding"}, {"touchpoint", "email"}}}};
   ASSERT_EQ(client(port).Post("/v1/events", e.dump(), "application/json")->status, 202);
   EXPECT_EQ(browser.wait_for(cell_count_js("onboarding", "email") + " === '1'", 15000), true);

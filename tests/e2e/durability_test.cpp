@@ -47,7 +47,8 @@ TEST(Durability, ThousandConcurrentReDeliveriesStoreExactlyOneRow) {
       for (int i = 0; i < kPerThread; ++i) {
         auto r = c.Post("/v1/events", body, "application/json");
         if (!r || r->status != 202) {
-          if (++other < 5) ADD_FAILURE() << (r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error()));
+          if (++other < 5)
+            ADD_FAILURE() << (r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error()));
           continue;
         }
         const json b = json::parse(r->body);
@@ -83,7 +84,9 @@ TEST(Durability, KillNineUnderLoadLosesNoAcknowledgedEvent) {
           // Single events and small batches, as real senders mix them.
           json batch = json::array();
           const int n = 1 + i % 5;
-          for (int k = 0; k < n; ++k) batch.push_back(event("k-" + std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(k)));
+          for (int k = 0; k < n; ++k)
+            batch.push_back(
+                event("k-" + std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(k)));
           auto r = c.Post("/v1/events", batch.dump(), "application/json");
           if (!r) continue;  // the daemon is gone: no acknowledgement, no promise
           if (r->status == 202) {
@@ -120,8 +123,9 @@ TEST(Durability, KillNineUnderLoadLosesNoAcknowledgedEvent) {
 TEST(Durability, SigtermDrainsInFlightRequestsAndExitsZero) {
   TempDir dir;
   const std::string db = (dir.path() / "touchpoint.db").string();
-  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"storage", {{"sqlite", {{"busy_timeout_ms", 60000}}}}},
-                                                             {"ingest", {{"commit_timeout_ms", 60000}}}}));
+  DaemonProcess daemon(dir.path(),
+                       test_config(dir.path(), {{"storage", {{"sqlite", {{"busy_timeout_ms", 60000}}}}},
+                                                {"ingest", {{"commit_timeout_ms", 60000}}}}));
   auto c = client(daemon.port());
   ASSERT_EQ(c.Get("/readyz")->status, 200);  // migrations done before we take the lock
   auto lock = std::make_unique<SQLite::Database>(db, SQLite::OPEN_READWRITE);
@@ -130,14 +134,16 @@ TEST(Durability, SigtermDrainsInFlightRequestsAndExitsZero) {
   std::vector<std::future<int>> in_flight;
   for (int i = 0; i < 8; ++i)
     in_flight.push_back(std::async(std::launch::async, [&, i] {
-      auto r = client(daemon.port()).Post("/v1/events", event("drain-" + std::to_string(i)).dump(), "application/json");
+      auto r = client(daemon.port())
+                   .Post("/v1/events", event("drain-" + std::to_string(i)).dump(), "application/json");
       return r ? r->status : -1;
     }));
   // Readiness: all eight are with the writer (committing or queued).
   auto waiting = [&] {
     auto r = c.Get("/metrics");
     if (!r) return 0.0;
-    return metric_value(r->body, "touchpoint_ingest_queue_depth") + metric_value(r->body, "touchpoint_ingest_committing");
+    return metric_value(r->body, "touchpoint_ingest_queue_depth") +
+           metric_value(r->body, "touchpoint_ingest_committing");
   };
   for (int i = 0; i < 3000 && waiting() < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(waiting(), 8);

@@ -42,7 +42,8 @@ RawResult raw_exchange_ex(int port, const std::string& bytes, int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   char buf[8192];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
@@ -99,7 +100,7 @@ nlohmann::json json_of(const httplib::Result& r) {
 }
 
 nlohmann::json event(const std::string& id, const std::string& customer) {
-  return {{"id", id}, {"type", "message"}, {"customer_id", customer}, {"channel", "chatbot"},
+  return {{"id", id},       {"type", "message"},           {"customer_id", customer}, {"channel", "chatbot"},
           {"role", "user"}, {"text", "where is my order?"}};
 }
 

@@ -55,7 +55,8 @@ constexpr std::array<Step, 5> kSteps = {{{"awareness", "website", 0.3},
                                          {"onboarding", "email", 0.5},
                                          {"support", "chatbot", -0.3}}};
 
-constexpr std::array<const char*, 3> kPersonas = {"first-time-buyer", "returning-customer", "business-account"};
+constexpr std::array<const char*, 3> kPersonas = {"first-time-buyer", "returning-customer",
+                                                  "business-account"};
 constexpr std::array<const char*, 4> kAskedAt = {"chatbot", "chatbot", "faq", "helpdesk"};
 
 }  // namespace
@@ -69,19 +70,21 @@ nlohmann::json journey_events(int64_t now_ms, size_t customers, uint32_t seed) {
     const char* persona = kPersonas[c % kPersonas.size()];
     int64_t t = now_ms - static_cast<int64_t>((0.3 + rng.next() * 6.0) * static_cast<double>(kDay));
     // Fewer customers at each later stage, as in any funnel.
-    const size_t reached = 1 + static_cast<size_t>(std::pow(rng.next(), 0.7) * static_cast<double>(kSteps.size()));
+    const size_t reached =
+        1 + static_cast<size_t>(std::pow(rng.next(), 0.7) * static_cast<double>(kSteps.size()));
     for (size_t s = 0; s < std::min(reached, kSteps.size()); ++s) {
       t += static_cast<int64_t>((0.2 + rng.next() * 5.0) * 3'600'000);
       if (t >= now_ms) break;
       const Step& step = kSteps[s];
       const double sentiment = std::clamp(step.sentiment + (rng.next() - 0.5) * 0.6, -1.0, 1.0);
-      events.push_back({{"id", id + "-" + std::to_string(s)},
-                        {"type", "page"},
-                        {"customer_id", id},
-                        {"timestamp", format_rfc3339_ms(t)},
-                        {"url", std::string("https://shop.example/") + step.stage},
-                        {"sentiment", sentiment},
-                        {"tags", {{"persona", persona}, {"stage", step.stage}, {"touchpoint", step.touchpoint}}}});
+      events.push_back(
+          {{"id", id + "-" + std::to_string(s)},
+           {"type", "page"},
+           {"customer_id", id},
+           {"timestamp", format_rfc3339_ms(t)},
+           {"url", std::string("https://shop.example/") + step.stage},
+           {"sentiment", sentiment},
+           {"tags", {{"persona", persona}, {"stage", step.stage}, {"touchpoint", step.touchpoint}}}});
       if (rng.next() < 0.5) {
         const Question& q = kQuestions[rng.below(kQuestions.size())];
         t += 30'000;
@@ -95,7 +98,10 @@ nlohmann::json journey_events(int64_t now_ms, size_t customers, uint32_t seed) {
                             {"fallback", q.fallback},
                             {"escalated", q.escalated},
                             {"sentiment", q.fallback ? -0.4 : 0.1},
-                            {"tags", {{"persona", persona}, {"stage", step.stage}, {"touchpoint", kAskedAt[rng.below(kAskedAt.size())]}}}};
+                            {"tags",
+                             {{"persona", persona},
+                              {"stage", step.stage},
+                              {"touchpoint", kAskedAt[rng.below(kAskedAt.size())]}}}};
         if (*q.intent) e["intent"] = q.intent;
         if (rng.next() < 0.3) e["rating"] = 1 + static_cast<int>(rng.below(5));
         events.push_back(std::move(e));

@@ -28,10 +28,15 @@ TEST(MapApi, JourneyModelInOrder) {
 TEST(MapApi, MapFollowsTaggedEventsAndSurvivesARestart) {
   TempDir dir;
   const json config = test_config(dir.path());
-  auto tagged_event = [](const std::string& id, const std::string& customer, const std::string& ts, const std::string& stage,
-                         const std::string& touchpoint) {
-    return json{{"id", id}, {"type", "message"}, {"customer_id", customer}, {"timestamp", ts}, {"role", "user"},
-                {"text", "hello"}, {"tags", {{"stage", stage}, {"touchpoint", touchpoint}, {"persona", "first-time-buyer"}}}};
+  auto tagged_event = [](const std::string& id, const std::string& customer, const std::string& ts,
+                         const std::string& stage, const std::string& touchpoint) {
+    return json{{"id", id},
+                {"type", "message"},
+                {"customer_id", customer},
+                {"timestamp", ts},
+                {"role", "user"},
+                {"text", "hello"},
+                {"tags", {{"stage", stage}, {"touchpoint", touchpoint}, {"persona", "first-time-buyer"}}}};
   };
   const std::string window = "from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z";
   auto consideration = [](const json& m) { return m["stages"][1]; };
@@ -91,22 +96,30 @@ TEST(StreamApi, SubscribersHearOfChangedStagesCellsAndClusters) {
       received.append(data, len);
       connected = true;
       // Stop once a map event and a faq event have arrived (or after a generous amount of data).
-      return !(received.find("event: map") != std::string::npos && received.find("event: faq") != std::string::npos) &&
+      return !(received.find("event: map") != std::string::npos &&
+               received.find("event: faq") != std::string::npos) &&
              received.size() < 100000;
     });
   });
   for (int i = 0; i < 500 && !connected; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(connected.load());
-  const json e = {{"id", "s1"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "where is my order?"},
+  const json e = {{"id", "s1"},
+                  {"type", "message"},
+                  {"customer_id", "c"},
+                  {"role", "user"},
+                  {"text", "where is my order?"},
                   {"tags", {{"stage", "support"}, {"touchpoint", "chatbot"}}}};
   ASSERT_EQ(client(daemon.port()).Post("/v1/events", e.dump(), "application/json")->status, 202);
   reader.join();  // returns once both events arrived (the stream sends within about a second)
-  EXPECT_NE(received.find("event: map\ndata: {\"cells\":[{\"stage\":\"support\",\"touchpoint\":\"chatbot\"}],\"stages\":[\"support\"]}"),
+  EXPECT_NE(received.find(
+                "event: map\ndata: "
+                "{\"cells\":[{\"stage\":\"support\",\"touchpoint\":\"chatbot\"}],\"stages\":[\"support\"]}"),
             std::string::npos)
       << received;
   EXPECT_NE(received.find("event: faq\ndata: {\"clusters\":[0]}"), std::string::npos) << received;
   // The daemon still stops promptly with a stream open elsewhere.
-  std::thread idle([&] { client(daemon.port()).Get("/v1/stream", [](const char*, size_t) { return true; }); });
+  std::thread idle(
+      [&] { client(daemon.port()).Get("/v1/stream", [](const char*, size_t) { return true; }); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let it connect (not an assertion)
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(), 0);
@@ -141,8 +154,11 @@ TEST(MapApi, RestartLoadsTheSnapshotAndReadsBackOnlyNewerInteractions) {
   auto batch = [](int from, int n) {
     json events = json::array();
     for (int i = from; i < from + n; ++i)
-      events.push_back({{"id", "e" + std::to_string(i)}, {"type", "page"}, {"customer_id", "c" + std::to_string(i)},
-                        {"timestamp", "2026-11-02T10:00:00Z"}, {"tags", {{"stage", "awareness"}, {"touchpoint", "website"}}}});
+      events.push_back({{"id", "e" + std::to_string(i)},
+                        {"type", "page"},
+                        {"customer_id", "c" + std::to_string(i)},
+                        {"timestamp", "2026-11-02T10:00:00Z"},
+                        {"tags", {{"stage", "awareness"}, {"touchpoint", "website"}}}});
     return events;
   };
   auto awareness = [&](httplib::Client& c, int expected) {
@@ -180,7 +196,8 @@ TEST(MapApi, RestartLoadsTheSnapshotAndReadsBackOnlyNewerInteractions) {
   for (int i = 0; i < 500 && daemon.log().find("map: 7 tagged") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_NE(daemon.log().find("snapshot loaded"), std::string::npos) << daemon.log();
-  EXPECT_NE(daemon.log().find("map: 7 tagged interactions loaded from storage"), std::string::npos) << daemon.log();
+  EXPECT_NE(daemon.log().find("map: 7 tagged interactions loaded from storage"), std::string::npos)
+      << daemon.log();
 }
 
 // A retag changes what the saved map counted: the next start must not use it.
@@ -190,8 +207,9 @@ TEST(MapApi, ARetagMakesTheSnapshotStale) {
   {
     DaemonProcess daemon(dir.path(), config);
     auto c = client(daemon.port());
-    const json e = {{"id", "r1"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "hello"},
-                    {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}};
+    const json e = {{"id", "r1"},         {"type", "message"},
+                    {"customer_id", "c"}, {"role", "user"},
+                    {"text", "hello"},    {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}};
     ASSERT_EQ(c.Post("/v1/events", e.dump(), "application/json")->status, 202);
     for (int i = 0; i < 1000; ++i) {
       const json rows = json_of(c.Get("/v1/interactions"))["interactions"];
@@ -208,7 +226,8 @@ TEST(MapApi, ARetagMakesTheSnapshotStale) {
   for (int i = 0; i < 500 && again.log().find("map: 1 tagged") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_NE(again.log().find("snapshot is stale"), std::string::npos) << again.log();
-  EXPECT_NE(again.log().find("map: 1 tagged interactions loaded from storage"), std::string::npos) << again.log();
+  EXPECT_NE(again.log().find("map: 1 tagged interactions loaded from storage"), std::string::npos)
+      << again.log();
 }
 
 // A support chat as webhooks deliver it: the customer's question, then the bot's fallback turn, a hand-off
@@ -223,13 +242,19 @@ TEST(FaqApi, LaterTurnsOfTheConversationTellWhatBecameOfTheQuestion) {
     return e;
   };
   const json events = json::array({
-      turn("q1", "s1", "2026-11-02T10:00:00Z", {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
-      turn("b1", "s1", "2026-11-02T10:00:02Z", {{"type", "message"}, {"role", "bot"}, {"text", "Sorry, I did not get that."}, {"fallback", true}}),
+      turn("q1", "s1", "2026-11-02T10:00:00Z",
+           {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
+      turn(
+          "b1", "s1", "2026-11-02T10:00:02Z",
+          {{"type", "message"}, {"role", "bot"}, {"text", "Sorry, I did not get that."}, {"fallback", true}}),
       turn("h1", "s1", "2026-11-02T10:00:30Z", {{"type", "handoff"}}),
-      turn("f1", "s1", "2026-11-02T10:05:00Z", {{"type", "feedback"}, {"role", "user"}, {"rating", 1}, {"text", "useless"}}),
+      turn("f1", "s1", "2026-11-02T10:05:00Z",
+           {{"type", "feedback"}, {"role", "user"}, {"rating", 1}, {"text", "useless"}}),
       // The same question in another session, answered well.
-      turn("q2", "s2", "2026-11-02T11:00:00Z", {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
-      turn("b2", "s2", "2026-11-02T11:00:01Z", {{"type", "message"}, {"role", "bot"}, {"text", "Yes, choose invoice at checkout."}}),
+      turn("q2", "s2", "2026-11-02T11:00:00Z",
+           {{"type", "message"}, {"role", "user"}, {"text", "Can I pay by invoice?"}}),
+      turn("b2", "s2", "2026-11-02T11:00:01Z",
+           {{"type", "message"}, {"role", "bot"}, {"text", "Yes, choose invoice at checkout."}}),
       turn("f2", "s2", "2026-11-02T11:02:00Z", {{"type", "feedback"}, {"rating", 5}}),
   });
   ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);

@@ -68,7 +68,9 @@ TEST_F(Reads, MetricsCountRequestsEventsAndCommits) {
   auto c = client(daemon_->port());
   json bad = event("m-bad");
   bad["confidence"] = 7;
-  ASSERT_EQ(c.Post("/v1/events", json::array({event("m-1"), event("m-2"), bad}).dump(), "application/json")->status, 202);
+  ASSERT_EQ(
+      c.Post("/v1/events", json::array({event("m-1"), event("m-2"), bad}).dump(), "application/json")->status,
+      202);
   ASSERT_EQ(c.Post("/v1/events", event("m-1").dump(), "application/json")->status, 202);
   c.Get("/nowhere");
 

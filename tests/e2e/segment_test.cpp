@@ -19,13 +19,28 @@ json sdk_batch() {
   const json context = {{"library", {{"name", "analytics-node"}, {"version", "6.2.0"}}},
                         {"page", {{"url", "https://shop.example/checkout"}, {"path", "/checkout"}}}};
   return {{"batch",
-           {{{"type", "page"}, {"messageId", "m-page"}, {"anonymousId", "anon-7"}, {"name", "Checkout"},
-             {"properties", {{"title", "Checkout"}}}, {"context", context},
-             {"timestamp", "2026-11-20T10:00:00.000Z"}, {"integrations", json::object()}, {"_metadata", {{"nodeVersion", "20"}}}},
-            {{"type", "track"}, {"messageId", "m-track"}, {"anonymousId", "anon-7"}, {"event", "Order Completed"},
-             {"properties", {{"total", 42.5}}}, {"context", context}, {"timestamp", "2026-11-20T10:05:00.000Z"}},
-            {{"type", "identify"}, {"messageId", "m-identify"}, {"anonymousId", "anon-7"}, {"userId", "user-1"},
-             {"traits", {{"plan", "business"}}}, {"timestamp", "2026-11-20T10:06:00.000Z"}}}},
+           {{{"type", "page"},
+             {"messageId", "m-page"},
+             {"anonymousId", "anon-7"},
+             {"name", "Checkout"},
+             {"properties", {{"title", "Checkout"}}},
+             {"context", context},
+             {"timestamp", "2026-11-20T10:00:00.000Z"},
+             {"integrations", json::object()},
+             {"_metadata", {{"nodeVersion", "20"}}}},
+            {{"type", "track"},
+             {"messageId", "m-track"},
+             {"anonymousId", "anon-7"},
+             {"event", "Order Completed"},
+             {"properties", {{"total", 42.5}}},
+             {"context", context},
+             {"timestamp", "2026-11-20T10:05:00.000Z"}},
+            {{"type", "identify"},
+             {"messageId", "m-identify"},
+             {"anonymousId", "anon-7"},
+             {"userId", "user-1"},
+             {"traits", {{"plan", "business"}}},
+             {"timestamp", "2026-11-20T10:06:00.000Z"}}}},
           {"sentAt", "2026-11-20T10:06:01.000Z"}};
 }
 
@@ -45,7 +60,8 @@ class Segment : public ::testing::Test {
 };
 
 TEST_F(Segment, SdkBatchWithBasicAuthAndGzipIsStored) {
-  start({{"sources", {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WRITE-KEY"}}}}}}}}});
+  start({{"sources",
+          {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WRITE-KEY"}}}}}}}}});
   httplib::Client c("127.0.0.1", daemon_->port());
   c.set_basic_auth("WRITE-KEY", "");
   auto r = c.Post("/v1/batch", {{"Content-Encoding", "gzip"}}, gzip(sdk_batch().dump()), "application/json");
@@ -66,7 +82,8 @@ TEST_F(Segment, SdkBatchWithBasicAuthAndGzipIsStored) {
 }
 
 TEST_F(Segment, WriteKeyInTheBodyIsAcceptedAsSomeSdksSendIt) {
-  start({{"sources", {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WK"}}}}}}}}});
+  start({{"sources",
+          {{"segment", {{"kind", "segment"}, {"auth", {{"type", "write_key"}, {"keys", {"WK"}}}}}}}}});
   json body = sdk_batch();
   body["writeKey"] = "WK";
   auto r = client(daemon_->port()).Post("/v1/batch", body.dump(), "application/json");
@@ -82,9 +99,12 @@ TEST_F(Segment, PerTypeRoutesTakeTheirTypeFromTheRoute) {
   start();
   auto c = client(daemon_->port());
   c.set_basic_auth("any-key", "");
-  const json track = {{"messageId", "t-1"}, {"userId", "u-9"}, {"event", "Signed Up"}, {"properties", {{"plan", "pro"}}}};
+  const json track = {
+      {"messageId", "t-1"}, {"userId", "u-9"}, {"event", "Signed Up"}, {"properties", {{"plan", "pro"}}}};
   EXPECT_EQ(c.Post("/v1/track", track.dump(), "application/json")->status, 202);
-  const json page = {{"messageId", "p-1"}, {"userId", "u-9"}, {"name", "Pricing"},
+  const json page = {{"messageId", "p-1"},
+                     {"userId", "u-9"},
+                     {"name", "Pricing"},
                      {"properties", {{"url", "https://shop.example/pricing"}}}};
   EXPECT_EQ(c.Post("/v1/page", page.dump(), "application/json")->status, 202);
   const json rows = interactions("customer=u-9");
@@ -104,9 +124,10 @@ TEST_F(Segment, PerTypeRoutesTakeTheirTypeFromTheRoute) {
 TEST_F(Segment, ErrorsNameSegmentFields) {
   start();
   auto c = client(daemon_->port());
-  const json batch = {{"batch", {{{"type", "track"}, {"userId", "u"}, {"event", "x"}},
-                                 {{"type", "track"}, {"messageId", "ok-1"}, {"userId", "u"}, {"event", "x"}},
-                                 {{"type", "track"}, {"messageId", "no-user"}, {"event", "x"}}}}};
+  const json batch = {{"batch",
+                       {{{"type", "track"}, {"userId", "u"}, {"event", "x"}},
+                        {{"type", "track"}, {"messageId", "ok-1"}, {"userId", "u"}, {"event", "x"}},
+                        {{"type", "track"}, {"messageId", "no-user"}, {"event", "x"}}}}};
   auto r = c.Post("/v1/batch", batch.dump(), "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 202);
@@ -179,16 +200,20 @@ std::string sha256_hex(const std::string& text) {
 
 TEST(IdentityLinks, ConfiguredTraitsLinkChatbotUsersToCustomersAndEmailsAreStoredHashed) {
   TempDir dir;
-  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"identity", {{"link_traits", {"chatbot_user_id"}},
-                                                                          {"hashed_traits", {"email"}}}}}));
+  DaemonProcess daemon(
+      dir.path(),
+      test_config(dir.path(),
+                  {{"identity", {{"link_traits", {"chatbot_user_id"}}, {"hashed_traits", {"email"}}}}}));
   auto c = client(daemon.port());
   // The chatbot only knows its own user id...
-  const json chat = {{"id", "bot-turn-1"}, {"type", "message"}, {"anonymous_id", "bot-user-9"}, {"role", "user"},
-                     {"channel", "chatbot"}, {"text", "where is my order?"}};
+  const json chat = {{"id", "bot-turn-1"}, {"type", "message"},    {"anonymous_id", "bot-user-9"},
+                     {"role", "user"},     {"channel", "chatbot"}, {"text", "where is my order?"}};
   ASSERT_EQ(c.Post("/v1/events", chat.dump(), "application/json")->status, 202);
   // ...the website identifies the customer with that id as a trait, and an email.
-  const json identify = {{"messageId", "id-1"}, {"userId", "cust-77"},
-                         {"traits", {{"chatbot_user_id", "bot-user-9"}, {"email", " Jane.Doe@Example.com "}}}};
+  const json identify = {
+      {"messageId", "id-1"},
+      {"userId", "cust-77"},
+      {"traits", {{"chatbot_user_id", "bot-user-9"}, {"email", " Jane.Doe@Example.com "}}}};
   ASSERT_EQ(c.Post("/v1/identify", identify.dump(), "application/json")->status, 202);
 
   const json rows = json_of(c.Get("/v1/interactions?customer=cust-77"))["interactions"];
@@ -200,7 +225,8 @@ TEST(IdentityLinks, ConfiguredTraitsLinkChatbotUsersToCustomersAndEmailsAreStore
     }
   }
   // The address itself is nowhere in the files.
-  std::ifstream db(dir.path() / "touchpoint.db", std::ios::binary), wal(dir.path() / "touchpoint.db-wal", std::ios::binary);
+  std::ifstream db(dir.path() / "touchpoint.db", std::ios::binary),
+      wal(dir.path() / "touchpoint.db-wal", std::ios::binary);
   std::stringstream all;
   all << db.rdbuf() << wal.rdbuf();
   EXPECT_EQ(all.str().find("Jane.Doe@Example.com"), std::string::npos);

@@ -50,7 +50,8 @@ TEST_F(StatusContract, AcceptsOneObjectAnArrayOrABatchObject) {
   start();
   auto c = client(port());
   EXPECT_EQ(json_of(c.Post("/v1/events", event("one").dump(), "application/json"))["accepted"], 1);
-  EXPECT_EQ(json_of(c.Post("/v1/events", json::array({event("arr")}).dump(), "application/json"))["accepted"], 1);
+  EXPECT_EQ(json_of(c.Post("/v1/events", json::array({event("arr")}).dump(), "application/json"))["accepted"],
+            1);
   const json wrapped = {{"batch", json::array({event("b1"), event("b2")})}};
   EXPECT_EQ(json_of(c.Post("/v1/events", wrapped.dump(), "application/json"))["accepted"], 2);
 }
@@ -87,7 +88,8 @@ TEST_F(StatusContract, InvalidEventsInABatchAreRejectedOneByOneAndDeadLettered) 
   EXPECT_EQ(body["errors"][1]["index"], 3);
   EXPECT_EQ(body["errors"][1]["field"], "id");
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions"), 2);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters WHERE raw LIKE '%bad-1%' AND reason LIKE '%rating%'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters WHERE raw LIKE '%bad-1%' AND reason LIKE '%rating%'"),
+            1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters"), 2);
 }
 
@@ -153,7 +155,8 @@ TEST_F(StatusContract, UnauthorizedWithMissingOrWrongCredentialsStoresNothing) {
   EXPECT_EQ(none->status, 401);
   EXPECT_EQ(json::parse(none->body)["field"], "Authorization");
 
-  auto wrong = c.Post("/v1/events", {{"Authorization", "Bearer tok-2"}}, event("u2").dump(), "application/json");
+  auto wrong =
+      c.Post("/v1/events", {{"Authorization", "Bearer tok-2"}}, event("u2").dump(), "application/json");
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
   EXPECT_EQ(wrong->body.find("tok-1"), std::string::npos);  // never leaks the expected value
@@ -165,7 +168,8 @@ TEST_F(StatusContract, UnauthorizedWithMissingOrWrongCredentialsStoresNothing) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions"), 0);
   EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters"), 0);
 
-  auto right = c.Post("/v1/events", {{"Authorization", "Bearer tok-1"}}, event("u3").dump(), "application/json");
+  auto right =
+      c.Post("/v1/events", {{"Authorization", "Bearer tok-1"}}, event("u3").dump(), "application/json");
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 202);
   seg.set_basic_auth("wk-1", "");
@@ -197,8 +201,9 @@ TEST_F(StatusContract, PayloadTooLargeCountsDecompressedBytesOfAGzipBomb) {
 
 TEST_F(StatusContract, PayloadTooLargeForChunkedBodies) {
   start({{"server", {{"max_body_bytes", 4096}}}});
-  std::string req = "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    "Transfer-Encoding: chunked\r\n\r\n";
+  std::string req =
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
   const std::string chunk(3000, ' ');
   for (int i = 0; i < 3; ++i) req += "bb8\r\n" + chunk + "\r\n";
   req += "0\r\n\r\n";
@@ -241,7 +246,9 @@ TEST_F(StatusContract, CorruptGzipIsABadRequest) {
 // Holds SQLite's write lock from outside the daemon, as another writer would.
 class WriteLock {
  public:
-  explicit WriteLock(const std::string& path) : db_(path, SQLite::OPEN_READWRITE) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit WriteLock(const std::string& path) : db_(path, SQLite::OPEN_READWRITE) {
+    db_.exec("BEGIN IMMEDIATE");
+  }
   void release() {
     if (held_) db_.exec("ROLLBACK");
     held_ = false;
@@ -260,16 +267,21 @@ double scrape(httplib::Client& c, const std::string& series) {
 
 TEST_F(StatusContract, TooManyRequestsWithRetryAfterWhenTheQueueIsFull) {
   start({{"storage", {{"sqlite", {{"busy_timeout_ms", 60000}}}}},
-         {"ingest", {{"queue_capacity", 1}, {"max_group", 1}, {"commit_timeout_ms", 60000}, {"retry_after_s", 7}}}});
+         {"ingest",
+          {{"queue_capacity", 1}, {"max_group", 1}, {"commit_timeout_ms", 60000}, {"retry_after_s", 7}}}});
   WriteLock lock(db());
   auto c = client(port());
   // Readiness waits, not assertions: the writer is stuck on the lock with the first request...
-  auto first = std::async(std::launch::async, [&] { return client(port()).Post("/v1/events", event("q1").dump(), "application/json"); });
+  auto first = std::async(std::launch::async, [&] {
+    return client(port()).Post("/v1/events", event("q1").dump(), "application/json");
+  });
   for (int i = 0; i < 3000 && scrape(c, "touchpoint_ingest_committing") < 1; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(scrape(c, "touchpoint_ingest_committing"), 1);
   // ...and the second waits in the queue, which is then full.
-  auto second = std::async(std::launch::async, [&] { return client(port()).Post("/v1/events", event("q2").dump(), "application/json"); });
+  auto second = std::async(std::launch::async, [&] {
+    return client(port()).Post("/v1/events", event("q2").dump(), "application/json");
+  });
   for (int i = 0; i < 3000 && scrape(c, "touchpoint_ingest_queue_depth") < 1; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(scrape(c, "touchpoint_ingest_queue_depth"), 1);
@@ -320,12 +332,14 @@ TEST_F(StatusContract, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
       "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
           "\r\nContent-Length: 5\r\n\r\n" + body + smuggled,
       // Content-Length together with Transfer-Encoding.
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n" +
           smuggled,
       // A Transfer-Encoding other than chunked.
       "POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n" + smuggled,
       // Two Transfer-Encodings.
-      "POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
+      "POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n" +
           smuggled,
       // A Content-Length that is not a plain number.
       "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: +12\r\n\r\n" + body + smuggled,

@@ -56,7 +56,8 @@ class Tagging : public ::testing::Test {
 
   httplib::Result reload() {
     auto c = client(daemon_->port());
-    return c.Post("/v1/admin/reload", {{"Authorization", std::string("Bearer ") + kAdmin}}, "", "application/json");
+    return c.Post("/v1/admin/reload", {{"Authorization", std::string("Bearer ") + kAdmin}}, "",
+                  "application/json");
   }
 
   TempDir dir_;
@@ -66,14 +67,34 @@ class Tagging : public ::testing::Test {
 TEST_F(Tagging, EventsOverHttpGetTheRulesTags) {
   auto c = client(daemon_->port());
   const json events = json::array({
-      {{"id", "lv"}, {"type", "message"}, {"customer_id", "c1"}, {"channel", "chatbot"}, {"role", "user"},
-       {"text", "Kur ir mana ATMAKSA?"}, {"fallback", true}},
-      {{"id", "ru"}, {"type", "message"}, {"customer_id", "c2"}, {"channel", "chatbot"}, {"role", "user"},
+      {{"id", "lv"},
+       {"type", "message"},
+       {"customer_id", "c1"},
+       {"channel", "chatbot"},
+       {"role", "user"},
+       {"text", "Kur ir mana ATMAKSA?"},
+       {"fallback", true}},
+      {{"id", "ru"},
+       {"type", "message"},
+       {"customer_id", "c2"},
+       {"channel", "chatbot"},
+       {"role", "user"},
        {"text", "Где мой возврат?"}},
-      {{"id", "bot"}, {"type", "message"}, {"customer_id", "c1"}, {"channel", "chatbot"}, {"role", "bot"},
+      {{"id", "bot"},
+       {"type", "message"},
+       {"customer_id", "c1"},
+       {"channel", "chatbot"},
+       {"role", "bot"},
        {"text", "Your refund is on its way"}},
-      {{"id", "page"}, {"type", "page"}, {"anonymous_id", "v1"}, {"url", "https://shop.example/checkout/pay"}},
-      {{"id", "preset"}, {"type", "message"}, {"customer_id", "c3"}, {"role", "user"}, {"text", "refund!"},
+      {{"id", "page"},
+       {"type", "page"},
+       {"anonymous_id", "v1"},
+       {"url", "https://shop.example/checkout/pay"}},
+      {{"id", "preset"},
+       {"type", "message"},
+       {"customer_id", "c3"},
+       {"role", "user"},
+       {"text", "refund!"},
        {"tags", {{"stage", "onboarding"}}}},
   });
   ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
@@ -104,14 +125,26 @@ TEST_F(Tagging, UnknownPresetTagIdsAreRejected) {
 
 TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
   auto c = client(daemon_->port());
-  ASSERT_EQ(c.Post("/v1/events", json({{"id", "before"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
-                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  ASSERT_EQ(c.Post("/v1/events",
+                   json({{"id", "before"},
+                         {"type", "message"},
+                         {"customer_id", "c"},
+                         {"role", "user"},
+                         {"text", "refund"}})
+                       .dump(),
+                   "application/json")
+                ->status,
+            202);
   const std::string version_before = tagged("before")["tags"]["version"];
 
   EXPECT_EQ(c.Post("/v1/admin/reload", "", "application/json")->status, 401);
-  EXPECT_EQ(c.Post("/v1/admin/reload", {{"Authorization", "Bearer wrong-token-wrong-token"}}, "", "application/json")->status, 401);
+  EXPECT_EQ(c.Post("/v1/admin/reload", {{"Authorization", "Bearer wrong-token-wrong-token"}}, "",
+                   "application/json")
+                ->status,
+            401);
 
-  write_pack(R"({"rules": [{"id": "bad", "description": "d", "when": {"field": "text", "regex": "(oops"}, "then": {"stage": "support"}}]})");
+  write_pack(
+      R"({"rules": [{"id": "bad", "description": "d", "when": {"field": "text", "regex": "(oops"}, "then": {"stage": "support"}}]})");
   auto refused = reload();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 422);
@@ -121,38 +154,64 @@ TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
   EXPECT_EQ(body["diagnostics"][0]["rule"], "bad");
   EXPECT_EQ(body["diagnostics"][0]["line"], 1);
   // The old rules keep running.
-  ASSERT_EQ(c.Post("/v1/events", json({{"id", "during"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
-                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  ASSERT_EQ(c.Post("/v1/events",
+                   json({{"id", "during"},
+                         {"type", "message"},
+                         {"customer_id", "c"},
+                         {"role", "user"},
+                         {"text", "refund"}})
+                       .dump(),
+                   "application/json")
+                ->status,
+            202);
   EXPECT_EQ(tagged("during")["tags"]["version"], version_before);
   EXPECT_EQ(tagged("during")["tags"]["stage"], "support");
 
-  write_pack(R"({"rules": [{"id": "new", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "consideration"}}]})");
+  write_pack(
+      R"({"rules": [{"id": "new", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "consideration"}}]})");
   auto applied = reload();
   ASSERT_TRUE(applied);
   EXPECT_EQ(applied->status, 200);
   const std::string version_after = json::parse(applied->body)["version"];
   EXPECT_NE(version_after, version_before);
-  ASSERT_EQ(c.Post("/v1/events", json({{"id", "after"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
-                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  ASSERT_EQ(c.Post("/v1/events",
+                   json({{"id", "after"},
+                         {"type", "message"},
+                         {"customer_id", "c"},
+                         {"role", "user"},
+                         {"text", "refund"}})
+                       .dump(),
+                   "application/json")
+                ->status,
+            202);
   EXPECT_EQ(tagged("after")["tags"]["stage"], "consideration");
   EXPECT_EQ(tagged("after")["tags"]["version"], version_after);
 }
 
 TEST_F(Tagging, SighupReloadsTheRules) {
-  write_pack(R"({"rules": [{"id": "hup", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "awareness"}}]})");
+  write_pack(
+      R"({"rules": [{"id": "hup", "description": "d", "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "awareness"}}]})");
   daemon_->signal(SIGHUP);
   for (int i = 0; i < 1000 && daemon_->log().find("rules reloaded") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   auto c = client(daemon_->port());
-  ASSERT_EQ(c.Post("/v1/events", json({{"id", "h"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"},
-                                       {"text", "refund"}}).dump(), "application/json")->status, 202);
+  ASSERT_EQ(
+      c.Post(
+           "/v1/events",
+           json(
+               {{"id", "h"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "refund"}})
+               .dump(),
+           "application/json")
+          ->status,
+      202);
   EXPECT_EQ(tagged("h")["tags"]["stage"], "awareness");
 }
 
 TEST(RulesCli, CheckPrintsEveryProblemWithPositionAndExitsNonZero) {
   TempDir dir;
   const auto file = dir.path() / "bad.json";
-  std::ofstream(file) << "{\n  \"rules\": [\n    {\"id\": \"r\", \"description\": \"d\", \"when\": {\"field\": \"text\", \"regex\": \"(\"},\n"
+  std::ofstream(file) << "{\n  \"rules\": [\n    {\"id\": \"r\", \"description\": \"d\", \"when\": "
+                         "{\"field\": \"text\", \"regex\": \"(\"},\n"
                          "     \"then\": {\"stage\": \"mars\"}}\n  ]\n}\n";
   const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
   const RunResult text = run_touchpointd({"rules", "check", "--config", config, file.string()});
@@ -175,7 +234,8 @@ TEST(RulesCli, CheckPrintsEveryProblemWithPositionAndExitsNonZero) {
 TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
   TempDir dir;
   const auto event = dir.path() / "event.json";
-  std::ofstream(event) << R"({"id": "e", "type": "message", "customer_id": "c", "channel": "chatbot", "role": "user",
+  std::ofstream(event)
+      << R"({"id": "e", "type": "message", "customer_id": "c", "channel": "chatbot", "role": "user",
                               "text": "Kur ir mana atmaksa?"})";
   const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
   const RunResult r = run_touchpointd({"rules", "test", "--config", config, "--event", event.string()});
@@ -183,7 +243,8 @@ TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
   EXPECT_NE(r.output.find("stage:      support"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("rule chat.refund"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("text contains a keyword of"), std::string::npos) << r.output;
-  const RunResult j = run_touchpointd({"rules", "test", "--config", config, "--event", event.string(), "--json"});
+  const RunResult j =
+      run_touchpointd({"rules", "test", "--config", config, "--event", event.string(), "--json"});
   EXPECT_EQ(json::parse(j.output)["events"][0]["tags"]["pain"], json({"refund_request"}));
 }
 
@@ -211,8 +272,16 @@ TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
     DaemonProcess daemon(dir.path(), config);
     auto c = client(daemon.port());
     const json events = json::array({
-        {{"id", "old"}, {"type", "message"}, {"customer_id", "c"}, {"text", "refund"}, {"timestamp", "2026-10-01T10:00:00Z"}},
-        {{"id", "new"}, {"type", "message"}, {"customer_id", "c"}, {"text", "refund"}, {"timestamp", "2026-11-20T10:00:00Z"}},
+        {{"id", "old"},
+         {"type", "message"},
+         {"customer_id", "c"},
+         {"text", "refund"},
+         {"timestamp", "2026-10-01T10:00:00Z"}},
+        {{"id", "new"},
+         {"type", "message"},
+         {"customer_id", "c"},
+         {"text", "refund"},
+         {"timestamp", "2026-11-20T10:00:00Z"}},
     });
     ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
     // Readiness: both tagged before the daemon stops (it would tag them at the next start otherwise).
@@ -230,7 +299,8 @@ TEST(Retag, ReappliesTheCurrentRulesToStoredInteractionsSinceATime) {
   ASSERT_FALSE(version_before.empty());
   write_pack("onboarding");
   std::ofstream(dir.path() / "retag.json") << config.dump();
-  const RunResult r = run_touchpointd({"retag", "--config", (dir.path() / "retag.json").string(), "--since", "2026-11-01T00:00:00Z"});
+  const RunResult r = run_touchpointd(
+      {"retag", "--config", (dir.path() / "retag.json").string(), "--since", "2026-11-01T00:00:00Z"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("retagged 1 interactions"), std::string::npos) << r.output;
 
@@ -257,12 +327,15 @@ TEST(Retag, WhileTheDaemonRunsItsMapFollows) {
   const json config = test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}});
   DaemonProcess daemon(dir.path(), config);
   auto c = client(daemon.port());
-  const json e = {{"id", "x"}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "refund please"},
-                  {"timestamp", "2026-11-20T10:00:00Z"}};
+  const json e = {{"id", "x"},      {"type", "message"},       {"customer_id", "c"},
+                  {"role", "user"}, {"text", "refund please"}, {"timestamp", "2026-11-20T10:00:00Z"}};
   ASSERT_EQ(c.Post("/v1/events", e.dump(), "application/json")->status, 202);
   const std::string window = "/v1/map?from=2026-11-19T00:00:00Z&to=2026-11-21T00:00:00Z";
-  auto customers_at = [&](size_t stage) { return json_of(c.Get(window))["stages"][stage]["customers"].get<int>(); };
-  for (int i = 0; i < 1000 && customers_at(4) != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto customers_at = [&](size_t stage) {
+    return json_of(c.Get(window))["stages"][stage]["customers"].get<int>();
+  };
+  for (int i = 0; i < 1000 && customers_at(4) != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(customers_at(4), 1);  // support
 
   write_pack("onboarding");
@@ -270,7 +343,8 @@ TEST(Retag, WhileTheDaemonRunsItsMapFollows) {
   const RunResult r = run_touchpointd({"retag", "--config", (dir.path() / "retag.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // Readiness: the daemon checks every few seconds.
-  for (int i = 0; i < 1500 && customers_at(3) != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1500 && customers_at(3) != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(customers_at(3), 1) << daemon.log();  // onboarding
   EXPECT_EQ(customers_at(4), 0);
 }

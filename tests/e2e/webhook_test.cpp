@@ -26,7 +26,8 @@ std::string base64(const unsigned char* data, size_t len) {
   static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (size_t i = 0; i < len; i += 3) {
-    const uint32_t n = (uint32_t{data[i]} << 16) | (i + 1 < len ? uint32_t{data[i + 1]} << 8 : 0) | (i + 2 < len ? data[i + 2] : 0);
+    const uint32_t n = (uint32_t{data[i]} << 16) | (i + 1 < len ? uint32_t{data[i + 1]} << 8 : 0) |
+                       (i + 2 < len ? data[i + 2] : 0);
     out += table[(n >> 18) & 63];
     out += table[(n >> 12) & 63];
     out += i + 1 < len ? table[(n >> 6) & 63] : '=';
@@ -36,16 +37,19 @@ std::string base64(const unsigned char* data, size_t len) {
 }
 
 // Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)).
-std::string standard_signature(const std::string& key, const std::string& id, const std::string& ts, const std::string& body) {
+std::string standard_signature(const std::string& key, const std::string& id, const std::string& ts,
+                               const std::string& body) {
   const std::string signed_text = id + "." + ts + "." + body;
   unsigned char mac[32];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signed_text.data()),
-       signed_text.size(), mac, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &len);
   return "v1," + base64(mac, len);
 }
 
-json interactions(int port) { return json_of(client(port).Get("/v1/interactions?limit=100"))["interactions"]; }
+json interactions(int port) {
+  return json_of(client(port).Get("/v1/interactions?limit=100"))["interactions"];
+}
 
 class Webhooks : public ::testing::Test {
  protected:
@@ -54,17 +58,21 @@ class Webhooks : public ::testing::Test {
     const std::string key_b64 = base64(reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
     daemon_ = std::make_unique<DaemonProcess>(
         dir_.path(),
-        test_config(dir_.path(), {{"sources",
-                                   {{"dialogflow-es", {{"kind", "webhook"}, {"adapter", "dialogflow-es"}, {"verification", "none"}}},
-                                    {"signed-rasa",
-                                     {{"kind", "webhook"},
-                                      {"adapter", "rasa"},
-                                      {"verification", {{"type", "standard-webhooks"}, {"secret", "whsec_" + key_b64}}}}},
-                                    {"generic",
-                                     {{"kind", "webhook"},
-                                      {"adapter", "generic"},
-                                      {"config", {{"map", {{"id", "/id"}, {"customer_id", "/user"}, {"text", "/text"}}},
-                                                  {"defaults", {{"type", "message"}, {"role", "user"}, {"channel", "chatbot"}}}}}}}}}}));
+        test_config(
+            dir_.path(),
+            {{"sources",
+              {{"dialogflow-es",
+                {{"kind", "webhook"}, {"adapter", "dialogflow-es"}, {"verification", "none"}}},
+               {"signed-rasa",
+                {{"kind", "webhook"},
+                 {"adapter", "rasa"},
+                 {"verification", {{"type", "standard-webhooks"}, {"secret", "whsec_" + key_b64}}}}},
+               {"generic",
+                {{"kind", "webhook"},
+                 {"adapter", "generic"},
+                 {"config",
+                  {{"map", {{"id", "/id"}, {"customer_id", "/user"}, {"text", "/text"}}},
+                   {"defaults", {{"type", "message"}, {"role", "user"}, {"channel", "chatbot"}}}}}}}}}}));
   }
   const std::string key_ = "touchpoint-test-signing-key-0001";
   TempDir dir_;
@@ -73,10 +81,12 @@ class Webhooks : public ::testing::Test {
 
 TEST_F(Webhooks, DialogflowFulfillmentIsAnsweredWithAnEmptyWebhookResponseAndStored) {
   auto c = client(daemon_->port());
-  auto r = c.Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/sentiment_fallback.json"), "application/json");
+  auto r = c.Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/sentiment_fallback.json"),
+                  "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(json::parse(r->body), json::object());  // a valid empty WebhookResponse: the agent keeps its replies
+  EXPECT_EQ(json::parse(r->body),
+            json::object());  // a valid empty WebhookResponse: the agent keeps its replies
   bool user_turn = false;
   for (const auto& row : interactions(daemon_->port()))
     if (row["source"] == "dialogflow-es" && row.value("role", "") == "user") {
@@ -92,8 +102,9 @@ TEST_F(Webhooks, DialogflowFulfillmentIsAnsweredWithAnEmptyWebhookResponseAndSto
 }
 
 TEST_F(Webhooks, APayloadTheAdapterCannotUnderstandIsA400NamingTheField) {
-  auto r = client(daemon_->port()).Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/hostile_missing_query_text.json"),
-                                        "application/json");
+  auto r = client(daemon_->port())
+               .Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/hostile_missing_query_text.json"),
+                     "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(json::parse(r->body)["errors"][0]["field"], "queryResult.queryText");
@@ -101,25 +112,31 @@ TEST_F(Webhooks, APayloadTheAdapterCannotUnderstandIsA400NamingTheField) {
 }
 
 TEST_F(Webhooks, StandardWebhooksSignaturesAreVerifiedOnTheRawBytes) {
-  const std::string body = R"({"event": "user", "sender_id": "rasa-user-1", "timestamp": 1800000000.5, "text": "where is my order?",
+  const std::string body =
+      R"({"event": "user", "sender_id": "rasa-user-1", "timestamp": 1800000000.5, "text": "where is my order?",
                                "parse_data": {"intent": {"name": "order_status", "confidence": 0.93}}})";
-  const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                            std::chrono::system_clock::now().time_since_epoch()).count());
+  const std::string ts = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   auto c = client(daemon_->port());
-  const httplib::Headers good = {{"webhook-id", "msg_1"}, {"webhook-timestamp", ts},
+  const httplib::Headers good = {{"webhook-id", "msg_1"},
+                                 {"webhook-timestamp", ts},
                                  {"webhook-signature", standard_signature(key_, "msg_1", ts, body)}};
   auto ok = c.Post("/v1/webhooks/signed-rasa", good, body, "application/json");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 202) << ok->body;
 
-  const httplib::Headers tampered = {{"webhook-id", "msg_2"}, {"webhook-timestamp", ts},
+  const httplib::Headers tampered = {{"webhook-id", "msg_2"},
+                                     {"webhook-timestamp", ts},
                                      {"webhook-signature", standard_signature(key_, "msg_2", ts, body)}};
   auto bad = c.Post("/v1/webhooks/signed-rasa", tampered, body + " ", "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 401);
-  EXPECT_EQ(bad->body.find(standard_signature(key_, "msg_2", ts, body + " ")), std::string::npos);  // never leaks
+  EXPECT_EQ(bad->body.find(standard_signature(key_, "msg_2", ts, body + " ")),
+            std::string::npos);  // never leaks
   const std::string old_ts = std::to_string(std::stoll(ts) - 3600);
-  const httplib::Headers stale = {{"webhook-id", "msg_3"}, {"webhook-timestamp", old_ts},
+  const httplib::Headers stale = {{"webhook-id", "msg_3"},
+                                  {"webhook-timestamp", old_ts},
                                   {"webhook-signature", standard_signature(key_, "msg_3", old_ts, body)}};
   EXPECT_EQ(c.Post("/v1/webhooks/signed-rasa", stale, body, "application/json")->status, 401);
   EXPECT_EQ(c.Post("/v1/webhooks/signed-rasa", body, "application/json")->status, 401);
@@ -130,9 +147,12 @@ TEST_F(Webhooks, StandardWebhooksSignaturesAreVerifiedOnTheRawBytes) {
 }
 
 TEST_F(Webhooks, TextIsRedactedBeforeStorage) {
-  const json payload = {{"id", "g-1"}, {"user", "u-1"},
-                        {"text", "Mans e-pasts ir janis.berzins@example.lv, karte 4111 1111 1111 1111, pasūtījums 123456789"}};
-  ASSERT_EQ(client(daemon_->port()).Post("/v1/webhooks/generic", payload.dump(), "application/json")->status, 202);
+  const json payload = {
+      {"id", "g-1"},
+      {"user", "u-1"},
+      {"text", "Mans e-pasts ir janis.berzins@example.lv, karte 4111 1111 1111 1111, pasūtījums 123456789"}};
+  ASSERT_EQ(client(daemon_->port()).Post("/v1/webhooks/generic", payload.dump(), "application/json")->status,
+            202);
   const json rows = interactions(daemon_->port());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0]["text"], "Mans e-pasts ir [email], karte [card], pasūtījums 123456789");
@@ -168,22 +188,36 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   auto c = client(daemon.port());
   const std::string secret_words = "Zyxwvut-unforgettable-phrase";
   const json events = json::array({
-      {{"id", "v1"}, {"type", "page"}, {"anonymous_id", "anon-erase"}, {"url", "https://shop.example/pricing"},
+      {{"id", "v1"},
+       {"type", "page"},
+       {"anonymous_id", "anon-erase"},
+       {"url", "https://shop.example/pricing"},
        {"tags", {{"stage", "consideration"}, {"touchpoint", "website"}}}},
-      {{"id", "e1"}, {"type", "message"}, {"customer_id", "cust-erase"}, {"anonymous_id", "anon-erase"}, {"role", "user"},
-       {"text", secret_words}, {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}},
-      {{"id", "k1"}, {"type", "message"}, {"customer_id", "cust-keep"}, {"role", "user"}, {"text", "keep me"},
+      {{"id", "e1"},
+       {"type", "message"},
+       {"customer_id", "cust-erase"},
+       {"anonymous_id", "anon-erase"},
+       {"role", "user"},
+       {"text", secret_words},
+       {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}},
+      {{"id", "k1"},
+       {"type", "message"},
+       {"customer_id", "cust-keep"},
+       {"role", "user"},
+       {"text", "keep me"},
        {"tags", {{"stage", "purchase"}, {"touchpoint", "chatbot"}}}},
   });
   ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
   const std::string window = "/v1/map?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z";
   auto purchase_customers = [&] { return json_of(c.Get(window))["stages"][2]["customers"].get<int>(); };
-  for (int i = 0; i < 500 && purchase_customers() != 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && purchase_customers() != 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(purchase_customers(), 2);
   const auto snapshot = dir.path() / "touchpoint.db.analytics";
   for (int i = 0; i < 500 && file_bytes(snapshot).find("cust-erase") == std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_NE(file_bytes(snapshot).find("cust-erase"), std::string::npos) << "the saved map never held the customer";
+  ASSERT_NE(file_bytes(snapshot).find("cust-erase"), std::string::npos)
+      << "the saved map never held the customer";
 
   EXPECT_EQ(c.Delete("/v1/customers/cust-erase")->status, 401);
   auto r = c.Delete("/v1/customers/cust-erase", {{"Authorization", "Bearer " + admin}});
@@ -196,11 +230,13 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["id"], "k1");
   // The derived map forgets the customer too (rebuilt after the erasure).
-  for (int i = 0; i < 500 && purchase_customers() != 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && purchase_customers() != 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(purchase_customers(), 1);
   EXPECT_EQ(json_of(c.Get(window))["stages"][1]["customers"], 0);
   // Nothing left in the database files.
-  const std::string all = file_bytes(dir.path() / "touchpoint.db") + file_bytes(dir.path() / "touchpoint.db-wal");
+  const std::string all =
+      file_bytes(dir.path() / "touchpoint.db") + file_bytes(dir.path() / "touchpoint.db-wal");
   EXPECT_EQ(all.find(secret_words), std::string::npos);
   EXPECT_EQ(all.find("cust-erase"), std::string::npos);
   // Nor in the saved map: the rebuild after the erasure saved one without the customer.
@@ -211,13 +247,19 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   EXPECT_EQ(file_bytes(snapshot).find(secret_words), std::string::npos);
 
   // The id is on the suppression list: later events for it are dropped, acknowledged and counted.
-  const json again = {{"id", "e2"}, {"type", "message"}, {"customer_id", "cust-erase"}, {"role", "user"}, {"text", "back again"}};
+  const json again = {{"id", "e2"},
+                      {"type", "message"},
+                      {"customer_id", "cust-erase"},
+                      {"role", "user"},
+                      {"text", "back again"}};
   auto later = c.Post("/v1/events", again.dump(), "application/json");
   ASSERT_TRUE(later);
   EXPECT_EQ(later->status, 202);
   EXPECT_EQ(json::parse(later->body)["accepted"], 0);
   EXPECT_TRUE(json_of(c.Get("/v1/interactions?customer=cust-erase"))["interactions"].empty());
-  EXPECT_EQ(metric_value(c.Get("/metrics")->body, R"(touchpoint_events_total{source="events",outcome="suppressed"})"), 1);
+  EXPECT_EQ(metric_value(c.Get("/metrics")->body,
+                         R"(touchpoint_events_total{source="events",outcome="suppressed"})"),
+            1);
 }
 
 }  // namespace
@@ -236,7 +278,8 @@ struct AdapterCase {
 
 TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
   const std::vector<AdapterCase> cases = {
-      {"dialogflow-es", "dialogflow-es/google_assistant.json", "/queryResult/queryText", "/queryResult/intent/displayName", "chatbot"},
+      {"dialogflow-es", "dialogflow-es/google_assistant.json", "/queryResult/queryText",
+       "/queryResult/intent/displayName", "chatbot"},
       {"dialogflow-cx", "dialogflow-cx/text_turn.json", "/text", "/intentInfo/displayName", "chatbot"},
       {"rasa", "rasa/broker_user_event.json", "/text", "/parse_data/intent/name", "chatbot"},
       {"botframework", "botframework/message_user.json", "/text", "", "chatbot"},
@@ -248,7 +291,8 @@ TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
   json sources = json::object();
   for (const auto& c : cases) {
     sources[c.adapter] = {{"kind", "webhook"}, {"adapter", c.adapter}, {"verification", "none"}};
-    if (c.adapter == "generic") sources[c.adapter]["config"] = json::parse(fixture("generic/botpress_config.json"));
+    if (c.adapter == "generic")
+      sources[c.adapter]["config"] = json::parse(fixture("generic/botpress_config.json"));
   }
   DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"sources", sources}}));
   auto client_ = client(daemon.port());
@@ -266,9 +310,11 @@ TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
       EXPECT_EQ(row["channel"], c.channel) << c.adapter;
       EXPECT_FALSE(row["id"].get<std::string>().empty());
       EXPECT_TRUE(row.contains("customer_id") || row.contains("anonymous_id")) << c.adapter;
-      if (!c.text_pointer.empty() && row.value("text", "") == payload.at(json::json_pointer(c.text_pointer)).get<std::string>())
+      if (!c.text_pointer.empty() &&
+          row.value("text", "") == payload.at(json::json_pointer(c.text_pointer)).get<std::string>())
         text_found = true;
-      if (!c.intent_pointer.empty() && row.value("intent", "") == payload.at(json::json_pointer(c.intent_pointer)).get<std::string>())
+      if (!c.intent_pointer.empty() &&
+          row.value("intent", "") == payload.at(json::json_pointer(c.intent_pointer)).get<std::string>())
         intent_found = true;
     }
     EXPECT_TRUE(text_found) << c.adapter << " did not store the payload's text";
@@ -278,7 +324,8 @@ TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
   auto ping = client_.Post("/v1/webhooks/intercom", fixture("intercom/ping.json"), "application/json");
   ASSERT_TRUE(ping);
   EXPECT_LT(ping->status, 300);
-  auto typing = client_.Post("/v1/webhooks/botframework", fixture("botframework/typing.json"), "application/json");
+  auto typing =
+      client_.Post("/v1/webhooks/botframework", fixture("botframework/typing.json"), "application/json");
   ASSERT_TRUE(typing);
   EXPECT_LT(typing->status, 300);
   EXPECT_EQ(json::parse(typing->body)["ignored"], 1);

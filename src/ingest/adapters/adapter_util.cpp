@@ -180,7 +180,6 @@ const json* FieldReader::array(const json* v, std::string_view field, bool requi
 
 // ---- ids, times, paths ----
 
-
 std::string make_id(std::string_view prefix, std::initializer_list<std::string_view> parts) {
   std::string out(prefix);
   for (const auto part : parts) {
@@ -236,7 +235,9 @@ bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-void append_utf8(std::string& out, uint32_t cp) { tp::append_utf8(static_cast<char32_t>(cp), out); }
+void append_utf8(std::string& out, uint32_t cp) {
+  tp::append_utf8(static_cast<char32_t>(cp), out);
+}
 
 // Decodes the entity starting at html[i] == '&'; returns the number of bytes consumed (0: not an entity).
 size_t decode_entity(std::string_view html, size_t i, std::string& out) {

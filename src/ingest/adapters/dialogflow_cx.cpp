@@ -136,12 +136,12 @@ class DialogflowCxAdapter final : public Adapter {
 
     const Replies replies = replies_of(p);
     if (!replies.text.empty()) {
-      out.interactions.push_back(
-          adapters::bot_turn(turn, adapters::make_id(kPlatform, {*response_id, "reply"}), EventType::Message, replies.text));
+      out.interactions.push_back(adapters::bot_turn(
+          turn, adapters::make_id(kPlatform, {*response_id, "reply"}), EventType::Message, replies.text));
     }
     if (replies.live_agent_handoff) {
-      Interaction handoff =
-          adapters::bot_turn(turn, adapters::make_id(kPlatform, {*response_id, "handoff"}), EventType::Handoff, "");
+      Interaction handoff = adapters::bot_turn(turn, adapters::make_id(kPlatform, {*response_id, "handoff"}),
+                                               EventType::Handoff, "");
       handoff.name = "liveAgentHandoff";
       handoff.escalated = true;
       out.interactions.push_back(std::move(handoff));

@@ -140,8 +140,9 @@ class DialogflowEsAdapter final : public Adapter {
 
     // The reply the agent has configured for the matched intent (it stays the reply: we answer "{}").
     if (std::string reply = reply_text(*qr); !reply.empty()) {
-      out.interactions.push_back(adapters::bot_turn(user, adapters::make_id(kPlatform, {*response_id, "reply"}), user.type,
-                                                    truncate_utf8(reply, adapters::kMaxTextBytes)));
+      out.interactions.push_back(
+          adapters::bot_turn(user, adapters::make_id(kPlatform, {*response_id, "reply"}), user.type,
+                             truncate_utf8(reply, adapters::kMaxTextBytes)));
     }
     return out;
   }

@@ -25,11 +25,14 @@ const Journey& journey() {
 
 const std::vector<std::string> kOrderEn = {"Where is my order?", "where's my order", "WHERE IS MY ORDER!!",
                                            "where is my ordr", "hi, where is my order please"};
-const std::vector<std::string> kOrderLv = {"Kur ir mans pasūtījums?", "kur ir mans pasutijums", "KUR IR MANS PASŪTĪJUMS??",
-                                           "Sveiki, kur ir mans pasūtījums"};
-const std::vector<std::string> kOrderRu = {"Где мой заказ?", "где мой заказ", "ГДЕ МОЙ ЗАКАЗ!", "подскажите, где мой заказ"};
-const std::vector<std::string> kRefundEn = {"I want a refund", "i want a refund please", "I want a refund!!!", "i want refund"};
-const std::vector<std::string> kPasswordNo = {"Jeg har glemt passordet mitt", "jeg har glemt passordet", "Har glemt passordet mitt"};
+const std::vector<std::string> kOrderLv = {"Kur ir mans pasūtījums?", "kur ir mans pasutijums",
+                                           "KUR IR MANS PASŪTĪJUMS??", "Sveiki, kur ir mans pasūtījums"};
+const std::vector<std::string> kOrderRu = {"Где мой заказ?", "где мой заказ", "ГДЕ МОЙ ЗАКАЗ!",
+                                           "подскажите, где мой заказ"};
+const std::vector<std::string> kRefundEn = {"I want a refund", "i want a refund please", "I want a refund!!!",
+                                            "i want refund"};
+const std::vector<std::string> kPasswordNo = {"Jeg har glemt passordet mitt", "jeg har glemt passordet",
+                                              "Har glemt passordet mitt"};
 
 TEST(QuestionClusters, EachSeededTopicFormsOneClusterWithoutIntents) {
   QuestionClusters clusters;
@@ -37,7 +40,8 @@ TEST(QuestionClusters, EachSeededTopicFormsOneClusterWithoutIntents) {
   for (const auto* topic : {&kOrderEn, &kOrderLv, &kOrderRu, &kRefundEn, &kPasswordNo}) {
     std::set<uint32_t> ids;
     for (const auto& q : *topic) ids.insert(clusters.assign(q, "", true));
-    EXPECT_EQ(ids.size(), 1u) << "topic starting with '" << (*topic)[0] << "' split into " << ids.size() << " clusters";
+    EXPECT_EQ(ids.size(), 1u) << "topic starting with '" << (*topic)[0] << "' split into " << ids.size()
+                              << " clusters";
     topics.push_back(ids);
   }
   // ...and different topics never share a cluster (without intents, languages stay apart).
@@ -61,12 +65,14 @@ TEST(QuestionClusters, SignaturesAreStableAndEstimateSimilarity) {
   const auto a = QuestionClusters::signature(" where is my order ");
   EXPECT_EQ(a, QuestionClusters::signature(" where is my order "));
   EXPECT_DOUBLE_EQ(QuestionClusters::similarity(a, a), 1.0);
-  EXPECT_LT(QuestionClusters::similarity(a, QuestionClusters::signature(" completely different words ")), 0.2);
+  EXPECT_LT(QuestionClusters::similarity(a, QuestionClusters::signature(" completely different words ")),
+            0.2);
 }
 
-QuestionRecord question(const std::string& text, int64_t ts, const std::string& customer, bool unanswered = false,
-                        bool escalated = false, bool negative = false, std::optional<int> rating = std::nullopt,
-                        const std::string& stage = "support", const std::string& touchpoint = "chatbot") {
+QuestionRecord question(const std::string& text, int64_t ts, const std::string& customer,
+                        bool unanswered = false, bool escalated = false, bool negative = false,
+                        std::optional<int> rating = std::nullopt, const std::string& stage = "support",
+                        const std::string& touchpoint = "chatbot") {
   QuestionRecord q;
   q.ts_ms = ts;
   q.customer = customer;
@@ -86,11 +92,15 @@ TEST(FaqSummary, FiguresPerClusterAndThePainScoreOrder) {
   FaqSummary faq(journey());
   // "where is my order": 10 questions by 5 customers, 7 unanswered, 2 escalated.
   for (int i = 0; i < 10; ++i)
-    faq.add(question(kOrderEn[static_cast<size_t>(i) % kOrderEn.size()], kT0 + i * 1000, "c" + std::to_string(i % 5), i < 7, i < 2));
+    faq.add(question(kOrderEn[static_cast<size_t>(i) % kOrderEn.size()], kT0 + i * 1000,
+                     "c" + std::to_string(i % 5), i < 7, i < 2));
   // "refund": 12 questions, all answered, 6 negative, rated 2 and 4.
   for (int i = 0; i < 12; ++i)
-    faq.add(question(kRefundEn[static_cast<size_t>(i) % kRefundEn.size()], kT0 + i * 1000, "r" + std::to_string(i), false,
-                     false, i % 2 == 0, i == 0 ? std::optional<int>(2) : i == 1 ? std::optional<int>(4) : std::nullopt,
+    faq.add(question(kRefundEn[static_cast<size_t>(i) % kRefundEn.size()], kT0 + i * 1000,
+                     "r" + std::to_string(i), false, false, i % 2 == 0,
+                     i == 0   ? std::optional<int>(2)
+                     : i == 1 ? std::optional<int>(4)
+                              : std::nullopt,
                      "purchase", "website"));
   const json out = faq.query({kT0 - kH, kT0 + kH, "", "", 10});
   ASSERT_EQ(out["clusters"].size(), 2u);
@@ -118,8 +128,10 @@ TEST(FaqSummary, FiguresPerClusterAndThePainScoreOrder) {
 
 TEST(FaqSummary, TrendComparesWithThePreviousWindowAndFiltersApply) {
   FaqSummary faq(journey());
-  for (int i = 0; i < 4; ++i) faq.add(question("Where is my order?", kT0 - 2 * kH + i, "a"));             // previous window
-  for (int i = 0; i < 6; ++i) faq.add(question("where is my order", kT0 + i, "b", false, false, false, std::nullopt, "purchase"));
+  for (int i = 0; i < 4; ++i)
+    faq.add(question("Where is my order?", kT0 - 2 * kH + i, "a"));  // previous window
+  for (int i = 0; i < 6; ++i)
+    faq.add(question("where is my order", kT0 + i, "b", false, false, false, std::nullopt, "purchase"));
   const json out = faq.query({kT0, kT0 + 2 * kH, "", "", 10});
   ASSERT_EQ(out["clusters"].size(), 1u);
   EXPECT_EQ(out["clusters"][0]["count"], 6);

@@ -20,9 +20,9 @@ const Journey& journey() {
   return j;
 }
 
-MapRecord rec(const std::string& customer, int64_t ts, const std::string& stage, const std::string& touchpoint,
-              std::optional<double> sentiment = std::nullopt, std::vector<std::string> pain = {},
-              const std::string& persona = "first-time-buyer") {
+MapRecord rec(const std::string& customer, int64_t ts, const std::string& stage,
+              const std::string& touchpoint, std::optional<double> sentiment = std::nullopt,
+              std::vector<std::string> pain = {}, const std::string& persona = "first-time-buyer") {
   return {ts, customer, persona, stage, touchpoint, sentiment, std::move(pain)};
 }
 
@@ -45,7 +45,8 @@ class ScriptedJourneys : public ::testing::Test {
       const int64_t start = kT0 + i * 60'000;  // a minute apart
       map.add(rec(c, start, "consideration", "website", 0.5));
       if (i < 6) {
-        map.add(rec(c, start + 2 * kH, "purchase", "website", -0.5, i < 3 ? std::vector<std::string>{"abandoned"} : std::vector<std::string>{}));
+        map.add(rec(c, start + 2 * kH, "purchase", "website", -0.5,
+                    i < 3 ? std::vector<std::string>{"abandoned"} : std::vector<std::string>{}));
         if (i < 4) map.add(rec(c, start + 12 * kH, "onboarding", "email", 1.0));
       } else {
         map.add(rec(c, start + 1 * kH, "", "chatbot", -1.0, {"unanswered"}));
@@ -179,7 +180,8 @@ TEST(GeneratedJourneys, MapFiguresFollowTheScript) {
   EXPECT_EQ(stage(m, "consideration")["customers"], 160);
   EXPECT_DOUBLE_EQ(stage(m, "consideration")["conversion_to_next"].get<double>(), 0.5);
   EXPECT_EQ(stage(m, "consideration")["dropoff"], 80);
-  EXPECT_EQ(stage(m, "consideration")["after_dropoff"]["touchpoints"]["chatbot"], 80);  // asked the bot instead
+  EXPECT_EQ(stage(m, "consideration")["after_dropoff"]["touchpoints"]["chatbot"],
+            80);  // asked the bot instead
   EXPECT_DOUBLE_EQ(stage(m, "consideration")["time_to_next_s"]["median"].get<double>(), 2 * 3600.0);
   // Purchasers reach onboarding 24 h later (40 of them) or support 45 h later (the other 40).
   EXPECT_EQ(stage(m, "purchase")["customers"], 80);
@@ -189,7 +191,7 @@ TEST(GeneratedJourneys, MapFiguresFollowTheScript) {
   EXPECT_EQ(stage(m, "onboarding")["customers"], 40);
   EXPECT_DOUBLE_EQ(stage(m, "onboarding")["time_to_next_s"]["median"].get<double>(), 21 * 3600.0);
   EXPECT_EQ(stage(m, "support")["customers"], 80);
-  EXPECT_EQ(stage(m, "support")["dropoff"], 80);  // the last stage
+  EXPECT_EQ(stage(m, "support")["dropoff"], 80);       // the last stage
   EXPECT_EQ(m["unstaged"]["interactions"], 80 + 120);  // chatbot after considering + non-buyers' questions
 }
 

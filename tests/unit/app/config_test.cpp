@@ -31,7 +31,8 @@ const EnvLookup kNoEnv = env_of({});
 // The smallest valid configuration: one source.
 constexpr const char* kMinimal = R"({"sources": {"events": {"kind": "native"}}})";
 
-ConfigLoad parse(const std::string& text, const EnvLookup& env = kNoEnv, const std::string& base_dir = "/etc/tp") {
+ConfigLoad parse(const std::string& text, const EnvLookup& env = kNoEnv,
+                 const std::string& base_dir = "/etc/tp") {
   return parse_config(text, base_dir, env);
 }
 
@@ -162,13 +163,13 @@ TEST(ParseConfig, DocumentMustBeAnObject) {
 }
 
 TEST(ParseConfig, ExpandsEnvironmentVariables) {
-  const ConfigLoad load = parse(R"({
+  const ConfigLoad load =
+      parse(R"({
     "server": {"listen": "${HOST}:${PORT}", "read_token": "Bearer-${TOKEN}-end"},
     "storage": {"sqlite": {"path": "${DATA_DIR}/tp.db"}},
     "sources": {"events": {"kind": "native", "auth": {"type": "bearer", "tokens": ["${TOKEN}", "fixed"]}}}
   })",
-                                env_of({{"HOST", "10.0.0.5"}, {"PORT", "8443"}, {"TOKEN", "s3cr3t"},
-                                        {"DATA_DIR", "/srv/data"}}));
+            env_of({{"HOST", "10.0.0.5"}, {"PORT", "8443"}, {"TOKEN", "s3cr3t"}, {"DATA_DIR", "/srv/data"}}));
   ASSERT_TRUE(load.ok()) << describe(load);
   EXPECT_EQ(load.config.server.host, "10.0.0.5");
   EXPECT_EQ(load.config.server.port, 8443);
@@ -213,8 +214,9 @@ TEST(ParseConfig, MissingVariableIsAProblemAtItsPath) {
 }
 
 TEST(ParseConfig, UnterminatedVariableIsAProblem) {
-  const ConfigLoad load = parse(R"({"server": {"read_token": "abc${OOPS"}, "sources": {"e": {"kind": "native"}}})",
-                                env_of({{"OOPS", "x"}}));
+  const ConfigLoad load =
+      parse(R"({"server": {"read_token": "abc${OOPS"}, "sources": {"e": {"kind": "native"}}})",
+            env_of({{"OOPS", "x"}}));
   ASSERT_NE(problem_at(load, "/server/read_token"), nullptr) << describe(load);
   EXPECT_THAT(problem_at(load, "/server/read_token")->message, HasSubstr("unterminated"));
 }
@@ -230,8 +232,8 @@ TEST(ParseConfig, ExpansionIsNotRecursive) {
 TEST(ParseConfig, BadListenIsAProblem) {
   for (const char* listen : {"localhost", "8080", ":8080", "127.0.0.1:", "127.0.0.1:99999", "::1:8080",
                              "[::1]8080", "127.0.0.1:80a"}) {
-    const ConfigLoad load =
-        parse(std::string(R"({"server": {"listen": ")") + listen + R"("}, "sources": {"e": {"kind": "native"}}})");
+    const ConfigLoad load = parse(std::string(R"({"server": {"listen": ")") + listen +
+                                  R"("}, "sources": {"e": {"kind": "native"}}})");
     EXPECT_EQ(paths_of(load), std::vector<std::string>{"/server/listen"}) << listen;
   }
 }
@@ -252,13 +254,14 @@ TEST(ParseConfig, CollectsEveryProblemAtOnce) {
     "journey": 5,
     "mystery": null
   })");
-  EXPECT_THAT(paths_of(load),
-              UnorderedElementsAre("/server/listen", "/server/threads", "/server/max_body_bytes",
-                                   "/server/allow_unauthenticated", "/storage/backend", "/ingest/max_group",
-                                   "/log/level", "/log/format", "/sources/Bad Name", "/sources/nokind/kind",
-                                   "/sources/tok/auth/tokens", "/sources/keys/auth/keys/0",
-                                   "/sources/keys/auth/keys/1", "/sources/keys/auth/keys", "/sources/weird/kind",
-                                   "/sources/weird/kind", "/sources/weird/auth/type", "/journey", "/mystery"))
+  EXPECT_THAT(
+      paths_of(load),
+      UnorderedElementsAre("/server/listen", "/server/threads", "/server/max_body_bytes",
+                           "/server/allow_unauthenticated", "/storage/backend", "/ingest/max_group",
+                           "/log/level", "/log/format", "/sources/Bad Name", "/sources/nokind/kind",
+                           "/sources/tok/auth/tokens", "/sources/keys/auth/keys/0",
+                           "/sources/keys/auth/keys/1", "/sources/keys/auth/keys", "/sources/weird/kind",
+                           "/sources/weird/kind", "/sources/weird/auth/type", "/journey", "/mystery"))
       << describe(load);
   EXPECT_THAT(problem_at(load, "/server/threads")->message, HasSubstr("whole number"));
   EXPECT_THAT(problem_at(load, "/server/max_body_bytes")->message, HasSubstr("from 1024"));
@@ -274,7 +277,8 @@ TEST(ParseConfig, NumbersAreRangeChecked) {
     ASSERT_EQ(load.problems.size(), 1u) << server << describe(load);
     EXPECT_THAT(load.problems[0].path, HasSubstr("/server/")) << server;
   }
-  const ConfigLoad edges = parse(R"({"server": {"threads": 2}, "ingest": {"queue_capacity": 1, "max_group": 1},
+  const ConfigLoad edges =
+      parse(R"({"server": {"threads": 2}, "ingest": {"queue_capacity": 1, "max_group": 1},
                                      "sources": {"e": {"kind": "native"}}})");
   EXPECT_TRUE(edges.ok()) << describe(edges);
 }
@@ -297,8 +301,10 @@ TEST(ParseConfig, JourneyPathIsResolvedAgainstTheConfigFolder) {
     EXPECT_TRUE(load.ok()) << describe(load);
     return load.config.journey_path;
   };
-  EXPECT_EQ(std::filesystem::path(journey_of("journey.json", "/etc/tp")), std::filesystem::path("/etc/tp/journey.json"));
-  EXPECT_EQ(std::filesystem::path(journey_of("maps/j.json", "conf")), std::filesystem::path("conf/maps/j.json"));
+  EXPECT_EQ(std::filesystem::path(journey_of("journey.json", "/etc/tp")),
+            std::filesystem::path("/etc/tp/journey.json"));
+  EXPECT_EQ(std::filesystem::path(journey_of("maps/j.json", "conf")),
+            std::filesystem::path("conf/maps/j.json"));
   EXPECT_EQ(journey_of("/abs/j.json", "/etc/tp"), "/abs/j.json");
   EXPECT_EQ(journey_of("journey.json", ""), "journey.json");
 }
@@ -342,8 +348,8 @@ TEST(ParseListen, AcceptsHostPortAndBracketedIpv6) {
 
 TEST(ParseListen, RejectsMalformedAndLeavesOutputsAlone) {
   for (const char* bad : {"", "127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:65536", "127.0.0.1:123456",
-                          "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:8o", "::1:80", "[::1]", "[::1]:", "[::1]80",
-                          "[]:80", "[::1:80", "a:b:c"}) {
+                          "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1:8o", "::1:80", "[::1]",
+                          "[::1]:", "[::1]80", "[]:80", "[::1:80", "a:b:c"}) {
     std::string host = "unchanged";
     int port = 1234;
     EXPECT_FALSE(parse_listen(bad, host, port)) << "'" << bad << "'";
@@ -353,10 +359,11 @@ TEST(ParseListen, RejectsMalformedAndLeavesOutputsAlone) {
 }
 
 TEST(IsLoopbackHost, OnlyLoopbackAddresses) {
-  for (const char* host : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "localhost", "::1", "0:0:0:0:0:0:0:1"})
+  for (const char* host :
+       {"127.0.0.1", "127.1.2.3", "127.255.255.254", "localhost", "::1", "0:0:0:0:0:0:0:1"})
     EXPECT_TRUE(is_loopback_host(host)) << host;
-  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.1", "128.0.0.1", "example.com", "", "1.127.0.0.1",
-                           "localhost.example.com"})
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.1", "128.0.0.1", "example.com", "",
+                           "1.127.0.0.1", "localhost.example.com"})
     EXPECT_FALSE(is_loopback_host(host)) << host;
 }
 

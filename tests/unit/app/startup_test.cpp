@@ -115,10 +115,11 @@ TEST(StartupSequence, AFailingTeardownDoesNotStopTheOthers) {
   Recorder r;
   StartupSequence s;
   s.add("a", r.run("a"), r.down("a"))
-      .add("b", r.run("b"), [&] {
-        r.log.push_back("down:b");
-        throw std::runtime_error("flush failed");
-      })
+      .add("b", r.run("b"),
+           [&] {
+             r.log.push_back("down:b");
+             throw std::runtime_error("flush failed");
+           })
       .add("c", r.run("c"), r.down("c"));
   s.run();
   EXPECT_NO_THROW(s.teardown());

@@ -85,7 +85,8 @@ TEST_F(Pipeline, CommittedInteractionsGetTaggedAndWrittenBack) {
   pipeline.start();
   ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund"), chat("b", "c1", "hello")})).status,
             SubmitStatus::Committed);
-  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund")})).counts.duplicates, 1u);  // not tagged again
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund")})).counts.duplicates,
+            1u);  // not tagged again
   ASSERT_TRUE(wait_tagged(pipeline, 2));
   pipeline.stop();
 

@@ -49,9 +49,11 @@ TEST(KeywordAutomaton, AgreesWithNaiveSearchOnRandomText) {
     const auto hits = scan_counts(a, text);
     for (uint32_t id = 0; id < patterns.size(); ++id) {
       int expected = 0;
-      for (size_t at = text.find(patterns[id]); at != std::string::npos; at = text.find(patterns[id], at + 1)) ++expected;
+      for (size_t at = text.find(patterns[id]); at != std::string::npos; at = text.find(patterns[id], at + 1))
+        ++expected;
       const auto it = hits.find(id);
-      EXPECT_EQ(it == hits.end() ? 0 : it->second, expected) << "pattern '" << patterns[id] << "' in '" << text << "'";
+      EXPECT_EQ(it == hits.end() ? 0 : it->second, expected)
+          << "pattern '" << patterns[id] << "' in '" << text << "'";
     }
   }
 }

@@ -98,7 +98,8 @@ PluginStats stats_of(const PluginHost& host, const std::string& name) {
   return {};
 }
 
-// ---- lexicon_sentiment -------------------------------------------------------------------------------------
+// ---- lexicon_sentiment
+// -------------------------------------------------------------------------------------
 
 class LexiconSentiment : public ::testing::Test {
  protected:
@@ -166,8 +167,9 @@ TEST_F(LexiconSentiment, Finnish) {
 
 TEST_F(LexiconSentiment, NegationFlipsAndIntensifiersScale) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
-      {"it is good", "it is not good"},       {"labi", "nav labi"},          {"хорошо", "не хорошо"},
-      {"det er bra", "det er ikke bra"},      {"se on hyvä", "se ei ole hyvä"}, {"awful", "not awful"},
+      {"it is good", "it is not good"}, {"labi", "nav labi"},
+      {"хорошо", "не хорошо"},          {"det er bra", "det er ikke bra"},
+      {"se on hyvä", "se ei ole hyvä"}, {"awful", "not awful"},
   };
   for (const auto& [plain, negated] : pairs) {
     const auto a = score(plain), b = score(negated);
@@ -217,7 +219,8 @@ TEST_F(LexiconSentiment, NeverOverwritesAnExistingSentiment) {
 
 TEST(LexiconSentimentConfig, LexiconErrorsNameFileAndLine) {
   testing::TempDir dir;
-  std::ofstream(dir.file("en.txt")) << "# test\noops\n[sentiment]\ngood\t2\nbad\tvery\nGOOD\t1\n[feelings]\ngood\t1\n";
+  std::ofstream(dir.file("en.txt"))
+      << "# test\noops\n[sentiment]\ngood\t2\nbad\tvery\nGOOD\t1\n[feelings]\ngood\t1\n";
   Log log;
   PluginHost host(options(log));
   const auto errors =
@@ -225,16 +228,18 @@ TEST(LexiconSentimentConfig, LexiconErrorsNameFileAndLine) {
                                                              R"(", "languages": ["en", "xx"]})"}});
   ASSERT_EQ(errors.size(), 1u);
   const std::string path = dir.file("en.txt");
-  EXPECT_EQ(errors[0], "plugin " + kPluginDir + "/liblexicon_sentiment.so (\"lexicon_sentiment\") 1.0.0 failed "
-                       "to initialise (status 1): 4 error(s) in lexicon " + path + ": " +
-                       path + ":2: entry before the first [section]; " +
-                       path + ":5: the score must be a number in -3..3, got very; " +
-                       path + ":6: \"GOOD\" repeats line 4 (the same word once folded: \"good\"); " +
-                       path + ":7: unknown section [feelings] (expected [sentiment], [negation], [intensifier], "
-                       "[common] or [settings])");
+  EXPECT_EQ(errors[0], "plugin " + kPluginDir +
+                           "/liblexicon_sentiment.so (\"lexicon_sentiment\") 1.0.0 failed "
+                           "to initialise (status 1): 4 error(s) in lexicon " +
+                           path + ": " + path + ":2: entry before the first [section]; " + path +
+                           ":5: the score must be a number in -3..3, got very; " + path +
+                           ":6: \"GOOD\" repeats line 4 (the same word once folded: \"good\"); " + path +
+                           ":7: unknown section [feelings] (expected [sentiment], [negation], [intensifier], "
+                           "[common] or [settings])");
   EXPECT_EQ(host.size(), 0u);
 
-  const auto unknown = host.load_all({kPluginDir}, {{"lexicon_sentiment", R"({"lexicon_dir": "/nonexistent"})"}});
+  const auto unknown =
+      host.load_all({kPluginDir}, {{"lexicon_sentiment", R"({"lexicon_dir": "/nonexistent"})"}});
   ASSERT_EQ(unknown.size(), 1u);
   EXPECT_THAT(unknown[0], HasSubstr("cannot read lexicon /nonexistent/en.txt"));
   const auto typo = host.load_all({kPluginDir}, {{"lexicon_sentiment", R"({"lexicon_directory": "x"})"}});
@@ -242,7 +247,8 @@ TEST(LexiconSentimentConfig, LexiconErrorsNameFileAndLine) {
   EXPECT_THAT(typo[0], HasSubstr("unknown config key \"lexicon_directory\" (known: lexicon_dir, languages)"));
 }
 
-// ---- persona_traits ----------------------------------------------------------------------------------------
+// ---- persona_traits
+// ----------------------------------------------------------------------------------------
 
 std::string persona_for(PluginHost& host, const std::string& traits, const std::string& properties = "",
                         const std::string& customer = "c1") {
@@ -271,7 +277,8 @@ TEST(PersonaTraits, MapsTraitsAndPropertiesToPersonas) {
       "default": "first-time-buyer"})"}});
   ASSERT_TRUE(errors.empty()) << joined(errors);
 
-  EXPECT_EQ(persona_for(host, R"({"plan":"business","orders_count":5})"), "business-account");  // first rule wins
+  EXPECT_EQ(persona_for(host, R"({"plan":"business","orders_count":5})"),
+            "business-account");  // first rule wins
   EXPECT_EQ(persona_for(host, R"({"orders_count":3})"), "returning-customer");
   EXPECT_EQ(persona_for(host, R"({"orders_count":"2"})"), "returning-customer");  // a numeric string
   EXPECT_EQ(persona_for(host, R"({"orders_count":0})"), "first-time-buyer");
@@ -293,11 +300,12 @@ TEST(PersonaTraits, MapsTraitsAndPropertiesToPersonas) {
 
 TEST(PersonaTraits, LookupFileWinsOverRules) {
   testing::TempDir dir;
-  std::ofstream(dir.file("crm.csv")) << "customer_id,persona\nc-1,business-account\n\"c,2\", returning-customer\n";
+  std::ofstream(dir.file("crm.csv"))
+      << "customer_id,persona\nc-1,business-account\n\"c,2\", returning-customer\n";
   Log log;
   PluginHost host(options(log));
-  const auto errors = host.load_all(
-      {kPluginDir}, {{"persona_traits", R"({"lookup_csv": ")" + dir.file("crm.csv") + R"(",
+  const auto errors =
+      host.load_all({kPluginDir}, {{"persona_traits", R"({"lookup_csv": ")" + dir.file("crm.csv") + R"(",
           "rules": [{"trait": "orders_count", "gte": 1, "persona": "returning-customer"}]})"}});
   ASSERT_TRUE(errors.empty()) << joined(errors);
   EXPECT_EQ(persona_for(host, R"({"orders_count":9})", "", "c-1"), "business-account");
@@ -320,17 +328,19 @@ TEST(PersonaTraits, ConfigMistakesAreLoadErrors) {
   EXPECT_THAT(empty[0], HasSubstr("nothing to do: give \"lookup_csv\", \"rules\" or \"default\""));
 }
 
-// ---- Loading and the version check -------------------------------------------------------------------------
+// ---- Loading and the version check
+// -------------------------------------------------------------------------
 
 TEST(PluginHost, RefusesAPluginOfAnotherMajorVersion) {
   Log log;
   PluginHost host(options(log));
   const auto errors = host.load_all({kTestPluginDir}, {{"tp_test_major2", ""}});
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "plugin " + kTestPluginDir +
-                           "/libtp_test_major2.so (\"major2\") requires plugin API 2.0.0 but this touchpointd "
-                           "implements 1.0.0: the major versions differ, so the plugin must be rebuilt against "
-                           "this touchpointd's plugin_api.h");
+  EXPECT_EQ(errors[0],
+            "plugin " + kTestPluginDir +
+                "/libtp_test_major2.so (\"major2\") requires plugin API 2.0.0 but this touchpointd "
+                "implements 1.0.0: the major versions differ, so the plugin must be rebuilt against "
+                "this touchpointd's plugin_api.h");
   EXPECT_EQ(host.size(), 0u);
 }
 
@@ -339,9 +349,10 @@ TEST(PluginHost, RefusesAPluginNeedingANewerMinorVersion) {
   PluginHost host(options(log));
   const auto errors = host.load_all({kTestPluginDir}, {{"tp_test_minor99", ""}});
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "plugin " + kTestPluginDir +
-                           "/libtp_test_minor99.so (\"minor99\") requires plugin API 1.99.0 but this touchpointd "
-                           "implements 1.0.0: it needs a newer touchpointd (plugin API 1.99.0 or later)");
+  EXPECT_EQ(errors[0],
+            "plugin " + kTestPluginDir +
+                "/libtp_test_minor99.so (\"minor99\") requires plugin API 1.99.0 but this touchpointd "
+                "implements 1.0.0: it needs a newer touchpointd (plugin API 1.99.0 or later)");
   EXPECT_EQ(host.size(), 0u);
 }
 
@@ -358,14 +369,16 @@ TEST(PluginHost, RefusesAPluginMissingASymbol) {
 TEST(PluginHost, CollectsEveryLoadErrorAndKeepsWhatLoaded) {
   Log log;
   PluginHost host(options(log));
-  const auto errors = host.load_all({"/nonexistent/dir/", kTestPluginDir}, {{"nope", ""},
-                                                                          {"tp_test_major2", ""},
-                                                                          {"tp_test_c", ""},
-                                                                          {"../evil", ""},
-                                                                          {"tp_test_c", ""},
-                                                                          {"tp_test_sdk", R"({"fail_init": "no database here"})"}});
+  const auto errors = host.load_all({"/nonexistent/dir/", kTestPluginDir},
+                                    {{"nope", ""},
+                                     {"tp_test_major2", ""},
+                                     {"tp_test_c", ""},
+                                     {"../evil", ""},
+                                     {"tp_test_c", ""},
+                                     {"tp_test_sdk", R"({"fail_init": "no database here"})"}});
   ASSERT_EQ(errors.size(), 5u) << joined(errors);
-  EXPECT_EQ(errors[0], "plugin \"nope\": found neither libnope.so nor nope.so in /nonexistent/dir, " + kTestPluginDir);
+  EXPECT_EQ(errors[0],
+            "plugin \"nope\": found neither libnope.so nor nope.so in /nonexistent/dir, " + kTestPluginDir);
   EXPECT_THAT(errors[1], HasSubstr("(\"major2\") requires plugin API 2.0.0"));
   EXPECT_THAT(errors[2], HasSubstr("plugin name \"../evil\" is not valid"));
   EXPECT_EQ(errors[3], "plugin \"tp_test_c\" is configured twice");
@@ -389,7 +402,8 @@ TEST(PluginHost, DescribesEachPluginInItsStats) {
   EXPECT_EQ(log.count("scripted_one", "initialised"), 1u) << log.dump();
 }
 
-// ---- Tagging -----------------------------------------------------------------------------------------------
+// ---- Tagging
+// -----------------------------------------------------------------------------------------------
 
 TEST(PluginHost, AppliesTagsOnlyWhereNobodyDecided) {
   Log log;
@@ -453,9 +467,10 @@ TEST(PluginHost, IgnoresAndCountsUnknownIdsAndInvalidValues) {
   EXPECT_EQ(stats_of(host, "scripted").rejected, 5u);
   EXPECT_EQ(stats_of(host, "scripted").failures, 0u);
   ASSERT_EQ(log.count("scripted", "returned values that were ignored"), 1u) << log.dump();
-  EXPECT_EQ(log.count("scripted", "unknown persona id \"no-such-persona\"; unknown stage id \"nowhere\"; "
-                                  "unknown touchpoint id \"pigeon\"; sentiment 2.000000 is outside -1..1; "
-                                  "invalid pain reason \"Bad-Reason\""),
+  EXPECT_EQ(log.count("scripted",
+                      "unknown persona id \"no-such-persona\"; unknown stage id \"nowhere\"; "
+                      "unknown touchpoint id \"pigeon\"; sentiment 2.000000 is outside -1..1; "
+                      "invalid pain reason \"Bad-Reason\""),
             1u)
       << log.dump();
 
@@ -494,7 +509,7 @@ TEST(PluginHost, AFailingPluginIsCountedAndItsTagsSkipped) {
 
   TagSet failed;
   host.tag(message("fail persona=business-account"), "events", "c1", failed);  // C fails; the SDK one works
-  EXPECT_EQ(failed.touchpoint, "");                                             // the C plugin's out is ignored
+  EXPECT_EQ(failed.touchpoint, "");  // the C plugin's out is ignored
   EXPECT_FALSE(failed.has_pain("seen_by_c"));
   EXPECT_EQ(failed.persona, "business-account");
 
@@ -577,8 +592,9 @@ TEST(PluginHost, ASlowPluginIsSkippedWithoutWaitingForIt) {
     EXPECT_EQ(s.calls, 2u);
     EXPECT_EQ(s.timeouts, 1u);
     EXPECT_EQ(s.skipped, 1u);
-    EXPECT_EQ(log.count("slow", "did not answer within 500 ms: its tags are skipped for this interaction, and "
-                                "it is skipped until that call returns"),
+    EXPECT_EQ(log.count("slow",
+                        "did not answer within 500 ms: its tags are skipped for this interaction, and "
+                        "it is skipped until that call returns"),
               1u)
         << log.dump();
   }
@@ -628,7 +644,8 @@ TEST(PluginHost, DestroyingTheHostDestroysAndUnloadsThePlugins) {
   if (after != nullptr) ::dlclose(after);
 }
 
-// ---- Text from plugins -------------------------------------------------------------------------------------
+// ---- Text from plugins
+// -------------------------------------------------------------------------------------
 
 TEST(PluginHost, SanitisesHostileLogText) {
   Log log;
@@ -651,7 +668,7 @@ TEST(SanitizePluginText, CutsOnCharacterBoundariesAndReplacesControls) {
   EXPECT_EQ(sanitize_plugin_text(nullptr), "");
   EXPECT_EQ(sanitize_plugin_text("plain ascii"), "plain ascii");
   EXPECT_EQ(sanitize_plugin_text("tab\there"), "tab here");
-  EXPECT_EQ(sanitize_plugin_text("c1 \xc2\x85 next"), "c1 ? next");           // U+0085, a C1 control
+  EXPECT_EQ(sanitize_plugin_text("c1 \xc2\x85 next"), "c1 ? next");                 // U+0085, a C1 control
   EXPECT_EQ(sanitize_plugin_text("ok \xc3\xa9 \xd0\xb6"), "ok \xc3\xa9 \xd0\xb6");  // é ж kept
   EXPECT_EQ(sanitize_plugin_text("overlong \xc0\xaf"), "overlong ??");
   EXPECT_EQ(sanitize_plugin_text("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9 [truncated]");  // no half character

@@ -36,17 +36,17 @@ TEST(RuleCompile, AValidPackCompiles) {
 
 TEST(RuleCompile, CollectsEveryErrorWithPositionRuleAndSnippet) {
   const std::string text =
-      "{\n"                                                                        // 1
-      "  \"rules\": [\n"                                                           // 2
-      "    { \"id\": \"a\", \"description\": \"x\",\n"                            // 3
-      "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n"       // 4
-      "      \"then\": { \"stage\": \"checkout\" } },\n"                          // 5
-      "    { \"id\": \"b\", \"description\": \"y\", \"colour\": \"red\",\n"       // 6
-      "      \"when\": { \"field\": \"nope\", \"eq\": 1 },\n"                     // 7
-      "      \"then\": { \"persona\": \"first-time-buyer\" } },\n"                 // 8
-      "    { \"id\": \"a\", \"description\": \"dup\",\n"                          // 9
-      "      \"when\": { \"field\": \"channel\", \"eq\": \"chatbot\" },\n"         // 10
-      "      \"then\": { \"touchpoint\": \"chatbot\" } }\n"                        // 11
+      "{\n"                                                                   // 1
+      "  \"rules\": [\n"                                                      // 2
+      "    { \"id\": \"a\", \"description\": \"x\",\n"                        // 3
+      "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n"  // 4
+      "      \"then\": { \"stage\": \"checkout\" } },\n"                      // 5
+      "    { \"id\": \"b\", \"description\": \"y\", \"colour\": \"red\",\n"   // 6
+      "      \"when\": { \"field\": \"nope\", \"eq\": 1 },\n"                 // 7
+      "      \"then\": { \"persona\": \"first-time-buyer\" } },\n"            // 8
+      "    { \"id\": \"a\", \"description\": \"dup\",\n"                      // 9
+      "      \"when\": { \"field\": \"channel\", \"eq\": \"chatbot\" },\n"    // 10
+      "      \"then\": { \"touchpoint\": \"chatbot\" } }\n"                   // 11
       "  ]\n"
       "}\n";
   const auto load = compile(text, "rules/bad.json");
@@ -60,7 +60,8 @@ TEST(RuleCompile, CollectsEveryErrorWithPositionRuleAndSnippet) {
   EXPECT_EQ(regex->line, 4u);
   EXPECT_EQ(regex->column, 43u);
   EXPECT_NE(regex->message.find("missing )"), std::string::npos) << regex->message;
-  EXPECT_EQ(regex->snippet, "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n" + std::string(42, ' ') + "^");
+  EXPECT_EQ(regex->snippet, "      \"when\": { \"field\": \"text\", \"regex\": \"(unclosed\" },\n" +
+                                std::string(42, ' ') + "^");
 
   const auto* stage = find(load, "unknown stage id 'checkout'");
   ASSERT_NE(stage, nullptr) << all_diagnostics(load);
@@ -152,7 +153,8 @@ TEST(RuleCompile, RequiredEngineVersion) {
 }
 
 TEST(RuleCompile, DuplicateIdsAcrossFiles) {
-  const std::string rule = R"({"rules": [{"id": "same", "description": "d", "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})";
+  const std::string rule =
+      R"({"rules": [{"id": "same", "description": "d", "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})";
   const auto load = compile_rules({{"one.json", rule}, {"two.json", rule}}, demo_journey());
   const auto* d = find(load, "duplicate rule id 'same' (first defined in one.json:1)");
   ASSERT_NE(d, nullptr) << all_diagnostics(load);
@@ -169,9 +171,11 @@ TEST(RuleCompile, VersionChangesWithContent) {
 
 TEST(RuleCompile, TheShippedPacksCompileWithoutErrors) {
   std::vector<RuleSource> sources;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(TP_SOURCE_DIR) + "/config/rules")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(TP_SOURCE_DIR) + "/config/rules")) {
     std::ifstream in(entry.path());
-    sources.push_back({entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {})});
+    sources.push_back(
+        {entry.path().filename().string(), std::string(std::istreambuf_iterator<char>(in), {})});
   }
   ASSERT_FALSE(sources.empty());
   const auto load = compile_rules(sources, demo_journey());

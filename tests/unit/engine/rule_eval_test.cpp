@@ -21,7 +21,8 @@ std::string one_rule(const std::string& when, const std::string& then = R"({"sta
   return R"({"rules": [{"id": "r", "description": "d", "when": )" + when + R"(, "then": )" + then + "}]}";
 }
 
-bool matches(const std::string& when, const Interaction& in, const CustomerView& customer = {}, TagSet start = {}) {
+bool matches(const std::string& when, const Interaction& in, const CustomerView& customer = {},
+             TagSet start = {}) {
   auto rs = rules(one_rule(when));
   if (!rs) return false;
   const TagSet t = tag(*rs, in, customer, start);
@@ -33,7 +34,7 @@ TEST(RuleEval, KeywordsAreCaseAndAccentInsensitiveWholeWords) {
   EXPECT_TRUE(matches(when, chat("I want a Refund")));
   EXPECT_TRUE(matches(when, chat("REFUND NOW")));
   EXPECT_TRUE(matches(when, chat("refúnd?")));
-  EXPECT_FALSE(matches(when, chat("refunds")));       // whole words
+  EXPECT_FALSE(matches(when, chat("refunds")));  // whole words
   EXPECT_FALSE(matches(when, chat("nonrefund")));
   EXPECT_TRUE(matches(R"({"field": "text", "keywords": ["refund*"]})", chat("two refunds")));
 }
@@ -44,7 +45,8 @@ TEST(RuleEval, KeywordsInOtherLanguagesAndScripts) {
   EXPECT_TRUE(matches(R"({"field": "text", "keywords": ["refusjon"]})", chat("Når kommer refusjon?")));
   EXPECT_TRUE(matches(R"({"field": "text", "keywords": ["hyvitys"]})", chat("Milloin HYVITYS tulee?")));
   EXPECT_TRUE(matches(R"({"field": "text", "keywords": ["money back"]})", chat("I want my money  back!")));
-  EXPECT_TRUE(matches(R"({"field": "text", "keywords": ["退款"]})", chat("我想要退款谢谢")));  // no spaces in Chinese
+  EXPECT_TRUE(
+      matches(R"({"field": "text", "keywords": ["退款"]})", chat("我想要退款谢谢")));  // no spaces in Chinese
 }
 
 TEST(RuleEval, EqualityAndMembership) {
@@ -100,7 +102,8 @@ TEST(RuleEval, NumericComparisons) {
   EXPECT_FALSE(matches(R"({"field": "confidence", "gte": 0.5})", in));
   EXPECT_TRUE(matches(R"({"field": "rating", "lte": 2})", in));
   EXPECT_TRUE(matches(R"({"field": "rating", "ne": 5})", in));
-  EXPECT_FALSE(matches(R"({"field": "rating", "gt": 2})", chat("no rating at all")));  // absent is not a number
+  EXPECT_FALSE(
+      matches(R"({"field": "rating", "gt": 2})", chat("no rating at all")));  // absent is not a number
 }
 
 TEST(RuleEval, CombinatorsAndMacros) {
@@ -136,8 +139,8 @@ TEST(RuleEval, PrecedencePresetThenPriorityThenFileOrder) {
   ]})");
   ASSERT_TRUE(rs);
   const TagSet t = tag(*rs, chat("x"));
-  EXPECT_EQ(t.stage, "support");         // priority 9 beats 1; first in file order among the 9s
-  EXPECT_EQ(t.touchpoint, "chatbot");    // from high-later: nobody of higher precedence set it
+  EXPECT_EQ(t.stage, "support");       // priority 9 beats 1; first in file order among the 9s
+  EXPECT_EQ(t.touchpoint, "chatbot");  // from high-later: nobody of higher precedence set it
   EXPECT_EQ(t.rules, (std::vector<std::string>{"high", "high-later", "low"}));
 
   TagSet preset;
@@ -152,9 +155,10 @@ TEST(RuleEval, PrecedencePresetThenPriorityThenFileOrder) {
 }
 
 TEST(RuleEval, PersonaIsStickyUnlessARuleOverrides) {
-  const auto normal = rules(one_rule(R"({"field": "channel", "eq": "chatbot"})", R"({"persona": "business-account"})"));
-  const auto overriding =
-      rules(one_rule(R"({"field": "channel", "eq": "chatbot"})", R"({"persona": "business-account", "persona_override": true})"));
+  const auto normal =
+      rules(one_rule(R"({"field": "channel", "eq": "chatbot"})", R"({"persona": "business-account"})"));
+  const auto overriding = rules(one_rule(R"({"field": "channel", "eq": "chatbot"})",
+                                         R"({"persona": "business-account", "persona_override": true})"));
   ASSERT_TRUE(normal && overriding);
   TagSet sticky;
   sticky.persona = "first-time-buyer";
@@ -207,7 +211,8 @@ TEST(RuleEval, ExplanationsSayWhyInWords) {
   rs->apply({in, "events", "c-1"}, {}, tags, &ex);
   ASSERT_EQ(ex.size(), 1u);
   EXPECT_EQ(ex[0].rule, "refund");
-  EXPECT_EQ(ex[0].because, (std::vector<std::string>{"text contains a keyword of \"refund\"", "channel is \"chatbot\""}));
+  EXPECT_EQ(ex[0].because,
+            (std::vector<std::string>{"text contains a keyword of \"refund\"", "channel is \"chatbot\""}));
   EXPECT_EQ(ex[0].applied, std::vector<std::string>{"pain += refund_request"});
   ASSERT_EQ(ex[0].ignored.size(), 1u);
   EXPECT_EQ(ex[0].ignored[0], "stage = support (kept 'purchase' from the sender's preset tag)");
@@ -216,23 +221,39 @@ TEST(RuleEval, ExplanationsSayWhyInWords) {
 // Many generated rules and interactions: the indexed path and the one-by-one path must always agree.
 TEST(RuleEval, FastPathAgreesWithNaiveOnGeneratedRulesAndEvents) {
   std::mt19937 rng(42);
-  const std::vector<std::string> words = {"refund", "late", "order", "atmaksa", "возврат", "cancel", "price",
-                                          "delivery", "login", "password", "invoice", "hyvitys", "refusjon"};
+  const std::vector<std::string> words = {"refund",  "late",    "order",    "atmaksa", "возврат",
+                                          "cancel",  "price",   "delivery", "login",   "password",
+                                          "invoice", "hyvitys", "refusjon"};
   const std::vector<std::string> stages = {"awareness", "consideration", "purchase", "onboarding", "support"};
   std::string pack = R"({"rules": [)";
   for (int r = 0; r < 120; ++r) {
     const std::string w1 = words[rng() % words.size()], w2 = words[rng() % words.size()];
     std::string when;
     switch (rng() % 5) {
-      case 0: when = R"({"field": "text", "keywords": [")" + w1 + R"(", ")" + w2 + R"("]})"; break;
-      case 1: when = R"({"all": [{"field": "text", "keywords": [")" + w1 + R"("]}, {"field": "fallback", "eq": true}]})"; break;
-      case 2: when = R"({"any": [{"field": "text", "regex": "(?i))" + w1 + R"("}, {"field": "text", "keywords": [")" + w2 + R"(*"]}]})"; break;
-      case 3: when = R"({"all": [{"field": "channel", "eq": "chatbot"}, {"not": {"field": "text", "keywords": [")" + w1 + R"("]}}]})"; break;
-      default: when = R"({"all": [{"field": "tags.stage", "eq": ")" + stages[rng() % 5] + R"("}, {"field": "text", "keywords": [")" + w1 + R"("]}]})"; break;
+      case 0:
+        when = R"({"field": "text", "keywords": [")" + w1 + R"(", ")" + w2 + R"("]})";
+        break;
+      case 1:
+        when = R"({"all": [{"field": "text", "keywords": [")" + w1 +
+               R"("]}, {"field": "fallback", "eq": true}]})";
+        break;
+      case 2:
+        when = R"({"any": [{"field": "text", "regex": "(?i))" + w1 +
+               R"("}, {"field": "text", "keywords": [")" + w2 + R"(*"]}]})";
+        break;
+      case 3:
+        when = R"({"all": [{"field": "channel", "eq": "chatbot"}, {"not": {"field": "text", "keywords": [")" +
+               w1 + R"("]}}]})";
+        break;
+      default:
+        when = R"({"all": [{"field": "tags.stage", "eq": ")" + stages[rng() % 5] +
+               R"("}, {"field": "text", "keywords": [")" + w1 + R"("]}]})";
+        break;
     }
-    pack += std::string(r ? "," : "") + R"({"id": "r)" + std::to_string(r) + R"(", "description": "d", "priority": )" +
-            std::to_string(rng() % 4) + R"(, "when": )" + when + R"(, "then": {"stage": ")" + stages[rng() % 5] +
-            R"(", "pain": ["p)" + std::to_string(r % 7) + R"("]}})";
+    pack += std::string(r ? "," : "") + R"({"id": "r)" + std::to_string(r) +
+            R"(", "description": "d", "priority": )" + std::to_string(rng() % 4) + R"(, "when": )" + when +
+            R"(, "then": {"stage": ")" + stages[rng() % 5] + R"(", "pain": ["p)" + std::to_string(r % 7) +
+            R"("]}})";
   }
   pack += "]}";
   const auto rs = rules(pack);

@@ -139,9 +139,12 @@ TEST(Tagger, PresetTagsWinAndPersonaSticks) {
 TEST(Tagger, APluginsPersonaGuessIsRememberedButALaterGuessReplacesIt) {
   // A plugin guessing from traits, as persona_traits does: only when the event carries traits.
   PluginHook hook = [](const TagInput& input, TagSet& tags) {
-    if (input.interaction.traits_json.find("\"orders\": 0") != std::string::npos) tags.persona = "first-time-buyer";
-    else if (input.interaction.traits_json.find("\"orders\"") != std::string::npos) tags.persona = "returning-customer";
-    else return;
+    if (input.interaction.traits_json.find("\"orders\": 0") != std::string::npos)
+      tags.persona = "first-time-buyer";
+    else if (input.interaction.traits_json.find("\"orders\"") != std::string::npos)
+      tags.persona = "returning-customer";
+    else
+      return;
     tags.persona_origin = TagOrigin::Plugin;
   };
   Tagger tagger(pack(R"({"rules": []})"), demo_journey(), {}, hook);
@@ -161,7 +164,8 @@ TEST(Tagger, StagesReachedFollowTheCustomerAcrossIdentification) {
   Tagger tagger(pack(kPack), demo_journey());
   JourneyMemory memory;
   // An anonymous visitor reaches checkout...
-  EXPECT_EQ(tagger.tag(page("anon-1", "https://shop.example/checkout/pay"), "segment", memory).stage, "purchase");
+  EXPECT_EQ(tagger.tag(page("anon-1", "https://shop.example/checkout/pay"), "segment", memory).stage,
+            "purchase");
   // ...then identifies in the chatbot; the earlier purchase counts for the customer.
   Interaction identified = chat("hi there");
   identified.customer_id = "cust-1";
@@ -179,7 +183,8 @@ TEST(Tagger, StagesReachedFollowTheCustomerAcrossIdentification) {
 }
 
 TEST(Tagger, QuestionTokensAndSimilarity) {
-  EXPECT_EQ(question_tokens("Where is my ORDER? where!"), (std::vector<std::string>{"is", "my", "order", "where"}));
+  EXPECT_EQ(question_tokens("Where is my ORDER? where!"),
+            (std::vector<std::string>{"is", "my", "order", "where"}));
   EXPECT_DOUBLE_EQ(jaccard({"a", "b"}, {"a", "b"}), 1.0);
   EXPECT_DOUBLE_EQ(jaccard({"a", "b"}, {"b", "c"}), 1.0 / 3.0);
 }
@@ -188,8 +193,8 @@ TEST(JourneyMemory, SessionsAreBoundedLeastRecentlyUsedFirst) {
   JourneyMemory memory(2);
   memory.session("a").last_customer_turn_ms = 1;
   memory.session("b").last_customer_turn_ms = 2;
-  memory.session("a");                              // a is now the most recent
-  memory.session("c").last_customer_turn_ms = 3;   // evicts b
+  memory.session("a");                            // a is now the most recent
+  memory.session("c").last_customer_turn_ms = 3;  // evicts b
   EXPECT_EQ(memory.session("a").last_customer_turn_ms, 1);
   EXPECT_EQ(memory.session("b").last_customer_turn_ms, 0);  // forgotten, fresh
 }

@@ -5,7 +5,9 @@
 namespace tp {
 namespace {
 
-const TextFolder& folder() { return TextFolder::instance(); }
+const TextFolder& folder() {
+  return TextFolder::instance();
+}
 
 TEST(TextFold, CaseAndAccentsFoldTogether) {
   EXPECT_EQ(folder().fold("Refund"), " refund ");
@@ -31,17 +33,21 @@ TEST(TextFold, LatvianRussianNorwegianFinnish) {
 }
 
 TEST(TextFold, CompatibilityFormsFold) {
-  EXPECT_EQ(folder().fold("ﬁnd"), " find ");          // ligature
+  EXPECT_EQ(folder().fold("ﬁnd"), " find ");             // ligature
   EXPECT_EQ(folder().fold("ＲＥＦＵＮＤ"), " refund ");  // full-width
 }
 
 TEST(TextFold, InvalidUtf8IsASeparatorNotACrash) {
-  EXPECT_EQ(folder().fold(std::string("ab\xff\xfe" "cd")), " ab cd ");
+  EXPECT_EQ(folder().fold(std::string("ab\xff\xfe"
+                                      "cd")),
+            " ab cd ");
   EXPECT_EQ(folder().fold(std::string("\xe2\x82")), " ");  // truncated sequence
   EXPECT_EQ(folder().fold(std::string("\xc0\xaf")), " ");  // overlong '/'
 }
 
-TEST(TextFold, EmojiSeparateWords) { EXPECT_EQ(folder().fold("great👍service"), " great service "); }
+TEST(TextFold, EmojiSeparateWords) {
+  EXPECT_EQ(folder().fold("great👍service"), " great service ");
+}
 
 TEST(TextFold, UnspacedScripts) {
   size_t i = 0;

@@ -34,7 +34,9 @@ std::vector<const json*> pointers(const json& array) {
   return out;
 }
 
-json valid(const std::string& id) { return {{"id", id}, {"type", "message"}, {"customer_id", "c-1"}, {"text", "hi"}}; }
+json valid(const std::string& id) {
+  return {{"id", id}, {"type", "message"}, {"customer_id", "c-1"}, {"text", "hi"}};
+}
 
 // IngestService over the real SQLite store through a real group-commit writer.
 class IngestServiceTest : public ::testing::Test {
@@ -191,8 +193,8 @@ TEST_F(IngestServiceTest, SegmentErrorsNameSegmentFields) {
 TEST_F(IngestServiceTest, RejectBodyKeepsTheRawBodyAsADeadLetter) {
   IngestLimits limits;
   limits.dead_letter_raw_bytes = 10;
-  const IngestReply reply =
-      service(limits).reject_body("events", "{\"not json at all", "body", "not valid JSON (at byte 17)", kReceived);
+  const IngestReply reply = service(limits).reject_body("events", "{\"not json at all", "body",
+                                                        "not valid JSON (at byte 17)", kReceived);
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.body, error_body("body", "not valid JSON (at byte 17)"));
   const auto letters = store->dead_letters(10);

@@ -14,12 +14,12 @@ using ::testing::HasSubstr;
 constexpr size_t kMax = 1024 * 1024;
 
 TEST(CheckFramingValues, PlainRequestsGoOn) {
-  EXPECT_EQ(check_framing_values(0, "", 0, "", kMax).status, 0);               // no body
-  EXPECT_EQ(check_framing_values(1, "0", 0, "", kMax).status, 0);              // empty body
+  EXPECT_EQ(check_framing_values(0, "", 0, "", kMax).status, 0);   // no body
+  EXPECT_EQ(check_framing_values(1, "0", 0, "", kMax).status, 0);  // empty body
   EXPECT_EQ(check_framing_values(1, "512", 0, "", kMax).status, 0);
   EXPECT_EQ(check_framing_values(1, std::to_string(kMax), 0, "", kMax).status, 0);  // exactly the limit
   EXPECT_EQ(check_framing_values(0, "", 1, "chunked", kMax).status, 0);
-  EXPECT_EQ(check_framing_values(0, "", 1, "Chunked", kMax).status, 0);        // case-insensitive
+  EXPECT_EQ(check_framing_values(0, "", 1, "Chunked", kMax).status, 0);  // case-insensitive
   const GuardVerdict fine = check_framing_values(1, "10", 0, "", kMax);
   EXPECT_TRUE(fine.field.empty());
   EXPECT_TRUE(fine.error.empty());

@@ -130,8 +130,8 @@ TEST(SegmentToInteraction, AliasNeedsBothIds) {
   EXPECT_EQ(fields_of(errors), std::set<std::string>{"previousId"});
 
   errors.clear();
-  EXPECT_FALSE(segment_to_interaction(json{{"messageId", "a"}, {"previousId", "p"}, {"anonymousId", "x"}}, "alias",
-                                      kReceived, errors));
+  EXPECT_FALSE(segment_to_interaction(json{{"messageId", "a"}, {"previousId", "p"}, {"anonymousId", "x"}},
+                                      "alias", kReceived, errors));
   EXPECT_EQ(fields_of(errors), std::set<std::string>{"userId"});
 }
 
@@ -172,7 +172,8 @@ TEST(SegmentToInteraction, ErrorsUseSegmentFieldNames) {
 
 TEST(SegmentToInteraction, NumericUserIdIsText) {
   FieldErrors errors;
-  const auto in = segment_to_interaction(json{{"messageId", 17}, {"userId", 123456}}, "track", kReceived, errors);
+  const auto in =
+      segment_to_interaction(json{{"messageId", 17}, {"userId", 123456}}, "track", kReceived, errors);
   ASSERT_TRUE(in);
   EXPECT_EQ(in->id, "17");
   EXPECT_EQ(in->customer_id, "123456");
@@ -186,8 +187,8 @@ TEST(SegmentToInteraction, BatchMessagesCarryTheirOwnType) {
   EXPECT_EQ(page->type, EventType::Page);
 
   // The route's type wins over the message's own.
-  const auto track = segment_to_interaction(json{{"type", "page"}, {"messageId", "m"}, {"userId", "u"}}, "track",
-                                            kReceived, errors);
+  const auto track = segment_to_interaction(json{{"type", "page"}, {"messageId", "m"}, {"userId", "u"}},
+                                            "track", kReceived, errors);
   ASSERT_TRUE(track);
   EXPECT_EQ(track->type, EventType::Track);
 }
@@ -198,16 +199,16 @@ TEST(SegmentToInteraction, BatchMessageWithoutOrWithUnsupportedType) {
   EXPECT_EQ(fields_of(errors), std::set<std::string>{"type"});
 
   errors.clear();
-  EXPECT_FALSE(segment_to_interaction(json{{"type", "group"}, {"messageId", "m"}, {"userId", "u"}}, "", kReceived,
-                                      errors));
+  EXPECT_FALSE(segment_to_interaction(json{{"type", "group"}, {"messageId", "m"}, {"userId", "u"}}, "",
+                                      kReceived, errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].field, "type");
   EXPECT_THAT(errors[0].error, HasSubstr("'group'"));
 
   // A hostile type name is cut short in the error.
   errors.clear();
-  EXPECT_FALSE(segment_to_interaction(json{{"type", std::string(1000, 'x')}, {"messageId", "m"}, {"userId", "u"}}, "",
-                                      kReceived, errors));
+  EXPECT_FALSE(segment_to_interaction(
+      json{{"type", std::string(1000, 'x')}, {"messageId", "m"}, {"userId", "u"}}, "", kReceived, errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_LT(errors[0].error.size(), 200u);
 }
@@ -253,8 +254,9 @@ TEST(SegmentToInteraction, LimitsApply) {
   InteractionLimits limits;
   limits.max_string_bytes = 8;
   FieldErrors errors;
-  EXPECT_FALSE(segment_to_interaction(json{{"messageId", "m"}, {"userId", "u"}, {"event", "a much longer name"}},
-                                      "track", kReceived, errors, limits));
+  EXPECT_FALSE(
+      segment_to_interaction(json{{"messageId", "m"}, {"userId", "u"}, {"event", "a much longer name"}},
+                             "track", kReceived, errors, limits));
   EXPECT_EQ(fields_of(errors), std::set<std::string>{"event"});
 }
 

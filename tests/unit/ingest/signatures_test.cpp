@@ -18,13 +18,14 @@
 namespace tp {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 // --- Standard Webhooks: the published test vector --------------------------------------------------------
-// From the Standard Webhooks reference libraries' own test suite (github.com/standard-webhooks/standard-webhooks,
-// libraries/go/webhook_test.go, TestWebhookSign). Independently re-computed with:
+// From the Standard Webhooks reference libraries' own test suite
+// (github.com/standard-webhooks/standard-webhooks, libraries/go/webhook_test.go, TestWebhookSign).
+// Independently re-computed with:
 //   KEYHEX=$(printf %s MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw | base64 -d | xxd -p -c 100)
 //   printf %s 'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}' |
 //     openssl dgst -sha256 -mac HMAC -macopt hexkey:$KEYHEX -binary | base64
@@ -64,8 +65,9 @@ constexpr const char* kIcHex = "ac7d79b9e43a0bd886f2dbec993e52b0247cfa4d";
 // printf %s 'Hello, World!' | openssl dgst -sha1 -hmac "It's a Secret to Everybody"
 constexpr const char* kGhSha1Hex = "01dc10d0c83e72ed246219cdd91669667fe2ca59";
 
-// --- base64-encoded hmac-sha256 (Shopify's shape: its own header, no prefix) --------------------------------
-// printf %s "$kIcBody" | openssl dgst -sha256 -hmac shopify-style-secret -binary | base64
+// --- base64-encoded hmac-sha256 (Shopify's shape: its own header, no prefix)
+// -------------------------------- printf %s "$kIcBody" | openssl dgst -sha256 -hmac shopify-style-secret
+// -binary | base64
 constexpr const char* kB64Secret = "shopify-style-secret";
 constexpr const char* kB64Signature = "uZiNqnYYoijiPr5yegurlnr0X/fOZrjQtnUbuhMGL2w=";
 
@@ -79,7 +81,9 @@ HeaderLookup lookup(const Headers& h) {
   };
 }
 
-int64_t at_s(int64_t unix_s) { return unix_s * 1000; }
+int64_t at_s(int64_t unix_s) {
+  return unix_s * 1000;
+}
 
 VerifierConfig standard(std::vector<std::string> secrets, int64_t tolerance_s = 300) {
   VerifierConfig c = default_verifier_config(VerificationKind::StandardWebhooks);
@@ -107,8 +111,8 @@ std::string sw_sign(std::string_view key_base64, std::string_view id, int64_t ts
   const std::string content = std::string(id) + "." + std::to_string(ts) + "." + std::string(body);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()),
-       content.size(), out, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(content.data()), content.size(), out, &len);
   return "v1," + base64_encode(std::string(reinterpret_cast<const char*>(out), len));
 }
 
@@ -134,13 +138,17 @@ TEST(StandardWebhooks, PublishedVectorVerifiesAndYieldsTheWebhookId) {
 
 TEST(StandardWebhooks, WhsecPrefixIsStrippedAndTheRestDecodedAsTheKey) {
   // The same key without the prefix (what the reference libraries also accept) gives the same result ...
-  EXPECT_TRUE(WebhookVerifier(standard({kSwKeyBase64})).verify(kSwBody, lookup(sw_headers(kSwSignature)),
-                                                               at_s(kSwTimestamp)).ok);
+  EXPECT_TRUE(WebhookVerifier(standard({kSwKeyBase64}))
+                  .verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp))
+                  .ok);
   // ... while using the literal text (prefix included, or the base64 characters) as key bytes would not.
-  VerifierConfig literal = standard({"whsec_" + base64_encode(kSwSecret)});  // key bytes = the text "whsec_MfK..."
-  EXPECT_FALSE(WebhookVerifier(literal).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
+  VerifierConfig literal =
+      standard({"whsec_" + base64_encode(kSwSecret)});  // key bytes = the text "whsec_MfK..."
+  EXPECT_FALSE(
+      WebhookVerifier(literal).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
   VerifierConfig undecoded = standard({"whsec_" + base64_encode(kSwKeyBase64)});  // key bytes = "MfKQ9r8..."
-  EXPECT_FALSE(WebhookVerifier(undecoded).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
+  EXPECT_FALSE(
+      WebhookVerifier(undecoded).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
 }
 
 TEST(StandardWebhooks, FlippedBodyByteFails) {
@@ -159,7 +167,8 @@ TEST(StandardWebhooks, FlippedBodyByteFails) {
 
 TEST(StandardWebhooks, IdAndTimestampAreSignedToo) {
   const WebhookVerifier v(standard({kSwSecret}));
-  EXPECT_FALSE(v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp, "msg_other")), at_s(kSwTimestamp)).ok);
+  EXPECT_FALSE(
+      v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp, "msg_other")), at_s(kSwTimestamp)).ok);
   EXPECT_FALSE(v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp + 1)), at_s(kSwTimestamp)).ok);
 }
 
@@ -182,21 +191,31 @@ TEST(StandardWebhooks, RotatedSecretListAcceptsEitherKey) {
 TEST(StandardWebhooks, AnyOfSeveralSignaturesInTheHeaderMayMatch) {
   // The sender signs with old and new key during its rotation; we know only one of them.
   const std::string pair = std::string(kSwSignature2) + " " + kSwSignature;
-  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret})).verify(kSwBody, lookup(sw_headers(pair)), at_s(kSwTimestamp)).ok);
-  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret2})).verify(kSwBody, lookup(sw_headers(pair)), at_s(kSwTimestamp)).ok);
+  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret}))
+                  .verify(kSwBody, lookup(sw_headers(pair)), at_s(kSwTimestamp))
+                  .ok);
+  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret2}))
+                  .verify(kSwBody, lookup(sw_headers(pair)), at_s(kSwTimestamp))
+                  .ok);
 
   // Junk, other versions and a wrong v1 before the good one (the reference suite's "valid multi sig" case).
-  const std::string mixed = std::string("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,") + kSwSignatureB64 +
-                            " v1a,AAAA not-a-signature v1,!!! " + kSwSignature + " v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
-  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret})).verify(kSwBody, lookup(sw_headers(mixed)), at_s(kSwTimestamp)).ok);
+  const std::string mixed = std::string("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v2,") +
+                            kSwSignatureB64 + " v1a,AAAA not-a-signature v1,!!! " + kSwSignature +
+                            " v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc=";
+  EXPECT_TRUE(WebhookVerifier(standard({kSwSecret}))
+                  .verify(kSwBody, lookup(sw_headers(mixed)), at_s(kSwTimestamp))
+                  .ok);
 
   // The right signature under another version label does not count.
-  const VerifyResult r = WebhookVerifier(standard({kSwSecret}))
-                             .verify(kSwBody, lookup(sw_headers(std::string("v2,") + kSwSignatureB64)), at_s(kSwTimestamp));
+  const VerifyResult r =
+      WebhookVerifier(standard({kSwSecret}))
+          .verify(kSwBody, lookup(sw_headers(std::string("v2,") + kSwSignatureB64)), at_s(kSwTimestamp));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "webhook-signature has no v1 signature");
-  const VerifyResult wrong = WebhookVerifier(standard({kSwSecret}))
-      .verify(kSwBody, lookup(sw_headers("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v1,###")), at_s(kSwTimestamp));
+  const VerifyResult wrong =
+      WebhookVerifier(standard({kSwSecret}))
+          .verify(kSwBody, lookup(sw_headers("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= v1,###")),
+                  at_s(kSwTimestamp));
   EXPECT_FALSE(wrong.ok);
   EXPECT_EQ(wrong.reason, "signature does not match");
 }
@@ -206,7 +225,8 @@ TEST(StandardWebhooks, TimestampToleranceIs300SecondsBothWays) {
   const Headers h = sw_headers(kSwSignature);
   EXPECT_TRUE(v.verify(kSwBody, lookup(h), at_s(kSwTimestamp + 300)).ok);
   EXPECT_TRUE(v.verify(kSwBody, lookup(h), at_s(kSwTimestamp - 300)).ok);
-  EXPECT_TRUE(v.verify(kSwBody, lookup(h), at_s(kSwTimestamp + 300) + 999).ok);  // 300.999 s: still 300 whole seconds
+  EXPECT_TRUE(
+      v.verify(kSwBody, lookup(h), at_s(kSwTimestamp + 300) + 999).ok);  // 300.999 s: still 300 whole seconds
 
   const VerifyResult old = v.verify(kSwBody, lookup(h), at_s(kSwTimestamp + 301));
   EXPECT_FALSE(old.ok);
@@ -215,8 +235,10 @@ TEST(StandardWebhooks, TimestampToleranceIs300SecondsBothWays) {
   EXPECT_FALSE(future.ok);
   EXPECT_EQ(future.reason, "webhook-timestamp is 301 s in the future, outside the 300 s tolerance");
   // Far off: the reference suite's year-2000 timestamp.
-  EXPECT_FALSE(v.verify(kSwBody, lookup(sw_headers(sw_sign(kSwKeyBase64, kSwId, 946684800, kSwBody), 946684800)),
-                        at_s(kSwTimestamp)).ok);
+  EXPECT_FALSE(v.verify(kSwBody,
+                        lookup(sw_headers(sw_sign(kSwKeyBase64, kSwId, 946684800, kSwBody), 946684800)),
+                        at_s(kSwTimestamp))
+                   .ok);
 }
 
 TEST(StandardWebhooks, FreshSignatureAtAnotherTimeVerifies) {
@@ -252,7 +274,8 @@ TEST(StandardWebhooks, MissingHeadersAreNamed) {
 
 TEST(StandardWebhooks, MalformedTimestampOrIdFails) {
   const WebhookVerifier v(standard({kSwSecret}));
-  for (const std::string ts : {"", "abc", "1614265330.0", "-1614265330", "+1614265330", "1e9", "99999999999999999999"}) {
+  for (const std::string ts :
+       {"", "abc", "1614265330.0", "-1614265330", "+1614265330", "1e9", "99999999999999999999"}) {
     Headers h = sw_headers(kSwSignature);
     h["webhook-timestamp"] = ts;
     const VerifyResult r = v.verify(kSwBody, lookup(h), at_s(kSwTimestamp));
@@ -260,8 +283,9 @@ TEST(StandardWebhooks, MalformedTimestampOrIdFails) {
     EXPECT_EQ(r.reason, "webhook-timestamp must be a Unix time in whole seconds") << ts;
   }
   EXPECT_FALSE(v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp, "")), at_s(kSwTimestamp)).ok);
-  EXPECT_FALSE(
-      v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp, std::string(300, 'x'))), at_s(kSwTimestamp)).ok);
+  EXPECT_FALSE(v.verify(kSwBody, lookup(sw_headers(kSwSignature, kSwTimestamp, std::string(300, 'x'))),
+                        at_s(kSwTimestamp))
+                   .ok);
 }
 
 TEST(StandardWebhooks, ReasonsNeverContainTheSecretOrTheExpectedSignature) {
@@ -285,7 +309,9 @@ TEST(StandardWebhooks, ReasonsNeverContainTheSecretOrTheExpectedSignature) {
 
 // ============================================== hmac-sha256 ===============================================
 
-Headers gh(std::string value) { return {{"x-hub-signature-256", std::move(value)}}; }
+Headers gh(std::string value) {
+  return {{"x-hub-signature-256", std::move(value)}};
+}
 
 TEST(HmacSha256, GitHubDocsVectorVerifies) {
   const WebhookVerifier v(hmac_config(VerificationKind::HmacSha256, {kGhSecret}));
@@ -299,7 +325,8 @@ TEST(HmacSha256, UppercaseHexIsAccepted) {
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const WebhookVerifier v(hmac_config(VerificationKind::HmacSha256, {kGhSecret}));
   EXPECT_TRUE(v.verify(kGhBody, lookup(gh("sha256=" + upper)), 0).ok);
-  EXPECT_TRUE(v.verify(kGhBody, lookup(gh("SHA256=" + upper)), 0).ok);  // the prefix's case does not matter either
+  EXPECT_TRUE(
+      v.verify(kGhBody, lookup(gh("SHA256=" + upper)), 0).ok);  // the prefix's case does not matter either
 }
 
 TEST(HmacSha256, FlippedBodyByteWrongSecretAndWrongHashFail) {
@@ -309,7 +336,8 @@ TEST(HmacSha256, FlippedBodyByteWrongSecretAndWrongHashFail) {
   EXPECT_FALSE(tampered.ok);
   EXPECT_EQ(tampered.reason, "signature does not match");
   EXPECT_FALSE(WebhookVerifier(hmac_config(VerificationKind::HmacSha256, {"It's a secret to everybody"}))
-                   .verify(kGhBody, lookup(gh(sig)), 0).ok);
+                   .verify(kGhBody, lookup(gh(sig)), 0)
+                   .ok);
   // A SHA-1 signature of the same body (right secret) is not a SHA-256 one.
   EXPECT_FALSE(v.verify(kGhBody, lookup(gh(std::string("sha256=") + kGhSha1Hex)), 0).ok);
   // A truncated signature.
@@ -371,15 +399,18 @@ TEST(HmacSha1, IntercomShapeVerifies) {
   // The right shape with another secret's signature.
   EXPECT_FALSE(v.verify(kGhBody, lookup({{"x-hub-signature", std::string("sha1=") + kGhSha1Hex}}), 0).ok);
   const WebhookVerifier gh_secret(hmac_config(VerificationKind::HmacSha1, {kGhSecret}));
-  EXPECT_TRUE(gh_secret.verify(kGhBody, lookup({{"x-hub-signature", std::string("sha1=") + kGhSha1Hex}}), 0).ok);
+  EXPECT_TRUE(
+      gh_secret.verify(kGhBody, lookup({{"x-hub-signature", std::string("sha1=") + kGhSha1Hex}}), 0).ok);
 }
 
 TEST(HmacSha1, TamperedWrongSecretMissingHeader) {
   const WebhookVerifier v(hmac_config(VerificationKind::HmacSha1, {kIcSecret}));
   const Headers h = {{"x-hub-signature", std::string("sha1=") + kIcHex}};
   EXPECT_FALSE(v.verify(flip_byte(kIcBody, 10), lookup(h), 0).ok);
-  EXPECT_FALSE(WebhookVerifier(hmac_config(VerificationKind::HmacSha1, {"other"})).verify(kIcBody, lookup(h), 0).ok);
-  const VerifyResult r = v.verify(kIcBody, lookup({{"x-hub-signature-256", std::string("sha1=") + kIcHex}}), 0);
+  EXPECT_FALSE(
+      WebhookVerifier(hmac_config(VerificationKind::HmacSha1, {"other"})).verify(kIcBody, lookup(h), 0).ok);
+  const VerifyResult r =
+      v.verify(kIcBody, lookup({{"x-hub-signature-256", std::string("sha1=") + kIcHex}}), 0);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "missing X-Hub-Signature header");
   EXPECT_FALSE(v.verify(kIcBody, lookup({{"x-hub-signature", std::string("sha256=") + kIcHex}}), 0).ok);
@@ -388,7 +419,8 @@ TEST(HmacSha1, TamperedWrongSecretMissingHeader) {
   EXPECT_TRUE(rotated.verify(kIcBody, lookup(h), 0).ok);
 }
 
-// ============================================ bearer, basic, none ===========================================
+// ============================================ bearer, basic, none
+// ===========================================
 
 TEST(Bearer, TokenFromTheListPasses) {
   VerifierConfig c = default_verifier_config(VerificationKind::Bearer);
@@ -412,8 +444,10 @@ TEST(Basic, WriteKeyAsUserNamePasses) {
   c.secrets = {"wk_live_abcdef"};
   const WebhookVerifier v(c);
   EXPECT_TRUE(v.verify("{}", lookup({{"authorization", "Basic " + base64_encode("wk_live_abcdef:")}}), 0).ok);
-  EXPECT_TRUE(v.verify("{}", lookup({{"authorization", "Basic " + base64_encode("wk_live_abcdef:x")}}), 0).ok);
-  VerifyResult r = v.verify("{}", lookup({{"authorization", "Basic " + base64_encode("wk_live_abcdeF:")}}), 0);
+  EXPECT_TRUE(
+      v.verify("{}", lookup({{"authorization", "Basic " + base64_encode("wk_live_abcdef:x")}}), 0).ok);
+  VerifyResult r =
+      v.verify("{}", lookup({{"authorization", "Basic " + base64_encode("wk_live_abcdeF:")}}), 0);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "write key does not match");
   r = v.verify("{}", lookup({{"authorization", "Bearer wk_live_abcdef"}}), 0);
@@ -439,7 +473,8 @@ TEST(WebhookVerifier, RefusesConfigsWithoutSecretsWithoutQuotingThem) {
   }
 }
 
-// ============================================ parse_verifier_config =========================================
+// ============================================ parse_verifier_config
+// =========================================
 
 std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
   std::vector<std::string> out;
@@ -456,7 +491,8 @@ TEST(VerifierConfigParse, StandardWebhooks) {
   EXPECT_EQ(load.config.secrets.size(), 2u);
   EXPECT_EQ(load.config.tolerance_s, 120);
   // What was parsed works.
-  EXPECT_TRUE(WebhookVerifier(load.config).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
+  EXPECT_TRUE(
+      WebhookVerifier(load.config).verify(kSwBody, lookup(sw_headers(kSwSignature)), at_s(kSwTimestamp)).ok);
 }
 
 TEST(VerifierConfigParse, HmacDefaultsAndOverrides) {
@@ -482,7 +518,8 @@ TEST(VerifierConfigParse, HmacDefaultsAndOverrides) {
 }
 
 TEST(VerifierConfigParse, BearerBasicNone) {
-  auto load = parse_verifier_config(json::parse(R"({"type": "bearer", "tokens": ["t1", "t2"], "token": "t3"})"));
+  auto load =
+      parse_verifier_config(json::parse(R"({"type": "bearer", "tokens": ["t1", "t2"], "token": "t3"})"));
   ASSERT_TRUE(load.ok());
   EXPECT_EQ(load.config.kind, VerificationKind::Bearer);
   EXPECT_EQ(load.config.secrets.size(), 3u);
@@ -498,11 +535,14 @@ TEST(VerifierConfigParse, BearerBasicNone) {
 }
 
 TEST(VerifierConfigParse, ProblemsAreCollectedByJsonPath) {
-  EXPECT_EQ(paths_of(parse_verifier_config(json::parse("{}")).problems), std::vector<std::string>{"/verification/type"});
+  EXPECT_EQ(paths_of(parse_verifier_config(json::parse("{}")).problems),
+            std::vector<std::string>{"/verification/type"});
   EXPECT_EQ(paths_of(parse_verifier_config(json::parse(R"({"type": "hmac-md5"})")).problems),
             std::vector<std::string>{"/verification/type"});
-  EXPECT_EQ(paths_of(parse_verifier_config(json::parse("[]")).problems), std::vector<std::string>{"/verification"});
-  EXPECT_EQ(paths_of(parse_verifier_config(json("bearer")).problems), std::vector<std::string>{"/verification"});
+  EXPECT_EQ(paths_of(parse_verifier_config(json::parse("[]")).problems),
+            std::vector<std::string>{"/verification"});
+  EXPECT_EQ(paths_of(parse_verifier_config(json("bearer")).problems),
+            std::vector<std::string>{"/verification"});
   EXPECT_EQ(paths_of(parse_verifier_config(json::parse(R"({"type": "hmac-sha256"})")).problems),
             std::vector<std::string>{"/verification/secrets"});
   EXPECT_EQ(paths_of(parse_verifier_config(json::parse(R"({"type": "bearer"})")).problems),
@@ -539,7 +579,8 @@ TEST(VerifierConfigParse, StandardWebhooksSecretMustBeBase64AndIsNeverQuoted) {
   EXPECT_THAT(load.problems[0].message, HasSubstr("whsec_ followed by base64"));
 
   for (int bad : {0, -5, 86401}) {
-    const auto l = parse_verifier_config(json{{"type", "standard-webhooks"}, {"secret", kSwSecret}, {"tolerance_s", bad}});
+    const auto l = parse_verifier_config(
+        json{{"type", "standard-webhooks"}, {"secret", kSwSecret}, {"tolerance_s", bad}});
     EXPECT_EQ(paths_of(l.problems), std::vector<std::string>{"/verification/tolerance_s"}) << bad;
   }
 }

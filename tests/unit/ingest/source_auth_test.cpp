@@ -20,12 +20,16 @@ SourceConfig source(const std::string& name, const std::string& kind, AuthType a
   return s;
 }
 
-Credentials bearer(const std::string& token) { return parse_authorization("Bearer " + token); }
+Credentials bearer(const std::string& token) {
+  return parse_authorization("Bearer " + token);
+}
 Credentials basic(const std::string& user_colon_password) {
   return parse_authorization("Basic " + base64_encode(user_colon_password));
 }
 
-std::string name_of(const SourceConfig* s) { return s ? s->name : "(none)"; }
+std::string name_of(const SourceConfig* s) {
+  return s ? s->name : "(none)";
+}
 
 TEST(ParseAuthorization, NoHeader) {
   const Credentials c = parse_authorization("");
@@ -36,7 +40,7 @@ TEST(ParseAuthorization, NoHeader) {
 
 TEST(ParseAuthorization, Bearer) {
   EXPECT_EQ(parse_authorization("Bearer abc.def-123").bearer, "abc.def-123");
-  EXPECT_EQ(parse_authorization("bearer tok").bearer, "tok");   // the scheme is case-insensitive
+  EXPECT_EQ(parse_authorization("bearer tok").bearer, "tok");    // the scheme is case-insensitive
   EXPECT_EQ(parse_authorization("BEARER   tok").bearer, "tok");  // extra spaces before the token
   const Credentials c = parse_authorization("Bearer tok");
   EXPECT_TRUE(c.present);
@@ -71,7 +75,8 @@ TEST(SourceAuthenticator, BearerTokenPicksItsSource) {
   });
   EXPECT_EQ(name_of(auth.authenticate("native", bearer("tok-crm"))), "crm");
   EXPECT_EQ(name_of(auth.authenticate("native", bearer("tok-bot-old"))), "bot");
-  EXPECT_EQ(name_of(auth.authenticate("native", bearer("tok-bot-new"))), "bot");  // rotation: any listed token
+  EXPECT_EQ(name_of(auth.authenticate("native", bearer("tok-bot-new"))),
+            "bot");  // rotation: any listed token
 }
 
 TEST(SourceAuthenticator, WrongOrMissingCredentialsAreRefusedWithoutAnOpenSource) {
@@ -80,7 +85,8 @@ TEST(SourceAuthenticator, WrongOrMissingCredentialsAreRefusedWithoutAnOpenSource
   EXPECT_EQ(auth.authenticate("native", bearer("tok-crm-and-more")), nullptr);
   EXPECT_EQ(auth.authenticate("native", bearer("tok")), nullptr);
   EXPECT_EQ(auth.authenticate("native", parse_authorization("")), nullptr);
-  EXPECT_EQ(auth.authenticate("native", basic("tok-crm:")), nullptr) << "a bearer source takes no Basic credentials";
+  EXPECT_EQ(auth.authenticate("native", basic("tok-crm:")), nullptr)
+      << "a bearer source takes no Basic credentials";
 }
 
 TEST(SourceAuthenticator, WriteKeyViaBasicPicksTheSegmentSource) {
@@ -93,7 +99,8 @@ TEST(SourceAuthenticator, WriteKeyViaBasicPicksTheSegmentSource) {
   EXPECT_EQ(name_of(auth.authenticate("segment", basic("wk-2:"))), "app");
   EXPECT_EQ(auth.authenticate("segment", basic("wk-3:")), nullptr);
   // The route's kind decides which sources are candidates.
-  EXPECT_EQ(auth.authenticate("segment", bearer("wk-1")), nullptr) << "a write key source takes no bearer token";
+  EXPECT_EQ(auth.authenticate("segment", bearer("wk-1")), nullptr)
+      << "a write key source takes no bearer token";
   EXPECT_EQ(name_of(auth.authenticate("native", bearer("wk-1"))), "events");
   EXPECT_EQ(auth.authenticate("native", basic("wk-1:")), nullptr);
 }

@@ -31,7 +31,9 @@ const FieldError* error_on(const FieldErrors& errors, const std::string& field) 
 }
 
 // A minimal valid event, to which each test adds or removes what it is about.
-json minimal() { return {{"id", "evt-1"}, {"type", "track"}, {"customer_id", "cust-1"}}; }
+json minimal() {
+  return {{"id", "evt-1"}, {"type", "track"}, {"customer_id", "cust-1"}};
+}
 
 TEST(InteractionFromJson, MapsEveryField) {
   const json event = json::parse(R"({
@@ -215,7 +217,8 @@ TEST(InteractionFromJson, WrongTypesNameTheirField) {
   for (const auto& [field, value] : cases) {
     json event = minimal();
     event[field] = value;
-    if (std::string(field) == "customer_id") event["anonymous_id"] = "a";  // keep an id so only one error shows
+    if (std::string(field) == "customer_id")
+      event["anonymous_id"] = "a";  // keep an id so only one error shows
     FieldErrors errors;
     EXPECT_FALSE(interaction_from_json(event, kReceived, errors)) << field << "=" << value.dump();
     EXPECT_EQ(fields_of(errors), std::set<std::string>{field}) << field << "=" << value.dump();
@@ -257,8 +260,8 @@ TEST(InteractionFromJson, RatingMustBeAWholeNumberFromOneToFive) {
     ASSERT_TRUE(in) << ok.dump();
     EXPECT_EQ(in->rating, static_cast<int>(ok.get<double>()));
   }
-  for (const json& bad : {json(0), json(6), json(-1), json(2.5), json(0.9999), json(5.0001), json(1e10), json(-1e300),
-                         json(4294967297LL), json("3"), json(false)}) {
+  for (const json& bad : {json(0), json(6), json(-1), json(2.5), json(0.9999), json(5.0001), json(1e10),
+                          json(-1e300), json(4294967297LL), json("3"), json(false)}) {
     json event = minimal();
     event["rating"] = bad;
     FieldErrors errors;
@@ -269,7 +272,7 @@ TEST(InteractionFromJson, RatingMustBeAWholeNumberFromOneToFive) {
 
 TEST(InteractionFromJson, TimestampMustBeRfc3339) {
   for (const json& bad : {json("yesterday"), json("2026-02-30T00:00:00Z"), json("2026-11-23T09:15:00"),
-                         json(1700000000000), json(true)}) {
+                          json(1700000000000), json(true)}) {
     json event = minimal();
     event["timestamp"] = bad;
     FieldErrors errors;
@@ -281,17 +284,20 @@ TEST(InteractionFromJson, TimestampMustBeRfc3339) {
 }
 
 TEST(InteractionFromJson, CollectsEveryErrorWithItsField) {
-  const json event = {{"type", "nope"}, {"text", 5}, {"confidence", 7}, {"bogus", 1}, {"rating", 9},
-                      {"timestamp", "soon"}};
+  const json event = {{"type", "nope"}, {"text", 5},   {"confidence", 7},
+                      {"bogus", 1},     {"rating", 9}, {"timestamp", "soon"}};
   FieldErrors errors;
   EXPECT_FALSE(interaction_from_json(event, kReceived, errors));
-  EXPECT_EQ(fields_of(errors), (std::set<std::string>{"type", "text", "confidence", "bogus", "rating", "timestamp",
-                                                      "id", "customer_id"}));
+  EXPECT_EQ(fields_of(errors), (std::set<std::string>{"type", "text", "confidence", "bogus", "rating",
+                                                      "timestamp", "id", "customer_id"}));
   for (const auto& e : errors) EXPECT_FALSE(e.error.empty()) << e.field;
 }
 
 TEST(InteractionFromJson, ErrorsDoNotEchoTheValue) {
-  const json event = {{"id", "x"}, {"type", "SECRET-TYPE"}, {"customer_id", "c"}, {"role", "SECRET-ROLE"},
+  const json event = {{"id", "x"},
+                      {"type", "SECRET-TYPE"},
+                      {"customer_id", "c"},
+                      {"role", "SECRET-ROLE"},
                       {"timestamp", "SECRET-TIME"}};
   FieldErrors errors;
   EXPECT_FALSE(interaction_from_json(event, kReceived, errors));
@@ -337,7 +343,10 @@ TEST(InteractionFromJson, IdsHaveTheirOwnLengthLimit) {
 }
 
 TEST(InteractionFromJson, IntegerIdsAreConvertedToText) {
-  const json event = {{"id", 42}, {"type", "identify"}, {"customer_id", 123456789012LL}, {"anonymous_id", -7},
+  const json event = {{"id", 42},
+                      {"type", "identify"},
+                      {"customer_id", 123456789012LL},
+                      {"anonymous_id", -7},
                       {"session_id", 18446744073709551615ULL}};
   FieldErrors errors;
   const auto in = interaction_from_json(event, kReceived, errors);

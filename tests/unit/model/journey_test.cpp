@@ -30,7 +30,8 @@ TEST(Journey, DemoFileLoadsWithFiveStagesInOrder) {
   ASSERT_TRUE(load.ok()) << load.problems[0].path << ": " << load.problems[0].message;
   const Journey& j = load.journey;
   ASSERT_EQ(j.stages.size(), 5u);
-  const std::vector<std::string> expected = {"awareness", "consideration", "purchase", "onboarding", "support"};
+  const std::vector<std::string> expected = {"awareness", "consideration", "purchase", "onboarding",
+                                             "support"};
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(j.stages[i].id, expected[i]);
     EXPECT_EQ(j.stage_index(expected[i]), static_cast<int>(i));
@@ -59,7 +60,8 @@ TEST(Journey, StageIndexOfUnknownIdIsMinusOne) {
 }
 
 TEST(Journey, NameDefaultsToTheId) {
-  const JourneyLoad load = parse_journey(R"({"stages":[{"id":"buy"}],"touchpoints":[{"id":"web","name":"Web"}]})");
+  const JourneyLoad load =
+      parse_journey(R"({"stages":[{"id":"buy"}],"touchpoints":[{"id":"web","name":"Web"}]})");
   ASSERT_TRUE(load.ok());
   EXPECT_EQ(load.journey.stages[0].name, "buy");
   EXPECT_EQ(load.journey.touchpoints[0].name, "Web");
@@ -95,9 +97,10 @@ TEST(Journey, MissingAndWrongFieldsAreReportedWithPaths) {
     "extra": true
   })");
   EXPECT_FALSE(load.ok());
-  EXPECT_THAT(paths_of(load.problems),
-              ::testing::UnorderedElementsAre("/stages/0/id", "/stages/1/id", "/stages/2/colour", "/stages/3/id",
-                                              "/stages/3/id", "/stages/4", "/touchpoints", "/personas", "/extra"));
+  EXPECT_THAT(
+      paths_of(load.problems),
+      ::testing::UnorderedElementsAre("/stages/0/id", "/stages/1/id", "/stages/2/colour", "/stages/3/id",
+                                      "/stages/3/id", "/stages/4", "/touchpoints", "/personas", "/extra"));
   EXPECT_THAT(problem_at(load.problems, "/touchpoints")->message, HasSubstr("required"));
   EXPECT_THAT(problem_at(load.problems, "/personas")->message, HasSubstr("array"));
   EXPECT_THAT(problem_at(load.problems, "/extra")->message, HasSubstr("unknown"));

@@ -18,7 +18,8 @@ struct Case {
   const char* out;
 };
 
-// Strict UTF-8 validation (no overlongs, no surrogates, at most U+10FFFF), independent of the code under test.
+// Strict UTF-8 validation (no overlongs, no surrogates, at most U+10FFFF), independent of the code under
+// test.
 bool valid_utf8(const std::string& s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -199,7 +200,8 @@ const std::vector<const char*> kUntouched = {
 
 std::vector<Case> all_positive_cases() {
   std::vector<Case> all;
-  for (const auto* table : {&kEmails, &kPhones, &kCards, &kIbans}) all.insert(all.end(), table->begin(), table->end());
+  for (const auto* table : {&kEmails, &kPhones, &kCards, &kIbans})
+    all.insert(all.end(), table->begin(), table->end());
   return all;
 }
 
@@ -237,7 +239,8 @@ TEST(Redact, OrderContextOnlyProtectsTheNumberRightAfterIt) {
 
 TEST(Redact, MixedMessage) {
   const std::string in =
-      "Sveiki! Esmu Jānis, jānis.bērziņš@example.lv, tālr. +371 2912 3456. Pasūtījums Nr. 2026-1123 no 2026-11-23 "
+      "Sveiki! Esmu Jānis, jānis.bērziņš@example.lv, tālr. +371 2912 3456. Pasūtījums Nr. 2026-1123 no "
+      "2026-11-23 "
       "par 1 299,00 €. Karte 4111 1111 1111 1111, IBAN LV80 BANK 0000 4351 9500 1. Paldies!";
   const std::string expected =
       "Sveiki! Esmu Jānis, [email], tālr. [phone]. Pasūtījums Nr. 2026-1123 no 2026-11-23 "
@@ -359,19 +362,20 @@ TEST(Luhn, KnownNumbers) {
   for (const char* ok : {"4111111111111111", "5555555555554444", "378282246310005", "4012888888881881",
                          "4222222222222", "6011111111111117", "79927398713", "0"})
     EXPECT_TRUE(luhn_valid(ok)) << ok;
-  for (const char* bad : {"4111111111111112", "5555555555554440", "79927398710", "", "4111 1111 1111 1111", "12a4"})
+  for (const char* bad :
+       {"4111111111111112", "5555555555554440", "79927398710", "", "4111 1111 1111 1111", "12a4"})
     EXPECT_FALSE(luhn_valid(bad)) << bad;
 }
 
 TEST(Iban, Mod97) {
-  for (const char* ok : {"LV80BANK0000435195001", "LV80 BANK 0000 4351 9500 1", "NO9386011117947", "FI2112345600000785",
-                         "DE89370400440532013000", "GB82WEST12345698765432", "gb82west12345698765432",
-                         "FR1420041010050500013M02606"})
+  for (const char* ok : {"LV80BANK0000435195001", "LV80 BANK 0000 4351 9500 1", "NO9386011117947",
+                         "FI2112345600000785", "DE89370400440532013000", "GB82WEST12345698765432",
+                         "gb82west12345698765432", "FR1420041010050500013M02606"})
     EXPECT_TRUE(iban_valid(ok)) << ok;
   for (const char* bad : {"LV80BANK0000435195002", "DE89370400440532013001", "NO9386011117948",
-                          "XX80BANK0000435195001",        // not an IBAN country
-                          "LV80BANK00004351950",          // truncated
-                          "LV80-BANK-0000-4351-9500-1",   // dashes are not IBAN grouping
+                          "XX80BANK0000435195001",       // not an IBAN country
+                          "LV80BANK00004351950",         // truncated
+                          "LV80-BANK-0000-4351-9500-1",  // dashes are not IBAN grouping
                           "", "LV", "8080BANK0000435195001"})
     EXPECT_FALSE(iban_valid(bad)) << bad;
 }
@@ -382,7 +386,8 @@ TEST(Iban, Mod97) {
 // (and the same for the other inputs), then "p_" + the first 32 hex digits.
 TEST(Pseudonymize, IsTheTruncatedHmacSha256) {
   EXPECT_EQ(pseudonymize("customer-42", "pseudonym-key-2026"), "p_b12f62a7293452be0533057c795e85ff");
-  EXPECT_EQ(pseudonymize("jānis.bērziņš@example.lv", "pseudonym-key-2026"), "p_da2e9b3bc24b73016c915af690b325d9");
+  EXPECT_EQ(pseudonymize("jānis.bērziņš@example.lv", "pseudonym-key-2026"),
+            "p_da2e9b3bc24b73016c915af690b325d9");
   EXPECT_EQ(pseudonymize("customer-42", "another-key"), "p_773257978299480553f45ab2767e856c");
 }
 

@@ -16,11 +16,11 @@ namespace tp {
 namespace {
 
 using testing::batch_of;
+using ::testing::ElementsAre;
 using testing::eventually;
+using ::testing::HasSubstr;
 using testing::ScriptedStore;
 using testing::Submitters;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
 
 WriterOptions options(size_t queue_capacity = 1000, size_t max_group = 1000) {

@@ -13,7 +13,9 @@
 namespace tp {
 namespace {
 
-int user_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+int user_version(SQLite::Database& db) {
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
 
 bool has_table(SQLite::Database& db, const std::string& name) {
   return db.tableExists(name);
@@ -31,7 +33,8 @@ TEST_F(Migrations, FreshDatabaseGetsTheNewestVersion) {
   ASSERT_EQ(user_version(db), 0);
   apply_migrations(db, migrations);
   EXPECT_EQ(user_version(db), migrations.back().version);
-  for (const char* table : {"interactions", "identity_links", "dead_letters"}) EXPECT_TRUE(has_table(db, table)) << table;
+  for (const char* table : {"interactions", "identity_links", "dead_letters"})
+    EXPECT_TRUE(has_table(db, table)) << table;
 }
 
 TEST_F(Migrations, VersionsAreIncreasing) {

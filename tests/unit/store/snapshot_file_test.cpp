@@ -18,7 +18,9 @@ std::string read_all(const std::string& path) {
   return s.str();
 }
 
-void write_all(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+void write_all(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
 
 TEST(SnapshotFile, ReplacesTheWholeFileAndLeavesNoTemporary) {
   testing::TempDir dir;
@@ -30,7 +32,8 @@ TEST(SnapshotFile, ReplacesTheWholeFileAndLeavesNoTemporary) {
   EXPECT_FALSE(std::filesystem::exists(f.path() + ".tmp"));
   // Readable by the daemon's user only: it holds customer keys and example questions.
   const auto perms = std::filesystem::status(f.path()).permissions();
-  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all), std::filesystem::perms::none);
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
 }
 
 TEST(SnapshotFile, ADamagedOrTruncatedFileReadsAsNone) {

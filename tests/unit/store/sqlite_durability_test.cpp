@@ -1,6 +1,7 @@
 // synchronous=FULL is a per-connection setting that no other connection can read, so it is shown by its
 // effect: with FULL the WAL file is fsynced at every commit (a 2xx survives power loss); with NORMAL it is
-// synced only at checkpoints. A counting VFS, installed as SQLite's default while a test runs, sees the syncs.
+// synced only at checkpoints. A counting VFS, installed as SQLite's default while a test runs, sees the
+// syncs.
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -24,35 +25,65 @@ struct CountingFile {
   bool wal;
 };
 
-sqlite3_file* real_of(sqlite3_file* f) { return reinterpret_cast<CountingFile*>(f)->real; }
+sqlite3_file* real_of(sqlite3_file* f) {
+  return reinterpret_cast<CountingFile*>(f)->real;
+}
 
-int c_close(sqlite3_file* f) { return real_of(f)->pMethods->xClose(real_of(f)); }
-int c_read(sqlite3_file* f, void* p, int n, sqlite3_int64 o) { return real_of(f)->pMethods->xRead(real_of(f), p, n, o); }
+int c_close(sqlite3_file* f) {
+  return real_of(f)->pMethods->xClose(real_of(f));
+}
+int c_read(sqlite3_file* f, void* p, int n, sqlite3_int64 o) {
+  return real_of(f)->pMethods->xRead(real_of(f), p, n, o);
+}
 int c_write(sqlite3_file* f, const void* p, int n, sqlite3_int64 o) {
   return real_of(f)->pMethods->xWrite(real_of(f), p, n, o);
 }
-int c_truncate(sqlite3_file* f, sqlite3_int64 size) { return real_of(f)->pMethods->xTruncate(real_of(f), size); }
+int c_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return real_of(f)->pMethods->xTruncate(real_of(f), size);
+}
 int c_sync(sqlite3_file* f, int flags) {
   if (reinterpret_cast<CountingFile*>(f)->wal) ++g_wal_syncs;
   return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
-int c_file_size(sqlite3_file* f, sqlite3_int64* size) { return real_of(f)->pMethods->xFileSize(real_of(f), size); }
-int c_lock(sqlite3_file* f, int l) { return real_of(f)->pMethods->xLock(real_of(f), l); }
-int c_unlock(sqlite3_file* f, int l) { return real_of(f)->pMethods->xUnlock(real_of(f), l); }
-int c_check_reserved(sqlite3_file* f, int* out) { return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out); }
-int c_file_control(sqlite3_file* f, int op, void* arg) { return real_of(f)->pMethods->xFileControl(real_of(f), op, arg); }
-int c_sector_size(sqlite3_file* f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
-int c_device(sqlite3_file* f) { return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f)); }
+int c_file_size(sqlite3_file* f, sqlite3_int64* size) {
+  return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+int c_lock(sqlite3_file* f, int l) {
+  return real_of(f)->pMethods->xLock(real_of(f), l);
+}
+int c_unlock(sqlite3_file* f, int l) {
+  return real_of(f)->pMethods->xUnlock(real_of(f), l);
+}
+int c_check_reserved(sqlite3_file* f, int* out) {
+  return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+int c_file_control(sqlite3_file* f, int op, void* arg) {
+  return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+int c_sector_size(sqlite3_file* f) {
+  return real_of(f)->pMethods->xSectorSize(real_of(f));
+}
+int c_device(sqlite3_file* f) {
+  return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
+}
 int c_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** p) {
   return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, p);
 }
 int c_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
   return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
 }
-void c_shm_barrier(sqlite3_file* f) { real_of(f)->pMethods->xShmBarrier(real_of(f)); }
-int c_shm_unmap(sqlite3_file* f, int del) { return real_of(f)->pMethods->xShmUnmap(real_of(f), del); }
-int c_fetch(sqlite3_file* f, sqlite3_int64 o, int n, void** p) { return real_of(f)->pMethods->xFetch(real_of(f), o, n, p); }
-int c_unfetch(sqlite3_file* f, sqlite3_int64 o, void* p) { return real_of(f)->pMethods->xUnfetch(real_of(f), o, p); }
+void c_shm_barrier(sqlite3_file* f) {
+  real_of(f)->pMethods->xShmBarrier(real_of(f));
+}
+int c_shm_unmap(sqlite3_file* f, int del) {
+  return real_of(f)->pMethods->xShmUnmap(real_of(f), del);
+}
+int c_fetch(sqlite3_file* f, sqlite3_int64 o, int n, void** p) {
+  return real_of(f)->pMethods->xFetch(real_of(f), o, n, p);
+}
+int c_unfetch(sqlite3_file* f, sqlite3_int64 o, void* p) {
+  return real_of(f)->pMethods->xUnfetch(real_of(f), o, p);
+}
 
 const sqlite3_io_methods kMethods = {
     .iVersion = 3,
@@ -85,20 +116,42 @@ int v_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* o
   f->base.pMethods = rc == SQLITE_OK && f->real->pMethods ? &kMethods : nullptr;
   return rc;
 }
-int v_delete(sqlite3_vfs*, const char* name, int sync_dir) { return g_real->xDelete(g_real, name, sync_dir); }
-int v_access(sqlite3_vfs*, const char* name, int flags, int* out) { return g_real->xAccess(g_real, name, flags, out); }
+int v_delete(sqlite3_vfs*, const char* name, int sync_dir) {
+  return g_real->xDelete(g_real, name, sync_dir);
+}
+int v_access(sqlite3_vfs*, const char* name, int flags, int* out) {
+  return g_real->xAccess(g_real, name, flags, out);
+}
 int v_full_pathname(sqlite3_vfs*, const char* name, int n, char* out) {
   return g_real->xFullPathname(g_real, name, n, out);
 }
-void* v_dl_open(sqlite3_vfs*, const char* name) { return g_real->xDlOpen(g_real, name); }
-void v_dl_error(sqlite3_vfs*, int n, char* msg) { g_real->xDlError(g_real, n, msg); }
-void (*v_dl_sym(sqlite3_vfs*, void* h, const char* sym))(void) { return g_real->xDlSym(g_real, h, sym); }
-void v_dl_close(sqlite3_vfs*, void* h) { g_real->xDlClose(g_real, h); }
-int v_randomness(sqlite3_vfs*, int n, char* out) { return g_real->xRandomness(g_real, n, out); }
-int v_sleep(sqlite3_vfs*, int us) { return g_real->xSleep(g_real, us); }
-int v_current_time(sqlite3_vfs*, double* out) { return g_real->xCurrentTime(g_real, out); }
-int v_last_error(sqlite3_vfs*, int n, char* out) { return g_real->xGetLastError(g_real, n, out); }
-int v_current_time64(sqlite3_vfs*, sqlite3_int64* out) { return g_real->xCurrentTimeInt64(g_real, out); }
+void* v_dl_open(sqlite3_vfs*, const char* name) {
+  return g_real->xDlOpen(g_real, name);
+}
+void v_dl_error(sqlite3_vfs*, int n, char* msg) {
+  g_real->xDlError(g_real, n, msg);
+}
+void (*v_dl_sym(sqlite3_vfs*, void* h, const char* sym))(void) {
+  return g_real->xDlSym(g_real, h, sym);
+}
+void v_dl_close(sqlite3_vfs*, void* h) {
+  g_real->xDlClose(g_real, h);
+}
+int v_randomness(sqlite3_vfs*, int n, char* out) {
+  return g_real->xRandomness(g_real, n, out);
+}
+int v_sleep(sqlite3_vfs*, int us) {
+  return g_real->xSleep(g_real, us);
+}
+int v_current_time(sqlite3_vfs*, double* out) {
+  return g_real->xCurrentTime(g_real, out);
+}
+int v_last_error(sqlite3_vfs*, int n, char* out) {
+  return g_real->xGetLastError(g_real, n, out);
+}
+int v_current_time64(sqlite3_vfs*, sqlite3_int64* out) {
+  return g_real->xCurrentTimeInt64(g_real, out);
+}
 
 // Installs the counting VFS as SQLite's default for the lifetime of the object.
 class CountingVfs {

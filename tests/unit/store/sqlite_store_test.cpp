@@ -20,8 +20,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-Interaction event(const std::string& id, const std::string& customer, const std::string& anonymous, int64_t ts,
-                  const std::string& session = "") {
+Interaction event(const std::string& id, const std::string& customer, const std::string& anonymous,
+                  int64_t ts, const std::string& session = "") {
   Interaction in;
   in.id = id;
   in.type = EventType::Track;
@@ -198,7 +198,8 @@ TEST_F(SqliteStoreTest, RecommitCountsDuplicatesAndStoresOnce) {
 }
 
 TEST_F(SqliteStoreTest, SameIdInDifferentSourcesIsStoredForEach) {
-  const auto counts = commit({batch("web", {event("42", "c", "", 1)}), batch("app", {event("42", "c", "", 2)})});
+  const auto counts =
+      commit({batch("web", {event("42", "c", "", 1)}), batch("app", {event("42", "c", "", 2)})});
   EXPECT_EQ(counts[0].accepted, 1u);
   EXPECT_EQ(counts[1].accepted, 1u);
   EXPECT_THAT(ids(query("web")), ElementsAre("42"));
@@ -267,7 +268,8 @@ TEST_F(SqliteStoreTest, QueryFiltersBySourceSessionAndLimitNewestFirst) {
 
 TEST_F(SqliteStoreTest, DeadLettersAreStoredAndReadBackNewestFirst) {
   WriteBatch b = batch("web", {event("ok", "c", "", 1)});
-  b.dead_letters.push_back({"web", 111, R"([{"index":1,"field":"id","error":"is required"}])", R"({"type":"track"})"});
+  b.dead_letters.push_back(
+      {"web", 111, R"([{"index":1,"field":"id","error":"is required"}])", R"({"type":"track"})"});
   b.dead_letters.push_back({"segment", 222, R"([{"error":"bad"}])", "raw \xF0\x9F\x98\x80 body"});
   const auto counts = commit({b});
   EXPECT_EQ(counts[0].accepted, 1u);  // dead letters are not counted as events

@@ -17,7 +17,8 @@ class TempDir {
     for (;;) {
       path_ = base / ("tp-unit-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
       std::error_code ec;
-      if (std::filesystem::create_directory(path_, ec)) break;  // false: it existed already, try the next name
+      if (std::filesystem::create_directory(path_, ec))
+        break;  // false: it existed already, try the next name
       if (ec) throw std::filesystem::filesystem_error("cannot create temp dir", path_, ec);
     }
   }

@@ -127,7 +127,8 @@ TEST(MetricsRegistry, RendersCountersHistogramsAndSampledGauges) {
   const std::string first = r.render();
   EXPECT_THAT(first, HasSubstr("# TYPE events_total counter\nevents_total{outcome=\"accepted\"} 7\n"));
   EXPECT_THAT(first, HasSubstr("latency_seconds_bucket{le=\"1\"} 1\n"));
-  EXPECT_THAT(first, HasSubstr("# HELP queue_depth Queued events.\n# TYPE queue_depth gauge\nqueue_depth 3\n"));
+  EXPECT_THAT(first,
+              HasSubstr("# HELP queue_depth Queued events.\n# TYPE queue_depth gauge\nqueue_depth 3\n"));
   // Counters, then histograms, then gauges.
   EXPECT_LT(first.find("events_total"), first.find("latency_seconds"));
   EXPECT_LT(first.find("latency_seconds"), first.find("queue_depth"));

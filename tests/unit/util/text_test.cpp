@@ -107,8 +107,13 @@ TEST(ConstantTimeEquals, ComparesContentAndLength) {
 
 TEST(Base64, KnownVectorsFromRfc4648) {
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},           {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(plain), encoded) << plain;
@@ -139,10 +144,10 @@ TEST(Base64, DecodesWithoutPaddingAndTheUrlSafeAlphabet) {
 }
 
 TEST(Base64, RejectsInvalidInput) {
-  EXPECT_FALSE(base64_decode("Zm9v!"));    // not in the alphabet
-  EXPECT_FALSE(base64_decode("Zm 9v"));    // whitespace
+  EXPECT_FALSE(base64_decode("Zm9v!"));     // not in the alphabet
+  EXPECT_FALSE(base64_decode("Zm 9v"));     // whitespace
   EXPECT_FALSE(base64_decode("Zg==Zg=="));  // padding in the middle
-  EXPECT_FALSE(base64_decode("Z"));        // a lone sextet cannot make a byte
+  EXPECT_FALSE(base64_decode("Z"));         // a lone sextet cannot make a byte
   EXPECT_FALSE(base64_decode("Zm9vY"));
   EXPECT_FALSE(base64_decode("\xC3\xA9"));  // non-ASCII
 }

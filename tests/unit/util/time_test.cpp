@@ -14,7 +14,8 @@ using namespace std::chrono;
 // An independent oracle: the standard library's calendar (C++20), not the code under test.
 int64_t utc_ms(int y, unsigned mo, unsigned d, int h = 0, int mi = 0, int s = 0, int ms = 0) {
   const sys_days date = year{y} / month{mo} / day{d};
-  return duration_cast<milliseconds>(date.time_since_epoch()).count() + ((h * 60 + mi) * 60 + s) * 1000LL + ms;
+  return duration_cast<milliseconds>(date.time_since_epoch()).count() + ((h * 60 + mi) * 60 + s) * 1000LL +
+         ms;
 }
 
 TEST(ParseRfc3339, UtcWithZ) {
@@ -86,21 +87,21 @@ TEST(ParseRfc3339, RejectsImpossibleDatesAndTimes) {
 TEST(ParseRfc3339, RejectsMalformedText) {
   for (const char* text : {
            "",
-           "2026-11-23",                 // date only
-           "2026-11-23T09:15:00",        // no zone
-           "2026-11-23T09:15Z",          // no seconds
-           "2026-1-23T09:15:00Z",        // one-digit month
-           "26-11-23T09:15:00Z",         // two-digit year
-           "2026/11/23T09:15:00Z",       // wrong separators
-           "2026-11-23X09:15:00Z",       // wrong date/time separator
-           "2026-11-23T09:15:00.Z",      // a dot without digits
-           "2026-11-23T09:15:00+0200",   // offset without colon
-           "2026-11-23T09:15:00+2:00",   // one-digit offset hour
-           "2026-11-23T09:15:00Zjunk",   // trailing text
-           "2026-11-23T09:15:00Z ",      // trailing space
-           " 2026-11-23T09:15:00Z",      // leading space
-           "2026-11-23T09:15:0aZ",       // letter in a number
-           "1700000000000",              // a number, not a date
+           "2026-11-23",                // date only
+           "2026-11-23T09:15:00",       // no zone
+           "2026-11-23T09:15Z",         // no seconds
+           "2026-1-23T09:15:00Z",       // one-digit month
+           "26-11-23T09:15:00Z",        // two-digit year
+           "2026/11/23T09:15:00Z",      // wrong separators
+           "2026-11-23X09:15:00Z",      // wrong date/time separator
+           "2026-11-23T09:15:00.Z",     // a dot without digits
+           "2026-11-23T09:15:00+0200",  // offset without colon
+           "2026-11-23T09:15:00+2:00",  // one-digit offset hour
+           "2026-11-23T09:15:00Zjunk",  // trailing text
+           "2026-11-23T09:15:00Z ",     // trailing space
+           " 2026-11-23T09:15:00Z",     // leading space
+           "2026-11-23T09:15:0aZ",      // letter in a number
+           "1700000000000",             // a number, not a date
        }) {
     EXPECT_FALSE(parse_rfc3339_ms(text)) << "'" << text << "'";
   }
@@ -136,7 +137,8 @@ TEST(FormatRfc3339, RoundTripsThroughParse) {
     EXPECT_EQ(parse_rfc3339_ms(text), ms) << text;
   }
   // A sweep over ~100 years in irregular steps, crossing month ends, leap days and the epoch.
-  for (int64_t ms = utc_ms(1950, 1, 1); ms < utc_ms(2050, 1, 1); ms += 86400000LL * 37 + 3600000LL * 5 + 12345) {
+  for (int64_t ms = utc_ms(1950, 1, 1); ms < utc_ms(2050, 1, 1);
+       ms += 86400000LL * 37 + 3600000LL * 5 + 12345) {
     const std::string text = format_rfc3339_ms(ms);
     ASSERT_EQ(parse_rfc3339_ms(text), ms) << text;
   }

@@ -55,7 +55,9 @@ class Scripted {
         if (::read(block_fd_, &c, 1) != 1) throw std::runtime_error("block_fd closed");
       }
       if (key == "log_hostile") {
-        std::string text = "line1\nline2\x1b[31mred\x07\r\xe2\x80\xae" "evil\xff";
+        std::string text =
+            "line1\nline2\x1b[31mred\x07\r\xe2\x80\xae"
+            "evil\xff";
         text += std::string(5000, 'A');
         log_.warning(text);
       }
