@@ -239,6 +239,7 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
     }
   }
   r.number("plugin_timeout_ms", c.engine.plugin_timeout_ms, 1, 60000);
+  r.number("plugin_init_timeout_ms", c.engine.plugin_init_timeout_ms, 1, 600000);
   r.number("tagging_queue", c.engine.tagging_queue, 1, int64_t{1} << 32);
   r.boolean("analytics", c.engine.analytics);
   r.number("analytics_snapshot_s", c.engine.analytics_snapshot_s, 0, 86400);

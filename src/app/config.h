@@ -76,6 +76,7 @@ struct EngineConfig {
   std::vector<std::string> plugin_dirs;  // resolved against the config's folder
   std::vector<PluginConfig> plugins;     // loaded in this order
   int plugin_timeout_ms = 50;
+  int plugin_init_timeout_ms = 10000;  // a plugin whose init takes longer is refused (start-up fails clearly)
   double unanswered_confidence = 0.5;
   double negative_sentiment = -0.3;
   double repeated_similarity = 0.8;

@@ -12,6 +12,7 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
   if (engine.plugins.empty()) return nullptr;
   PluginHostOptions options;
   options.timeout = std::chrono::milliseconds(engine.plugin_timeout_ms);
+  options.init_timeout = std::chrono::milliseconds(engine.plugin_init_timeout_ms);
   options.validate = journey_id_validator(journey);
   options.log = [](int severity, const std::string& plugin, const std::string& message) {
     // The text is sanitised by the host; {} keeps it from being read as a format string.

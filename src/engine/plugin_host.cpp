@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -246,6 +247,44 @@ void execute(PluginHost::Slot& s, PluginHost::Job& job) {
     auto p = copy_out(out.pain[i], kMaxPainBytes);
     job.pain_out.push_back(p ? std::move(*p) : std::string());
   }
+}
+
+// One tp_plugin_init call, shared by load() and the thread that makes it.
+struct InitCall {
+  std::string config;
+  tp_plugin_init_input input{};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false, abandoned = false;
+  tp_plugin_rc rc = TP_PLUGIN_FAILURE;
+  tp_plugin_t* state = nullptr;
+  std::string error;
+};
+
+void run_init(std::shared_ptr<InitCall> call, tp_plugin_init_fn init, std::shared_ptr<PluginHost::Slot> slot,
+              void* handle) {
+  tp_plugin_rc rc = TP_PLUGIN_FAILURE;
+  tp_plugin_t* state = nullptr;
+  std::string error;
+  try {
+    state = init(&call->input, &rc);
+  } catch (...) {
+    rc = TP_PLUGIN_FAILURE;
+    error = "a C++ exception escaped through the C ABI";
+  }
+  std::unique_lock<std::mutex> lk(call->mu);
+  if (call->abandoned) {
+    // load() gave up on this plugin: nothing else holds it, so clean up here.
+    lk.unlock();
+    if (state != nullptr) slot->destroy(state);
+    dlclose(handle);
+    return;
+  }
+  call->rc = rc;
+  call->state = state;
+  call->error = std::move(error);
+  call->done = true;
+  call->cv.notify_all();
 }
 
 // How long a caller waits for a plugin's answer without sleeping before it blocks: most calls take a few
@@ -575,21 +614,34 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
   slot->version = sanitize_plugin_text(get_version(), kMaxNameBytes);
   if (!slot->version.empty()) who += " " + slot->version;
 
-  const std::string config = config_json.empty() ? "{}" : config_json;
-  tp_plugin_init_input input{};
-  input.struct_size = sizeof input;
-  input.config_json = config.c_str();
-  input.owner = reinterpret_cast<tp_owner_t*>(slot.get());
-  input.log = &host_log;
-  tp_plugin_rc rc = TP_PLUGIN_FAILURE;
-  tp_plugin_t* state = nullptr;
-  std::string init_error;
+  // tp_plugin_init on a thread of its own, waited for at most init_timeout.
+  auto call = std::make_shared<InitCall>();
+  call->config = config_json.empty() ? "{}" : config_json;
+  call->input.struct_size = sizeof call->input;
+  call->input.config_json = call->config.c_str();
+  call->input.owner = reinterpret_cast<tp_owner_t*>(slot.get());
+  call->input.log = &host_log;
+  std::thread init_thread;
   try {
-    state = init(&input, &rc);
-  } catch (...) {
-    rc = TP_PLUGIN_FAILURE;
-    init_error = "a C++ exception escaped through the C ABI";
+    init_thread = std::thread(run_init, call, init, slot, handle);
+  } catch (const std::exception& e) {
+    return refuse(std::string("could not be initialised: no thread for its init: ") + e.what());
   }
+  {
+    std::unique_lock<std::mutex> lk(call->mu);
+    if (!call->cv.wait_for(lk, options_.init_timeout, [&] { return call->done; })) {
+      call->abandoned = true;  // the thread destroys what init returns and unloads the plugin itself
+      lk.unlock();
+      init_thread.detach();
+      slot->silence();
+      return "plugin " + who + " did not finish initialising within " + std::to_string(options_.init_timeout.count()) +
+             " ms (engine.plugin_init_timeout_ms); refused";
+    }
+  }
+  init_thread.join();
+  tp_plugin_rc rc = call->rc;
+  tp_plugin_t* state = call->state;
+  std::string init_error = call->error;
   if (rc != TP_PLUGIN_SUCCESS || state == nullptr) {
     if (state != nullptr) init_error = sanitize_plugin_text(slot->last_error(state));
     if (init_error.empty())

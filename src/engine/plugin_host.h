@@ -54,6 +54,10 @@ using PluginLogSink =
 struct PluginHostOptions {
   // How long tag() waits for each plugin per interaction.
   std::chrono::milliseconds timeout{50};
+  // How long load() waits for a plugin's tp_plugin_init; a plugin that takes longer is refused (its init
+  // keeps running on a thread of its own, which unloads it if it ever returns), so a hung plugin cannot
+  // hang the daemon's start.
+  std::chrono::milliseconds init_timeout{10000};
   // How long the destructor waits for a plugin call still running; after that the plugin is abandoned:
   // its worker thread is detached and unloads the plugin itself if the call ever returns.
   std::chrono::milliseconds shutdown_grace{1000};

@@ -366,6 +366,41 @@ TEST(PluginHost, RefusesAPluginMissingASymbol) {
                            "tp_plugin_tag");
 }
 
+// A plugin whose init never comes back must not hang the daemon's start: it is refused after the init
+// timeout, and the host goes on with the next plugin.
+TEST(PluginHost, RefusesAPluginWhoseInitDoesNotReturnInTime) {
+  Log log;
+  PluginHostOptions o = options(log);
+  o.init_timeout = std::chrono::milliseconds(100);
+  PluginHost host(o);
+  const auto errors = host.load_all({kTestPluginDir}, {{"tp_test_c", R"({"hang_init_ms": 800})"}, {"tp_test_sdk", "{}"}});
+  ASSERT_EQ(errors.size(), 1u) << joined(errors);
+  EXPECT_THAT(errors[0], HasSubstr("(\"c_plugin\") 0.1.0 did not finish initialising within 100 ms"));
+  ASSERT_EQ(host.size(), 1u);
+  EXPECT_EQ(host.stats()[0].name, "tp_test_sdk");
+  // When the late init does return, its thread destroys the instance and unloads the library.
+  const std::string c_path = kTestPluginDir + "/libtp_test_c.so";
+  bool unloaded = false;
+  for (int i = 0; i < 1000 && !unloaded; ++i) {
+    void* still = ::dlopen(c_path.c_str(), RTLD_NOW | RTLD_NOLOAD);
+    unloaded = still == nullptr;
+    if (still != nullptr) {
+      ::dlclose(still);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  EXPECT_TRUE(unloaded);
+}
+
+TEST(PluginHost, APluginWhoseInitIsSlowButInTimeLoads) {
+  Log log;
+  PluginHostOptions o = options(log);
+  o.init_timeout = std::chrono::milliseconds(30000);
+  PluginHost host(o);
+  EXPECT_TRUE(host.load_all({kTestPluginDir}, {{"tp_test_c", R"({"hang_init_ms": 50})"}}).empty());
+  EXPECT_EQ(host.size(), 1u);
+}
+
 TEST(PluginHost, CollectsEveryLoadErrorAndKeepsWhatLoaded) {
   Log log;
   PluginHost host(options(log));

@@ -1,9 +1,12 @@
 /* A plugin in plain C99 against plugin_api.h, without the SDK.
+ * Config {"hang_init_ms": N}: tp_plugin_init takes N ms (a plugin that hangs at start).
  * Every interaction: touchpoint "chatbot" and pain reason "seen_by_c". Text starting "fail": returns
  * TP_PLUGIN_FAILURE with the error "asked to fail" -- after filling `out`, which the host must ignore.
  * Text "bad_ids": persona "no-such-persona", pain "Not Valid!" and sentiment 7 (all to be refused). */
+#define _POSIX_C_SOURCE 199309L
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <touchpoint/plugin_api.h>
 
 struct tp_plugin {
@@ -18,6 +21,14 @@ TP_PLUGIN_EXPORT const char* tp_plugin_get_version(void) { return "0.1.0"; }
 TP_PLUGIN_EXPORT const char* tp_plugin_get_description(void) { return "plain C test plugin"; }
 
 TP_PLUGIN_EXPORT tp_plugin_t* tp_plugin_init(const tp_plugin_init_input* in, tp_plugin_rc* rc) {
+  const char* hang = in->config_json != NULL ? strstr(in->config_json, "\"hang_init_ms\":") : NULL;
+  if (hang != NULL) {
+    const long ms = strtol(hang + strlen("\"hang_init_ms\":"), NULL, 10);
+    struct timespec t;
+    t.tv_sec = ms / 1000;
+    t.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&t, NULL);
+  }
   tp_plugin_t* s = (tp_plugin_t*)calloc(1, sizeof *s);
   if (s == NULL) {
     *rc = TP_PLUGIN_FAILURE;
