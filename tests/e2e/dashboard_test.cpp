@@ -199,6 +199,30 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
         rows[i]["unanswered"],
         std::to_string(static_cast<int>(std::lround(api["unanswered_rate"].get<double>() * 100))) + "%");
   }
+  // Where drop-offs went: the top next touchpoint of each stage, by name, with its count.
+  const json after = browser.evaluate(
+      "[...document.querySelectorAll('#map-grid tr.foot-after td')].map(td => td.textContent)");
+  ASSERT_EQ(after.size(), map["stages"].size());
+  size_t stages_with_dropoffs = 0;
+  for (size_t i = 0; i < map["stages"].size(); ++i) {
+    const json& next = map["stages"][i]["after_dropoff"]["touchpoints"];
+    if (next.empty()) continue;
+    ++stages_with_dropoffs;
+    std::string top;
+    int64_t most = -1;
+    for (const auto& [id, n] : next.items())
+      if (n.get<int64_t>() > most) most = n.get<int64_t>(), top = id;
+    std::string name = top;
+    for (const auto& t : journey["touchpoints"])
+      if (t["id"] == top) name = t["name"];
+    EXPECT_EQ(after[i].get<std::string>().rfind(name + " " + std::to_string(most), 0), 0u) << after[i];
+  }
+  EXPECT_GT(stages_with_dropoffs, 0u);
+  // Interactions without a stage are said, not silently left out.
+  const int64_t unstaged = map["unstaged"]["interactions"].get<int64_t>();
+  EXPECT_EQ(browser.evaluate("document.getElementById('unstaged').hidden"), unstaged == 0);
+  ASSERT_GT(unstaged, 0);  // the data set has some
+  EXPECT_EQ(number(browser.evaluate("document.querySelector('#unstaged .v-unstaged').textContent")), unstaged);
   // The opportunities of the map, in its order.
   json lines = json::array();
   for (const auto& o : map["opportunities"]) lines.push_back(o["line"]);

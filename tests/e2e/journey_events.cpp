@@ -107,6 +107,15 @@ nlohmann::json journey_events(int64_t now_ms, size_t customers, uint32_t seed) {
         events.push_back(std::move(e));
       }
     }
+    // Some customers also leave a social media mention nobody tagged with a stage.
+    if (c % 10 == 0) {
+      events.push_back({{"id", id + "-social"},
+                        {"type", "track"},
+                        {"name", "Mention"},
+                        {"customer_id", id},
+                        {"timestamp", format_rfc3339_ms(now_ms - 3'600'000)},
+                        {"tags", {{"persona", persona}, {"touchpoint", "social"}}}});
+    }
   }
   return events;
 }

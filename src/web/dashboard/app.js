@@ -90,6 +90,9 @@ async function refresh() {
     state.mapView.render(map, state.controls.shadeBy());
     state.faqView.render(faq);
     renderOpportunities(map.opportunities);
+    const unstaged = map.unstaged ? map.unstaged.interactions : 0;
+    byId('unstaged').hidden = !(unstaged > 0);
+    byId('unstaged').querySelector('.v-unstaged').textContent = count(unstaged);
     await showEmptyStateIfNoData(map);
     updateExports();
     byId('updated').textContent = new Date().toLocaleTimeString();

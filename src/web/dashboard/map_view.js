@@ -7,11 +7,12 @@ import { drawCurve } from './curve_view.js';
 
 const key = (stage, touchpoint) => stage + '\u0000' + touchpoint;
 
+// "(none)" is the API's key for interactions without a stage or touchpoint.
 function topEntries(counts, names, limit) {
   return Object.entries(counts || {})
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, limit)
-    .map(([id, n]) => (names.get(id) || id) + ' ' + count(n));
+    .map(([id, n]) => (id === '(none)' ? 'none' : names.get(id) || id) + ' ' + count(n));
 }
 
 export class MapView {
@@ -26,10 +27,10 @@ export class MapView {
     this.footCells = new Map();
   }
 
-  // Rows are the touchpoints with interactions in the window, in journey order.
+  // Rows are the touchpoints with interactions at some stage in the window, in journey order (interactions
+  // without a stage are counted below the map, not as an empty row).
   rowsOf(map) {
-    const active = new Set(map.touchpoints.filter((t) => t.interactions > 0).map((t) => t.id));
-    for (const c of map.cells) active.add(c.touchpoint);
+    const active = new Set(map.cells.map((c) => c.touchpoint));
     return this.journey.touchpoints.filter((t) => active.has(t.id)).map((t) => t.id);
   }
 
@@ -153,7 +154,8 @@ export class MapView {
       ? '–'
       : 'median ' + duration(t.median) + ' · p90 ' + duration(t.p90));
     const after = stage.after_dropoff || {};
-    const went = topEntries(after.touchpoints, this.touchpointNames, 2).concat(topEntries(after.stages, this.stageNames, 1));
-    setText(foot('foot-after'), went.length ? went.join(', ') : '–');
+    const touchpoints = topEntries(after.touchpoints, this.touchpointNames, 2);
+    const stages = topEntries(after.stages, this.stageNames, 2);
+    setText(foot('foot-after'), touchpoints.length ? touchpoints.join(', ') + ' · stage: ' + stages.join(', ') : '–');
   }
 }
