@@ -134,11 +134,12 @@ QuestionRecord question_record(const Interaction& in, const std::string& custome
 QuestionOutcome question_outcome(const Interaction& in, const std::string& customer, const TagSet& tags) {
   QuestionOutcome o;
   o.ts_ms = in.timestamp_ms;
-  o.conversation = conversation_of(in, customer);
   o.unanswered = tags.has_pain(pain::kUnanswered);
   o.escalated =
       in.type == EventType::Handoff || in.escalated.value_or(false) || tags.has_pain(pain::kEscalated);
   o.rating = in.rating;
+  // Most interactions tell nothing about a question (page views, tracks): no key to build for them.
+  if (o.unanswered || o.escalated || o.rating) o.conversation = conversation_of(in, customer);
   return o;
 }
 
