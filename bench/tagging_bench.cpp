@@ -134,15 +134,17 @@ BENCHMARK(BM_TagNaiveBaseline)->MinTime(1.0);
 
 // The shipped plugins (lexicon_sentiment, persona_traits) through the plugin host, as the daemon calls
 // them: each call handed to the plugin's own worker thread (for the timeout). Per interaction, both plugins.
+// Argument 1: the plugins are called inline (on the tagging thread, as the shipped config does).
 void BM_TagPluginsShipped(benchmark::State& state) {
   tp::PluginHost host;
   const std::string lexicons = std::string(TP_SOURCE_DIR) + "/config/lexicons";
+  const bool inline_calls = state.range(0) == 1;
   const auto errors = host.load_all(
       {TP_PLUGIN_DIR},
       {{"lexicon_sentiment",
-        R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})"},
-       {"persona_traits",
-        R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})"}});
+        R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})", inline_calls},
+       {"persona_traits", R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})",
+        inline_calls}});
   if (!errors.empty()) {
     state.SkipWithError(errors.front().c_str());
     return;
@@ -156,6 +158,6 @@ void BM_TagPluginsShipped(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
-BENCHMARK(BM_TagPluginsShipped)->MinTime(1.0)->UseRealTime();
+BENCHMARK(BM_TagPluginsShipped)->Arg(0)->Arg(1)->MinTime(1.0)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -137,10 +137,11 @@ awk '
   }
   /BM_TagCompiled/ { fast = rate($0) }
   /BM_TagNaiveBaseline/ { naive = rate($0) }
-  /BM_TagPluginsShipped/ { plugins = rate($0) }
+  /BM_TagPluginsShipped\/0/ { plugins = rate($0) }
+  /BM_TagPluginsShipped\/1/ { plugins_inline = rate($0) }
   END {
     printf "\ncompiled: %.0f interactions/s (target >= 500000); naive baseline: %.0f/s; ratio %.0fx (target >= 20x)\n", fast, naive, (naive > 0 ? fast / naive : 0)
-    printf "shipped plugins through the host (both, each on its worker): %.0f interactions/s\n", plugins
+    printf "shipped plugins through the host: %.0f interactions/s each on its worker, %.0f/s inline\n", plugins, plugins_inline
   }' "$WORK/tagging.txt"
 
 echo

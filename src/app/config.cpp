@@ -234,6 +234,7 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
         } else {
           pc.config_json = "{}";
         }
+        p.boolean("inline", pc.inline_calls);
         c.engine.plugins.push_back(std::move(pc));
       }
     }

@@ -33,7 +33,7 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
   };
   auto host = std::make_shared<PluginHost>(options);
   std::vector<PluginSpec> specs;
-  for (const auto& p : engine.plugins) specs.push_back({p.name, p.config_json});
+  for (const auto& p : engine.plugins) specs.push_back({p.name, p.config_json, p.inline_calls});
   errors = host->load_all(engine.plugin_dirs, specs);
   if (!errors.empty()) return nullptr;
   for (const auto& s : host->stats())

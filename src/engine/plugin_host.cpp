@@ -137,6 +137,7 @@ struct PluginHost::Job {
 
 struct PluginHost::Slot {
   std::string name, plugin_name, version, path;
+  bool inline_calls = false;  // called on the tagging thread (PluginSpec::inline_calls)
   void* handle = nullptr;
   tp_plugin_t* state = nullptr;
   tp_plugin_destroy_fn destroy = nullptr;
@@ -540,14 +541,14 @@ std::vector<std::string> PluginHost::load_all(const std::vector<std::string>& di
                        (searched.empty() ? "(no plugin directories configured)" : searched));
       continue;
     }
-    std::string error = load(found, spec.name, spec.config_json);
+    std::string error = load(found, spec.name, spec.config_json, spec.inline_calls);
     if (!error.empty()) errors.push_back(std::move(error));
   }
   return errors;
 }
 
-std::string PluginHost::load(const std::string& path_in, const std::string& name,
-                             const std::string& config_json) {
+std::string PluginHost::load(const std::string& path_in, const std::string& name, const std::string& config_json,
+                             bool inline_calls) {
   {
     std::shared_lock<std::shared_mutex> sl(slots_mu_);
     for (const auto& s : slots_)
@@ -585,6 +586,7 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
 
   auto slot = std::make_shared<Slot>();
   slot->name = name;
+  slot->inline_calls = inline_calls;
   slot->plugin_name = plugin_name;
   slot->path = path;
   slot->sink = options_.log;
@@ -698,20 +700,32 @@ void PluginHost::run_one(Slot& s, const std::shared_ptr<const CallData>& data, T
   job->in.sentiment = sentiment.value_or(0.0);
 
   bool done = false;
-  const auto deadline = Clock::now() + options_.timeout;
-  {
-    std::lock_guard<std::mutex> lk(s.mu);
-    s.busy = true;
-    s.pending = job;
+  if (s.inline_calls) {
     s.calls.fetch_add(1, std::memory_order_relaxed);
-  }
-  s.cv.notify_all();
-  // Most calls take a few microseconds: wait for the answer briefly without sleeping, then block.
-  if (!spin_until([&] { return job->finished.load(std::memory_order_acquire); }, kCallerSpin)) {
-    std::unique_lock<std::mutex> lk(s.mu);
-    done = s.cv.wait_until(lk, deadline, [&] { return job->done; });
-  } else {
+    try {
+      execute(s, *job);
+    } catch (...) {
+      job->rc = TP_PLUGIN_FAILURE;
+      job->error = "the host could not copy the plugin's answer";
+    }
     done = true;
+  }
+  const auto deadline = Clock::now() + options_.timeout;
+  if (!done) {
+    {
+      std::lock_guard<std::mutex> lk(s.mu);
+      s.busy = true;
+      s.pending = job;
+      s.calls.fetch_add(1, std::memory_order_relaxed);
+    }
+    s.cv.notify_all();
+    // Most calls take a few microseconds: wait for the answer briefly without sleeping, then block.
+    if (!spin_until([&] { return job->finished.load(std::memory_order_acquire); }, kCallerSpin)) {
+      std::unique_lock<std::mutex> lk(s.mu);
+      done = s.cv.wait_until(lk, deadline, [&] { return job->done; });
+    } else {
+      done = true;
+    }
   }
   if (!done) {
     s.timeouts.fetch_add(1, std::memory_order_relaxed);

@@ -36,6 +36,9 @@ namespace tp {
 struct PluginSpec {
   std::string name;
   std::string config_json;
+  // Called on the tagging thread itself instead of the plugin's worker: no hand-over (a plugin call costs
+  // what the plugin costs), but no timeout either: a plugin that hangs hangs tagging. For trusted plugins.
+  bool inline_calls = false;
 };
 
 enum class PluginTagKind { Persona, Stage, Touchpoint };
@@ -96,7 +99,8 @@ class PluginHost {
                                     const std::vector<PluginSpec>& specs);
 
   // Loads one plugin file under the configured `name`; returns the error, or "" when it loaded.
-  std::string load(const std::string& path, const std::string& name, const std::string& config_json);
+  std::string load(const std::string& path, const std::string& name, const std::string& config_json,
+                   bool inline_calls = false);
 
   // Runs every plugin on one interaction and merges what they decided into `tags` (see the top of the
   // file). `source` is the source the interaction arrived through, `customer` the resolved customer key

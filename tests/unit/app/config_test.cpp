@@ -138,6 +138,19 @@ TEST(ParseConfig, UnknownKeysAreRejectedWithTheirJsonPointer) {
   EXPECT_THAT(problem_at(load, "/server/bogus")->message, HasSubstr("unknown"));
 }
 
+TEST(ParseConfig, PluginsAreThreadedUnlessMarkedInline) {
+  const ConfigLoad load = parse(R"({"sources": {"events": {"kind": "native"}},
+    "engine": {"plugins": [{"name": "mine"}, {"name": "trusted", "inline": true}], "plugin_init_timeout_ms": 2500}})");
+  ASSERT_TRUE(load.problems.empty()) << describe(load);
+  ASSERT_EQ(load.config.engine.plugins.size(), 2u);
+  EXPECT_FALSE(load.config.engine.plugins[0].inline_calls);
+  EXPECT_TRUE(load.config.engine.plugins[1].inline_calls);
+  EXPECT_EQ(load.config.engine.plugin_init_timeout_ms, 2500);
+  const ConfigLoad bad = parse(R"({"sources": {"events": {"kind": "native"}},
+    "engine": {"plugins": [{"name": "p", "inline": "yes"}]}})");
+  EXPECT_NE(problem_at(bad, "/engine/plugins/0/inline"), nullptr) << describe(bad);
+}
+
 TEST(ParseConfig, CommentsAreAllowed) {
   const ConfigLoad load = parse(R"(
     // line comment

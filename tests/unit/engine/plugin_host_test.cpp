@@ -536,6 +536,28 @@ TEST(PluginHost, RunsPluginsInOrderEachSeeingEarlierDecisions) {
                                      "persona_seen_returning_customer"));
 }
 
+// An inline plugin (called on the tagging thread, no hand-over) decides, fails and is counted exactly as
+// one on its worker; only the timeout is given up.
+TEST(PluginHost, AnInlinePluginTagsAndFailsLikeAThreadedOne) {
+  Log log;
+  PluginHost host(options(log));
+  ASSERT_EQ(host.load(kTestPluginDir + "/libtp_test_c.so", "c", "", /*inline_calls=*/true), "");
+  ASSERT_EQ(host.load(kScripted, "scripted", ""), "");
+  TagSet tags;
+  host.tag(message("hello persona=business-account"), "events", "c1", tags);
+  EXPECT_EQ(tags.touchpoint, "chatbot");
+  EXPECT_THAT(tags.pain, ::testing::Contains("seen_by_c"));
+  EXPECT_EQ(tags.persona, "business-account");  // the threaded plugin after it saw the same interaction
+  TagSet failed;
+  host.tag(message("fail"), "events", "c1", failed);
+  EXPECT_FALSE(failed.has_pain("seen_by_c"));
+  const auto stats = host.stats();
+  ASSERT_EQ(stats.size(), 2u);
+  EXPECT_EQ(stats[0].calls, 2u);
+  EXPECT_EQ(stats[0].failures, 1u);
+  EXPECT_EQ(stats[0].timeouts, 0u);
+}
+
 TEST(PluginHost, AFailingPluginIsCountedAndItsTagsSkipped) {
   Log log;
   PluginHost host(options(log));
