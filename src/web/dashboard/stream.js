@@ -4,6 +4,9 @@
 import { authHeaders } from './api.js';
 
 const MAX_DELAY_MS = 30000;
+// The daemon sends a keep-alive comment every 15 s: a stream silent for longer than this is dead (a laptop
+// that slept, a proxy that dropped the connection without closing it) and is replaced.
+const SILENCE_MS = 45000;
 
 // Splits an SSE byte stream into events ({event, data}); `feed` takes decoded text as it arrives.
 export class SseParser {
@@ -73,10 +76,19 @@ export function openStream(path, onEvent, onState) {
       onState('live');
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
+      let heard = Date.now();
+      const watchdog = setInterval(() => {
+        if (Date.now() - heard > SILENCE_MS) controller.abort();
+      }, 5000);
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          heard = Date.now();
+          parser.feed(decoder.decode(value, { stream: true }));
+        }
+      } finally {
+        clearInterval(watchdog);
       }
     } catch (_) {
       if (stopped) return;
