@@ -10,30 +10,19 @@
 #include <set>
 #include <sstream>
 
+#include "util/json_positions.h"
+
 namespace tp {
 namespace {
 
 using json = nlohmann::json;
-
-std::string escape_pointer_token(const std::string& key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
 
 // Expands ${NAME} and ${NAME:-default} in every string of the document, in place.
 void expand_env(json& node, const std::string& path, const EnvLookup& env,
                 std::vector<ConfigProblem>& problems) {
   if (node.is_object()) {
     for (auto& [key, value] : node.items())
-      expand_env(value, path + "/" + escape_pointer_token(key), env, problems);
+      expand_env(value, path + "/" + json_pointer_token(key), env, problems);
   } else if (node.is_array()) {
     for (size_t i = 0; i < node.size(); ++i)
       expand_env(node[i], path + "/" + std::to_string(i), env, problems);
@@ -95,7 +84,7 @@ class ObjectReader {
     auto it = node_->find(key);
     return it == node_->end() ? nullptr : &*it;
   }
-  std::string child(const std::string& key) const { return path_ + "/" + escape_pointer_token(key); }
+  std::string child(const std::string& key) const { return path_ + "/" + json_pointer_token(key); }
 
   void string(const std::string& key, std::string& out, std::initializer_list<const char*> allowed = {}) {
     const json* v = get(key);
@@ -282,7 +271,7 @@ void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
   if (!sources) return;
   if (!sources->is_object()) return root.problem("/sources", "must be an object of named sources");
   for (const auto& [name, node] : sources->items()) {
-    const std::string path = "/sources/" + escape_pointer_token(name);
+    const std::string path = "/sources/" + json_pointer_token(name);
     SourceConfig s;
     s.name = name;
     if (name.empty() || name.size() > 64 ||

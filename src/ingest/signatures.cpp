@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "ingest/source_auth.h"
+#include "util/json_positions.h"
 #include "util/text.h"
 
 namespace tp {
@@ -98,19 +99,6 @@ std::pair<std::string, std::string> secret_keys(VerificationKind kind) {
 
 bool is_hmac(VerificationKind kind) {
   return kind == VerificationKind::HmacSha256 || kind == VerificationKind::HmacSha1;
-}
-
-std::string escape_pointer_token(std::string_view key) {
-  std::string out;
-  for (const char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out.push_back(c);
-  }
-  return out;
 }
 
 }  // namespace
@@ -253,7 +241,7 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
                                                "keys", "header", "prefix",  "encoding", "tolerance_s"};
   for (const auto& [key, value] : node.items()) {
     if (used.count(key)) continue;
-    const std::string p = path + "/" + escape_pointer_token(key);
+    const std::string p = path + "/" + json_pointer_token(key);
     if (kKnown.count(key))
       problem(p, "is not used by type " + kind_name);
     else
