@@ -123,18 +123,17 @@ TEST_F(Tagging, UnknownPresetTagIdsAreRejected) {
   EXPECT_EQ(json::parse(r->body)["errors"][0]["field"], "tags.stage");
 }
 
+// A customer's message "refund" under `id`; returns the status.
+int post_refund(httplib::Client& c, const std::string& id) {
+  const json e = {
+      {"id", id}, {"type", "message"}, {"customer_id", "c"}, {"role", "user"}, {"text", "refund"}};
+  auto r = c.Post("/v1/events", e.dump(), "application/json");
+  return r ? r->status : 0;
+}
+
 TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
   auto c = client(daemon_->port());
-  ASSERT_EQ(c.Post("/v1/events",
-                   json({{"id", "before"},
-                         {"type", "message"},
-                         {"customer_id", "c"},
-                         {"role", "user"},
-                         {"text", "refund"}})
-                       .dump(),
-                   "application/json")
-                ->status,
-            202);
+  ASSERT_EQ(post_refund(c, "before"), 202);
   const std::string version_before = tagged("before")["tags"]["version"];
 
   EXPECT_EQ(c.Post("/v1/admin/reload", "", "application/json")->status, 401);
@@ -154,16 +153,7 @@ TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
   EXPECT_EQ(body["diagnostics"][0]["rule"], "bad");
   EXPECT_EQ(body["diagnostics"][0]["line"], 1);
   // The old rules keep running.
-  ASSERT_EQ(c.Post("/v1/events",
-                   json({{"id", "during"},
-                         {"type", "message"},
-                         {"customer_id", "c"},
-                         {"role", "user"},
-                         {"text", "refund"}})
-                       .dump(),
-                   "application/json")
-                ->status,
-            202);
+  ASSERT_EQ(post_refund(c, "during"), 202);
   EXPECT_EQ(tagged("during")["tags"]["version"], version_before);
   EXPECT_EQ(tagged("during")["tags"]["stage"], "support");
 
@@ -174,16 +164,7 @@ TEST_F(Tagging, AdminReloadRefusesBrokenRulesAndAppliesGoodOnes) {
   EXPECT_EQ(applied->status, 200);
   const std::string version_after = json::parse(applied->body)["version"];
   EXPECT_NE(version_after, version_before);
-  ASSERT_EQ(c.Post("/v1/events",
-                   json({{"id", "after"},
-                         {"type", "message"},
-                         {"customer_id", "c"},
-                         {"role", "user"},
-                         {"text", "refund"}})
-                       .dump(),
-                   "application/json")
-                ->status,
-            202);
+  ASSERT_EQ(post_refund(c, "after"), 202);
   EXPECT_EQ(tagged("after")["tags"]["stage"], "consideration");
   EXPECT_EQ(tagged("after")["tags"]["version"], version_after);
 }
