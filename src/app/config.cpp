@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -155,6 +156,14 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.number("keep_alive_timeout_s", c.server.keep_alive_timeout_s, 1, 3600);
   r.number("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, int64_t{1} << 31);
   r.number("read_timeout_s", c.server.read_timeout_s, 1, 3600);
+  const bool streams_given = r.get("max_streams") != nullptr;
+  r.number("max_streams", c.server.max_streams, 1, 1024);
+  if (c.server.max_streams * 2 > c.server.threads) {
+    if (streams_given)
+      r.problem("/server/max_streams",
+                "at most half of server.threads: each live stream holds a worker thread");
+    c.server.max_streams = std::max<size_t>(1, c.server.threads / 2);  // the default follows a small pool
+  }
 }
 
 void read_storage(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {

@@ -54,6 +54,7 @@ struct ServerConfig {
   int keep_alive_timeout_s = 5;
   size_t keep_alive_max_requests = 10000;
   int read_timeout_s = 10;
+  size_t max_streams = 8;  // concurrent /v1/stream subscribers (dashboards); each holds one of `threads`
 };
 
 struct IngestConfig {

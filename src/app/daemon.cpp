@@ -408,7 +408,8 @@ int run_daemon(const Config& config) {
                                  "Webhook requests refused by verification, by source.", {"source"}));
             add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
             add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
-            add_stream_route(http->routes(), {changes, config.server.read_token, 8});
+            add_stream_route(http->routes(), {changes, config.server.read_token,
+                                              static_cast<int>(config.server.max_streams)});
             add_dashboard_routes(http->routes());
             add_read_routes(http->routes(), {*store, metrics, config.server.read_token, [&] {
                                                return !writer->last_commit_failed() && store->writable();

@@ -151,6 +151,20 @@ TEST(ParseConfig, PluginsAreThreadedUnlessMarkedInline) {
   EXPECT_NE(problem_at(bad, "/engine/plugins/0/inline"), nullptr) << describe(bad);
 }
 
+TEST(ParseConfig, LiveStreamsLeaveThreadsForIngest) {
+  const ConfigLoad many =
+      parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"max_streams": 40}})");
+  EXPECT_NE(problem_at(many, "/server/max_streams"), nullptr) << describe(many);  // 64 threads: 32 at most
+  const ConfigLoad ok =
+      parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"max_streams": 32}})");
+  EXPECT_TRUE(ok.problems.empty()) << describe(ok);
+  EXPECT_EQ(ok.config.server.max_streams, 32u);
+  // A small pool without the key: the default shrinks with it instead of failing.
+  const ConfigLoad small = parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"threads": 6}})");
+  EXPECT_TRUE(small.problems.empty()) << describe(small);
+  EXPECT_EQ(small.config.server.max_streams, 3u);
+}
+
 TEST(ParseConfig, CommentsAreAllowed) {
   const ConfigLoad load = parse(R"(
     // line comment
