@@ -86,11 +86,6 @@ class JourneyMap {
   // Only the stages the customer reached (sorted by stage): a few dozen bytes per customer.
   struct Progress {
     std::vector<StageVisit> visits;
-    const StageVisit* find(int stage) const {
-      for (const auto& v : visits)
-        if (v.stage == stage) return &v;
-      return nullptr;
-    }
     StageVisit& at(int stage) {
       auto it = visits.begin();
       while (it != visits.end() && it->stage < stage) ++it;
