@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analytics/journey_map.h"
+#include "support/demo_journey.h"
 
 namespace tp {
 namespace {
@@ -14,13 +15,10 @@ using json = nlohmann::json;
 constexpr int64_t kH = 3600 * 1000;
 constexpr int64_t kT0 = 1'800'000'000'000;
 
-const Journey& journey() {
-  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
-  return j;
-}
+using testing::demo_journey;
 
 json scripted_map() {
-  JourneyMap map(journey());
+  JourneyMap map(demo_journey());
   for (int i = 0; i < 10; ++i) {
     const std::string c = "c" + std::to_string(i);
     map.add({kT0, c, "", "consideration", "website", 1.0, {}});
@@ -47,7 +45,7 @@ TEST(Exports, CsvFieldsAreQuotedAndFormulasDefused) {
 }
 
 TEST(Exports, OpportunitiesRankCellsAndTransitionsByImpact) {
-  const json ops = map_opportunities(scripted_map(), journey());
+  const json ops = map_opportunities(scripted_map(), demo_journey());
   ASSERT_GE(ops.size(), 2u);
   // consideration -> purchase: 7 of 10 went no further, impact 7 x 0.7 = 4.9 (the largest).
   EXPECT_EQ(ops[0]["kind"], "transition");
@@ -68,7 +66,7 @@ TEST(Exports, OpportunitiesRankCellsAndTransitionsByImpact) {
 }
 
 TEST(Exports, MermaidJourneyHasSectionsTasksAndScores) {
-  const std::string mmd = map_mermaid(scripted_map(), journey(), "Demo: title");
+  const std::string mmd = map_mermaid(scripted_map(), demo_journey(), "Demo: title");
   EXPECT_EQ(mmd.rfind("journey\n  title Demo  title\n", 0), 0u) << mmd;  // ':' would break the syntax
   EXPECT_NE(mmd.find("  section Consideration\n    Website: 5: 10 customers\n"), std::string::npos) << mmd;
   EXPECT_NE(mmd.find("  section Purchase\n    Website: 1: 3 customers\n    Chatbot: 2: 2 customers\n"),

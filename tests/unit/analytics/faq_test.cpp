@@ -10,6 +10,7 @@
 
 #include "analytics/question_clusters.h"
 #include "model/journey.h"
+#include "support/demo_journey.h"
 
 namespace tp {
 namespace {
@@ -18,10 +19,7 @@ using json = nlohmann::json;
 constexpr int64_t kH = 3600 * 1000;
 constexpr int64_t kT0 = 1'800'000'000'000;
 
-const Journey& journey() {
-  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
-  return j;
-}
+using testing::demo_journey;
 
 const std::vector<std::string> kOrderEn = {"Where is my order?", "where's my order", "WHERE IS MY ORDER!!",
                                            "where is my ordr", "hi, where is my order please"};
@@ -89,7 +87,7 @@ QuestionRecord question(const std::string& text, int64_t ts, const std::string& 
 }
 
 TEST(FaqSummary, FiguresPerClusterAndThePainScoreOrder) {
-  FaqSummary faq(journey());
+  FaqSummary faq(demo_journey());
   // "where is my order": 10 questions by 5 customers, 7 unanswered, 2 escalated.
   for (int i = 0; i < 10; ++i)
     faq.add(question(kOrderEn[static_cast<size_t>(i) % kOrderEn.size()], kT0 + i * 1000,
@@ -127,7 +125,7 @@ TEST(FaqSummary, FiguresPerClusterAndThePainScoreOrder) {
 }
 
 TEST(FaqSummary, TrendComparesWithThePreviousWindowAndFiltersApply) {
-  FaqSummary faq(journey());
+  FaqSummary faq(demo_journey());
   for (int i = 0; i < 4; ++i)
     faq.add(question("Where is my order?", kT0 - 2 * kH + i, "a"));  // previous window
   for (int i = 0; i < 6; ++i)
@@ -143,7 +141,7 @@ TEST(FaqSummary, TrendComparesWithThePreviousWindowAndFiltersApply) {
 }
 
 TEST(FaqSummary, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
-  FaqSummary faq(journey());
+  FaqSummary faq(demo_journey());
   faq.add(question("Where is my order?", kT0, "anon-1"));
   faq.add(question("where is my order", kT0 + 1, "cust-1"));
   EXPECT_EQ(faq.query({kT0 - kH, kT0 + kH, "", "", 10})["clusters"][0]["customers"], 2);
@@ -152,7 +150,7 @@ TEST(FaqSummary, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
 }
 
 TEST(FaqSummary, TopClustersPerCell) {
-  FaqSummary faq(journey());
+  FaqSummary faq(demo_journey());
   for (int i = 0; i < 3; ++i) faq.add(question("Where is my order?", kT0 + i, "a"));
   faq.add(question("I want a refund", kT0, "a"));
   const auto top = faq.top_by_cell(kT0 - kH, kT0 + kH, "", 3);
@@ -176,7 +174,7 @@ TEST(GeneratedQuestions, EachSeededTopicFormsOneClusterWithTheRightCount) {
   p.questions_per_customer = 2;  // 240 questions, 60 per topic
   const auto topics = testing::seeded_topics();
   const auto g = testing::generate_journeys(p, topics);
-  FaqSummary faq(journey());
+  FaqSummary faq(demo_journey());
   for (const auto& q : g.questions) faq.add(q);
   const json out = faq.query({p.start_ms, p.start_ms + 30 * 24 * kH, "", "", 50});
   ASSERT_EQ(out["clusters"].size(), topics.size()) << out.dump(1);
@@ -204,7 +202,7 @@ namespace {
 // latest question, once each, and only within the window.
 class Outcomes : public ::testing::Test {
  protected:
-  FaqSummary faq{journey()};
+  FaqSummary faq{demo_journey()};
   QuestionRecord question(int64_t ts, const std::string& text, const std::string& conversation) {
     QuestionRecord q;
     q.ts_ms = ts;

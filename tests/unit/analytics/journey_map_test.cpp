@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/journey.h"
+#include "support/demo_journey.h"
 
 namespace tp {
 namespace {
@@ -15,10 +16,7 @@ using json = nlohmann::json;
 constexpr int64_t kH = 3600 * 1000;
 constexpr int64_t kT0 = 1'800'000'000'000;  // a fixed day (2027-01-15), well inside the windows below
 
-const Journey& journey() {
-  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
-  return j;
-}
+using testing::demo_journey;
 
 MapRecord rec(const std::string& customer, int64_t ts, const std::string& stage,
               const std::string& touchpoint, std::optional<double> sentiment = std::nullopt,
@@ -56,7 +54,7 @@ class ScriptedJourneys : public ::testing::Test {
   json query(int64_t from = kT0 - 24 * kH, int64_t to = kT0 + 48 * kH, const std::string& persona = "") {
     return map.query({from, to, persona});
   }
-  JourneyMap map{journey()};
+  JourneyMap map{demo_journey()};
 };
 
 TEST_F(ScriptedJourneys, StageCountsConversionsAndDropoffs) {
@@ -136,7 +134,7 @@ TEST_F(ScriptedJourneys, PersonaFilter) {
 }
 
 TEST(JourneyMapLinks, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
-  JourneyMap map(journey());
+  JourneyMap map(demo_journey());
   map.add(rec("anon-1", kT0, "consideration", "website"));
   map.add(rec("cust-1", kT0 + kH, "purchase", "chatbot"));
   json m = map.query({kT0 - kH, kT0 + 2 * kH, ""});
@@ -170,7 +168,7 @@ TEST(GeneratedJourneys, MapFiguresFollowTheScript) {
   testing::GeneratorParams p;
   p.customers = 200;  // 160 consider, 80 buy, 40 onboard
   const auto g = testing::generate_journeys(p);
-  JourneyMap map(journey());
+  JourneyMap map(demo_journey());
   for (const auto& r : g.map) map.add(r);
   const json m = map.query({p.start_ms - kH, p.start_ms + 30 * 24 * kH, ""});
   EXPECT_EQ(stage(m, "awareness")["customers"], 200);

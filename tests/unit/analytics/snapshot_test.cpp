@@ -10,6 +10,7 @@
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "model/journey.h"
+#include "support/demo_journey.h"
 #include "support/journey_generator.h"
 
 namespace tp {
@@ -18,14 +19,11 @@ namespace {
 using json = nlohmann::json;
 constexpr int64_t kH = 3600 * 1000;
 
-const Journey& journey() {
-  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
-  return j;
-}
+using testing::demo_journey;
 
 struct Aggregates {
-  JourneyMap map{journey()};
-  FaqSummary faq{journey()};
+  JourneyMap map{demo_journey()};
+  FaqSummary faq{demo_journey()};
   void feed(const testing::Generated& g) {
     for (const auto& r : g.map) map.add(r);
     for (auto q : g.questions) {
@@ -124,7 +122,7 @@ TEST(Snapshot, TruncatedOrForeignBytesAreRefusedAndLeaveNothingBehind) {
   EXPECT_FALSE(decode_snapshot("not a snapshot at all", loaded.map, loaded.faq));
 
   // Made for another journey (a stage renamed): its indexes would mean other stages.
-  Journey other = journey();
+  Journey other = demo_journey();
   other.stages[1].id = "evaluation";
   JourneyMap other_map(other);
   FaqSummary other_faq(other);

@@ -11,15 +11,13 @@
 #include "engine/rule_set.h"
 #include "model/journey.h"
 #include "store/sqlite_store.h"
+#include "support/demo_journey.h"
 #include "support/temp_dir.h"
 
 namespace tp {
 namespace {
 
-const Journey& journey() {
-  static const Journey j = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json").journey;
-  return j;
-}
+using testing::demo_journey;
 
 std::shared_ptr<const Tagger> tagger() {
   auto load = compile_rules({{"p.json", R"({"rules": [
@@ -27,9 +25,9 @@ std::shared_ptr<const Tagger> tagger() {
     { "id": "checkout", "description": "d", "when": {"field": "path", "glob": "/checkout*"}, "then": {"stage": "purchase"} },
     { "id": "after", "description": "d", "priority": -1, "when": {"reached_stage": "purchase"}, "then": {"pain": ["after_purchase"]} }
   ]})"}},
-                            journey());
+                            demo_journey());
   EXPECT_TRUE(load.ok());
-  return std::make_shared<Tagger>(load.rules, journey());
+  return std::make_shared<Tagger>(load.rules, demo_journey());
 }
 
 Interaction chat(const std::string& id, const std::string& customer, const std::string& text) {
@@ -163,8 +161,8 @@ TEST_F(Pipeline, ReplacingTheTaggerAppliesToLaterInteractions) {
   pipeline.start();
   ASSERT_EQ(writer.submit(batch({chat("1", "c", "refund")})).status, SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 1));
-  auto empty = compile_rules({{"e.json", R"({"rules": []})"}}, journey());
-  pipeline.replace_tagger(std::make_shared<Tagger>(empty.rules, journey()));
+  auto empty = compile_rules({{"e.json", R"({"rules": []})"}}, demo_journey());
+  pipeline.replace_tagger(std::make_shared<Tagger>(empty.rules, demo_journey()));
   ASSERT_EQ(writer.submit(batch({chat("2", "c", "refund")})).status, SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 2));
   pipeline.stop();

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "model/journey.h"
+#include "support/demo_journey.h"
 #include "support/temp_dir.h"
 
 namespace tp {
@@ -61,11 +62,7 @@ class Log {
   std::vector<LogLine> lines_;
 };
 
-Journey demo_journey() {
-  auto load = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json");
-  EXPECT_TRUE(load.ok());
-  return load.journey;
-}
+using testing::demo_journey;
 
 PluginHostOptions options(Log& log, std::chrono::milliseconds timeout = 10s) {
   PluginHostOptions o;
@@ -373,7 +370,8 @@ TEST(PluginHost, RefusesAPluginWhoseInitDoesNotReturnInTime) {
   PluginHostOptions o = options(log);
   o.init_timeout = std::chrono::milliseconds(100);
   PluginHost host(o);
-  const auto errors = host.load_all({kTestPluginDir}, {{"tp_test_c", R"({"hang_init_ms": 800})"}, {"tp_test_sdk", "{}"}});
+  const auto errors =
+      host.load_all({kTestPluginDir}, {{"tp_test_c", R"({"hang_init_ms": 800})"}, {"tp_test_sdk", "{}"}});
   ASSERT_EQ(errors.size(), 1u) << joined(errors);
   EXPECT_THAT(errors[0], HasSubstr("(\"c_plugin\") 0.1.0 did not finish initialising within 100 ms"));
   ASSERT_EQ(host.size(), 1u);

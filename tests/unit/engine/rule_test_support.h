@@ -7,17 +7,11 @@
 
 #include "engine/rule_set.h"
 #include "model/journey.h"
+#include "support/demo_journey.h"
 
 namespace tp::testing_support {
 
-inline const Journey& demo_journey() {
-  static const Journey j = [] {
-    auto load = load_journey_file(std::string(TP_SOURCE_DIR) + "/config/journey.json");
-    EXPECT_TRUE(load.ok());
-    return load.journey;
-  }();
-  return j;
-}
+using testing::demo_journey;
 
 inline RuleLoad compile(const std::string& text, const std::string& file = "pack.json") {
   return compile_rules({{file, text}}, demo_journey());
