@@ -142,8 +142,10 @@ void BM_TagPluginsShipped(benchmark::State& state) {
   const auto errors = host.load_all(
       {TP_PLUGIN_DIR},
       {{"lexicon_sentiment",
-        R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})", inline_calls},
-       {"persona_traits", R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})",
+        R"({"lexicon_dir": ")" + lexicons + R"(", "languages": ["en", "lv", "ru", "no", "fi"]})",
+        inline_calls},
+       {"persona_traits",
+        R"({"rules": [{"trait": "plan", "in": ["business"], "persona": "business-account"}]})",
         inline_calls}});
   if (!errors.empty()) {
     state.SkipWithError(errors.front().c_str());

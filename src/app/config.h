@@ -66,8 +66,8 @@ struct IngestConfig {
 };
 
 struct PluginConfig {
-  std::string name;         // lib<name>.so or <name>.so in one of the plugin dirs
-  std::string config_json;  // the plugin's own config object, as JSON text
+  std::string name;           // lib<name>.so or <name>.so in one of the plugin dirs
+  std::string config_json;    // the plugin's own config object, as JSON text
   bool inline_calls = false;  // "inline": called on the tagging thread, without a timeout (trusted plugins)
 };
 

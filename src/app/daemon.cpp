@@ -26,6 +26,7 @@
 #include "store/backends.h"
 #include "store/group_commit_writer.h"
 #include "util/metrics.h"
+#include "util/thread_name.h"
 #include "util/time.h"
 #include "web/admin_routes.h"
 #include "web/dashboard_route.h"
@@ -51,7 +52,10 @@ class SignalWatcher {
  public:
   SignalWatcher(std::function<void()> on_stop, std::function<void()> on_reload)
       : on_stop_(std::move(on_stop)), on_reload_(std::move(on_reload)) {
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+      name_current_thread("tp-signals");
+      loop();
+    });
   }
   ~SignalWatcher() {
     done_ = true;

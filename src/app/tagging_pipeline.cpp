@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "util/metrics.h"
+#include "util/thread_name.h"
 #include "util/time.h"
 
 namespace tp {
@@ -34,7 +35,10 @@ void TaggingPipeline::load_memory() {
 
 void TaggingPipeline::start() {
   load_memory();
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_current_thread("tp-tagging");
+    run();
+  });
 }
 
 void TaggingPipeline::request_rebuild() {
@@ -55,17 +59,21 @@ void TaggingPipeline::stop() {
 }
 
 void TaggingPipeline::on_committed(WriteBatch& batch, const BatchCounts& counts) {
+  if (counts.accepted == 0) return;  // duplicates only: tagged when they were first stored
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < batch.events.size() && i < counts.seqs.size(); ++i) {
-      if (counts.seqs[i] == 0) continue;  // a duplicate: tagged when it was first stored
-      if (first_live_seq_ == 0) first_live_seq_ = counts.seqs[i];
-      if (queue_.size() >= options_.max_queue) {
-        overflowed_ = true;  // storage keeps it untagged; the scan finds it
-        continue;
-      }
-      queue_.push_back({counts.seqs[i], batch.source, std::move(batch.events[i])});
+    if (first_live_seq_ == 0)
+      for (const int64_t seq : counts.seqs)
+        if (seq != 0) {
+          first_live_seq_ = seq;
+          break;
+        }
+    if (queued_ + counts.accepted > options_.max_queue) {
+      overflowed_ = true;  // storage keeps them untagged; the scan finds them
+      return;
     }
+    queued_ += counts.accepted;
+    queue_.push_back({batch.source, std::move(batch.events), counts.seqs, 0});
   }
   cv_.notify_one();
 }
@@ -82,7 +90,7 @@ std::shared_ptr<const Tagger> TaggingPipeline::tagger() const {
 
 size_t TaggingPipeline::backlog() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queued_;
 }
 
 // What was tagged before, in storage order after `after`, for the listeners (the map and the FAQ).
@@ -250,10 +258,16 @@ void TaggingPipeline::run() {
         return;
       }
       while (!queue_.empty() && items.size() < options_.batch) {
-        // Already tagged by a scan: storage order is commit order, so everything committed before
-        // the scan read its page (seq <= high water) was in that page.
-        if (queue_.front().seq > high_water_) items.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+        Handoff& h = queue_.front();
+        for (; h.next < h.events.size() && items.size() < options_.batch; ++h.next) {
+          const int64_t seq = h.next < h.seqs.size() ? h.seqs[h.next] : 0;
+          if (seq == 0) continue;  // a duplicate: tagged when it was first stored
+          --queued_;
+          // Already tagged by a scan: storage order is commit order, so everything committed before
+          // the scan read its page (seq <= high water) was in that page.
+          if (seq > high_water_) items.push_back({seq, h.source, std::move(h.events[h.next])});
+        }
+        if (h.next >= h.events.size()) queue_.pop_front();
       }
     }
     if (scan) {

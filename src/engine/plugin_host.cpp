@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "util/thread_name.h"
+
 namespace tp {
 
 namespace {
@@ -306,6 +308,7 @@ bool spin_until(Ready ready, std::chrono::microseconds limit) {
 }
 
 void worker_main(std::shared_ptr<PluginHost::Slot> slot) {
+  name_current_thread("tp-plugin");
   PluginHost::Slot& s = *slot;
   bool abandoned = false;
   for (;;) {
@@ -547,8 +550,8 @@ std::vector<std::string> PluginHost::load_all(const std::vector<std::string>& di
   return errors;
 }
 
-std::string PluginHost::load(const std::string& path_in, const std::string& name, const std::string& config_json,
-                             bool inline_calls) {
+std::string PluginHost::load(const std::string& path_in, const std::string& name,
+                             const std::string& config_json, bool inline_calls) {
   {
     std::shared_lock<std::shared_mutex> sl(slots_mu_);
     for (const auto& s : slots_)
@@ -636,8 +639,8 @@ std::string PluginHost::load(const std::string& path_in, const std::string& name
       lk.unlock();
       init_thread.detach();
       slot->silence();
-      return "plugin " + who + " did not finish initialising within " + std::to_string(options_.init_timeout.count()) +
-             " ms (engine.plugin_init_timeout_ms); refused";
+      return "plugin " + who + " did not finish initialising within " +
+             std::to_string(options_.init_timeout.count()) + " ms (engine.plugin_init_timeout_ms); refused";
     }
   }
   init_thread.join();

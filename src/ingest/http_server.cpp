@@ -16,6 +16,7 @@
 #include "model/interaction_json.h"
 #include "util/metrics.h"
 #include "util/text.h"
+#include "util/thread_name.h"
 #include "util/time.h"
 
 namespace tp {
@@ -36,6 +37,23 @@ std::string route_label(const std::string& path) {
     if (path == k) return k;
   return "other";
 }
+
+// httplib's pool, with its workers named "tp-http" (they are most of the threads in `top -H`).
+class NamedThreadPool : public httplib::TaskQueue {
+ public:
+  explicit NamedThreadPool(size_t n) : pool_(n) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([fn = std::move(fn)] {
+      thread_local const bool named = (name_current_thread("tp-http"), true);
+      (void)named;
+      fn();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  httplib::ThreadPool pool_;
+};
 
 // Set on responses after which the connection must be closed for real (see connection_closer.h).
 constexpr const char* kCloseMarker = "X-Touchpoint-Close";
@@ -106,7 +124,7 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
                                       {"route", "status"})) {
   auto& svr = *server_;
   const size_t threads = config_.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  svr.new_task_queue = [threads] { return new NamedThreadPool(threads); };
   svr.set_keep_alive_max_count(config_.keep_alive_max_requests);
   svr.set_keep_alive_timeout(config_.keep_alive_timeout_s);
   svr.set_read_timeout(config_.read_timeout_s, 0);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "util/metrics.h"
+#include "util/thread_name.h"
 
 namespace tp {
 
@@ -34,6 +35,7 @@ SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
 }
 
 void GroupCommitWriter::run() {
+  name_current_thread("tp-writer");
   std::vector<Pending> group;
   std::vector<const WriteBatch*> batches;
   std::vector<BatchCounts> counts;

@@ -10,6 +10,8 @@
 #include <type_traits>
 
 #include "store/migrations.h"
+#include "store/wal_write_vfs.h"
+#include "util/thread_name.h"
 
 namespace tp {
 namespace {
@@ -218,7 +220,10 @@ SqliteStore::~SqliteStore() {
 std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) const {
   const int flags = writer ? (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX)
                            : (SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
-  auto db = std::make_unique<SQLite::Database>(options_.path, flags, options_.busy_timeout_ms);
+  // The writer's WAL appends go out in one write per commit (store/wal_write_vfs.h); it is the only
+  // connection that commits, and it always syncs, which that VFS needs.
+  const char* vfs = writer ? wal_write_vfs_name() : nullptr;
+  auto db = std::make_unique<SQLite::Database>(options_.path.c_str(), flags, options_.busy_timeout_ms, vfs);
   if (writer) {
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
@@ -246,6 +251,7 @@ int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
 }
 
 void SqliteStore::checkpoint_loop() {
+  name_current_thread("tp-checkpoint");
   std::unique_ptr<SQLite::Database> db;
   for (;;) {
     {

@@ -222,7 +222,8 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   const int64_t unstaged = map["unstaged"]["interactions"].get<int64_t>();
   EXPECT_EQ(browser.evaluate("document.getElementById('unstaged').hidden"), unstaged == 0);
   ASSERT_GT(unstaged, 0);  // the data set has some
-  EXPECT_EQ(number(browser.evaluate("document.querySelector('#unstaged .v-unstaged').textContent")), unstaged);
+  EXPECT_EQ(number(browser.evaluate("document.querySelector('#unstaged .v-unstaged').textContent")),
+            unstaged);
   // The opportunities of the map, in its order.
   json lines = json::array();
   for (const auto& o : map["opportunities"]) lines.push_back(o["line"]);

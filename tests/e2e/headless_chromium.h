@@ -28,8 +28,8 @@ class HeadlessChromium {
   // Launches the browser (path from env TOUCHPOINT_CHROMIUM, else /usr/bin/chromium) headless with a
   // fresh profile in a temporary folder, opens one about:blank page of `width` x `height` CSS pixels and
   // enables the Page, Runtime and Log domains on it. It runs with --no-sandbox (root and
-  // CI containers cannot use Chromium's sandbox; it only loads the test daemon's page). Throws std::runtime_error if the binary is
-  // missing or the browser does not answer within 30 s.
+  // CI containers cannot use Chromium's sandbox; it only loads the test daemon's page). Throws
+  // std::runtime_error if the binary is missing or the browser does not answer within 30 s.
   explicit HeadlessChromium(int width = 1400, int height = 1000);
   // Browser.close, then waits for the process; SIGKILLs its process group if it lingers; removes the
   // profile folder.
