@@ -109,7 +109,8 @@ const RE2& phone_context_re() {
 
 const RE2& currency_before_re() {
   static const auto re = compile(
-      "(?i)(?:[$€£¥₽₹₴₩₺]|(?:^|[^\\p{L}])(?:eur|usd|gbp|nok|sek|dkk|rub|руб|pln|chf|cny|rmb|kr|ls)\\.?)"
+      "(?i)(?:[$€£¥₽₹₴₩₺]|(?:^|[^\\p{L}])(?:eur|usd|gbp|nok|sek|dkk|rub|руб|pln|chf|cny|rmb|kr|ls)\\.?"
+      ")"
       "\\s*"
       "$");
   return *re;
@@ -117,7 +118,8 @@ const RE2& currency_before_re() {
 
 const RE2& currency_after_re() {
   static const auto re = compile(
-      "^\\s*(?:[$€£¥₽₹₴₩₺元円]|(?i:eur|euro|eiro|евро|usd|dollar|долл|gbp|pound|nok|sek|dkk|rub|руб|pln|"
+      "^\\s*(?:[$€£¥₽₹₴₩₺元円]|(?i:eur|euro|eiro|евро|usd|dollar|долл|gbp|pound|nok|sek|dkk|rub|руб|"
+      "pln|"
       "zł|"
       "chf|"
       "cny|rmb|yuan|kr|kroner|kronor|krone|ls|lats)(?:[^\\p{L}]|$))");

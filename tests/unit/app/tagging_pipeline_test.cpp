@@ -3,6 +3,7 @@
 // survives a restart through storage.
 #include "app/tagging_pipeline.h"
 
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -150,6 +151,42 @@ TEST_F(Pipeline, CustomerMemorySurvivesARestart) {
   ASSERT_TRUE(wait_tagged(pipeline, 1));
   pipeline.stop();
   EXPECT_EQ(by_id(store, "q").tags.pain, std::vector<std::string>{"after_purchase"});
+  writer.stop();
+}
+
+// Under load every batch touches thousands of customers; a customer row is written again only when what
+// is remembered about the customer changed. Shown by removing the stored rows behind the pipeline's
+// back: an unchanged customer's row stays gone, a changed one's comes back.
+TEST_F(Pipeline, OnlyCustomersWhoseStateChangedAreWrittenBack) {
+  Interaction checkout;
+  checkout.id = "p1";
+  checkout.type = EventType::Page;
+  checkout.customer_id = "c1";
+  checkout.url = "https://shop.example/checkout";
+  SqliteStore store(options());
+  GroupCommitWriter writer(store, {});
+  TaggingPipeline pipeline(store, writer, tagger());
+  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+  pipeline.start();
+  ASSERT_EQ(writer.submit(batch({checkout, chat("q0", "c2", "hello")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 2));
+  ASSERT_EQ(store.customer_states().size(), 1u);  // c1 reached purchase; c2's memory is still empty
+  {
+    SQLite::Database db(options().path, SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM customer_state");
+  }
+  // c1 asks a question (nothing new to remember); c2 checks out (reaches purchase).
+  Interaction checkout2 = checkout;
+  checkout2.id = "p2";
+  checkout2.customer_id = "c2";
+  ASSERT_EQ(writer.submit(batch({chat("q1", "c1", "a question"), checkout2})).status,
+            SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 4));
+  pipeline.stop();
+  const auto rows = store.customer_states();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].customer_id, "c2");
+  EXPECT_NE(rows[0].stages_reached, 0u);
   writer.stop();
 }
 
