@@ -42,6 +42,16 @@ Interaction chat(const std::string& id, const std::string& customer, const std::
   return in;
 }
 
+// A page view of the checkout: the "checkout" rule's purchase stage, which the customer then remembers.
+Interaction checkout_page(const std::string& id, const std::string& customer) {
+  Interaction in;
+  in.id = id;
+  in.type = EventType::Page;
+  in.customer_id = customer;
+  in.url = "https://shop.example/checkout";
+  return in;
+}
+
 WriteBatch batch(std::vector<Interaction> events) {
   WriteBatch b;
   b.source = "events";
@@ -66,6 +76,17 @@ StoredInteraction by_id(Store& store, const std::string& id) {
   return {};
 }
 
+// A store, its group-commit writer and a started tagging pipeline, wired as the daemon wires them.
+struct Running {
+  explicit Running(const SqliteOptions& o) : store(o), writer(store, {}), pipeline(store, writer, tagger()) {
+    writer.set_commit_listener([this](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
+    pipeline.start();
+  }
+  SqliteStore store;
+  GroupCommitWriter writer;
+  TaggingPipeline pipeline;
+};
+
 class Pipeline : public ::testing::Test {
  protected:
   SqliteOptions options() {
@@ -77,11 +98,8 @@ class Pipeline : public ::testing::Test {
 };
 
 TEST_F(Pipeline, CommittedInteractionsGetTaggedAndWrittenBack) {
-  SqliteStore store(options());
-  GroupCommitWriter writer(store, {});
-  TaggingPipeline pipeline(store, writer, tagger());
-  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-  pipeline.start();
+  Running running(options());
+  auto& [store, writer, pipeline] = running;
   ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund"), chat("b", "c1", "hello")})).status,
             SubmitStatus::Committed);
   ASSERT_EQ(writer.submit(batch({chat("a", "c1", "I want a refund")})).counts.duplicates,
@@ -112,11 +130,8 @@ TEST_F(Pipeline, UntaggedRowsFromBeforeAStartAreCaughtUp) {
     store.commit(one, counts);
     EXPECT_TRUE(by_id(store, "x").tag_version.empty());
   }
-  SqliteStore store(options());
-  GroupCommitWriter writer(store, {});
-  TaggingPipeline pipeline(store, writer, tagger());
-  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-  pipeline.start();
+  Running running(options());
+  auto& [store, writer, pipeline] = running;
   ASSERT_TRUE(wait_tagged(pipeline, 2));
   pipeline.stop();
   EXPECT_EQ(by_id(store, "x").tags.stage, "support");
@@ -125,28 +140,18 @@ TEST_F(Pipeline, UntaggedRowsFromBeforeAStartAreCaughtUp) {
 }
 
 TEST_F(Pipeline, CustomerMemorySurvivesARestart) {
-  Interaction checkout;
-  checkout.id = "p1";
-  checkout.type = EventType::Page;
-  checkout.customer_id = "c1";
-  checkout.url = "https://shop.example/checkout";
+  const Interaction checkout = checkout_page("p1", "c1");
   {
-    SqliteStore store(options());
-    GroupCommitWriter writer(store, {});
-    TaggingPipeline pipeline(store, writer, tagger());
-    writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-    pipeline.start();
+    Running running(options());
+    auto& [store, writer, pipeline] = running;
     ASSERT_EQ(writer.submit(batch({checkout})).status, SubmitStatus::Committed);
     ASSERT_TRUE(wait_tagged(pipeline, 1));
     pipeline.stop();
     writer.stop();
   }
-  SqliteStore store(options());
+  Running running(options());
+  auto& [store, writer, pipeline] = running;
   ASSERT_EQ(store.customer_states().size(), 1u);
-  GroupCommitWriter writer(store, {});
-  TaggingPipeline pipeline(store, writer, tagger());
-  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-  pipeline.start();
   ASSERT_EQ(writer.submit(batch({chat("q", "c1", "a question")})).status, SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 1));
   pipeline.stop();
@@ -158,16 +163,9 @@ TEST_F(Pipeline, CustomerMemorySurvivesARestart) {
 // is remembered about the customer changed. Shown by removing the stored rows behind the pipeline's
 // back: an unchanged customer's row stays gone, a changed one's comes back.
 TEST_F(Pipeline, OnlyCustomersWhoseStateChangedAreWrittenBack) {
-  Interaction checkout;
-  checkout.id = "p1";
-  checkout.type = EventType::Page;
-  checkout.customer_id = "c1";
-  checkout.url = "https://shop.example/checkout";
-  SqliteStore store(options());
-  GroupCommitWriter writer(store, {});
-  TaggingPipeline pipeline(store, writer, tagger());
-  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-  pipeline.start();
+  const Interaction checkout = checkout_page("p1", "c1");
+  Running running(options());
+  auto& [store, writer, pipeline] = running;
   ASSERT_EQ(writer.submit(batch({checkout, chat("q0", "c2", "hello")})).status, SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 2));
   ASSERT_EQ(store.customer_states().size(), 1u);  // c1 reached purchase; c2's memory is still empty
@@ -176,10 +174,7 @@ TEST_F(Pipeline, OnlyCustomersWhoseStateChangedAreWrittenBack) {
     db.exec("DELETE FROM customer_state");
   }
   // c1 asks a question (nothing new to remember); c2 checks out (reaches purchase).
-  Interaction checkout2 = checkout;
-  checkout2.id = "p2";
-  checkout2.customer_id = "c2";
-  ASSERT_EQ(writer.submit(batch({chat("q1", "c1", "a question"), checkout2})).status,
+  ASSERT_EQ(writer.submit(batch({chat("q1", "c1", "a question"), checkout_page("p2", "c2")})).status,
             SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 4));
   pipeline.stop();
@@ -191,11 +186,8 @@ TEST_F(Pipeline, OnlyCustomersWhoseStateChangedAreWrittenBack) {
 }
 
 TEST_F(Pipeline, ReplacingTheTaggerAppliesToLaterInteractions) {
-  SqliteStore store(options());
-  GroupCommitWriter writer(store, {});
-  TaggingPipeline pipeline(store, writer, tagger());
-  writer.set_commit_listener([&](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
-  pipeline.start();
+  Running running(options());
+  auto& [store, writer, pipeline] = running;
   ASSERT_EQ(writer.submit(batch({chat("1", "c", "refund")})).status, SubmitStatus::Committed);
   ASSERT_TRUE(wait_tagged(pipeline, 1));
   auto empty = compile_rules({{"e.json", R"({"rules": []})"}}, demo_journey());
