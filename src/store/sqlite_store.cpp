@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "store/bucket_lookups.h"
 #include "store/migrations.h"
 #include "store/wal_write_vfs.h"
 #include "util/thread_name.h"
@@ -396,11 +397,13 @@ uint32_t SqliteStore::erase_customer(const std::string& customer) {
   }
   uint32_t erased = 0;
   for (const auto& id : ids) {
-    SQLite::Statement tags(*writer_, R"SQL(DELETE FROM interaction_tags WHERE seq IN
-      (SELECT seq FROM interactions WHERE customer_id = ?1 UNION SELECT seq FROM interactions WHERE anonymous_id = ?1))SQL");
+    using namespace bucket_lookups;
+    SQLite::Statement tags(
+        *writer_, std::string(kBucketsCte) + "DELETE FROM interaction_tags WHERE seq IN " + kSeqsOfId);
     tags.bind(1, id);
     tags.exec();
-    SQLite::Statement rows(*writer_, "DELETE FROM interactions WHERE customer_id = ?1 OR anonymous_id = ?1");
+    SQLite::Statement rows(*writer_,
+                           std::string(kBucketsCte) + "DELETE FROM interactions WHERE seq IN " + kSeqsOfId);
     rows.bind(1, id);
     erased += static_cast<uint32_t>(rows.exec());
     SQLite::Statement links(*writer_, "DELETE FROM identity_links WHERE alias = ?1 OR customer_id = ?1");
@@ -463,17 +466,14 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
 }
 
 std::vector<StoredInteraction> SqliteStore::interactions(const InteractionQuery& q) {
-  std::string sql = kSelectColumns;
+  std::string sql = std::string(bucket_lookups::kBucketsCte) + kSelectColumns;
   std::vector<std::string> where;
   if (!q.source.empty()) where.emplace_back("i.source = :source");
-  if (!q.session.empty()) where.emplace_back("i.session_id = :session");
+  if (!q.session.empty()) where.emplace_back(bucket_lookups::kSessionFilter);
   if (!q.customer.empty()) {
     // Candidate rows through the indexes, then the exact resolution check.
-    where.emplace_back(R"SQL(i.seq IN (
-        SELECT seq FROM interactions WHERE customer_id = :customer
-        UNION SELECT seq FROM interactions WHERE customer_id IN (SELECT alias FROM identity_links WHERE customer_id = :customer)
-        UNION SELECT seq FROM interactions WHERE anonymous_id IN (SELECT alias FROM identity_links WHERE customer_id = :customer))
-      AND COALESCE(lc.customer_id, i.customer_id, la.customer_id) = :customer)SQL");
+    where.emplace_back(std::string(bucket_lookups::kCustomerCandidates) +
+                       " AND COALESCE(lc.customer_id, i.customer_id, la.customer_id) = :customer");
   }
   for (size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
   sql += " ORDER BY i.ts DESC, i.seq DESC LIMIT :limit";

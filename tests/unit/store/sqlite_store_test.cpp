@@ -438,6 +438,37 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
 }
 
+// Lookups by customer, visitor and session seek each bucket of 65,536 rows (migration 5): rows of one
+// customer spread over several buckets are all found, and all erased.
+TEST_F(SqliteStoreTest, LookupsAndErasureReachRowsInEveryBucket) {
+  auto fill = [&](const std::string& tag) {  // 70,000 rows of nobody: the next rows start a new bucket
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE);
+    raw.exec(R"SQL(WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 70000)
+      INSERT INTO interactions (source, event_id, type, ts, received_at)
+      SELECT 'fill', ')SQL" +
+             tag + R"SQL(' || x, 'track', 0, 0 FROM n)SQL");
+  };
+  commit({batch("s", {event("e1", "carol", "", 10, "sess")})});
+  fill("a");
+  commit({batch("s", {event("e2", "carol", "anon-7", 20, "sess")})});  // links anon-7 to carol
+  fill("b");
+  commit({batch("s", {event("e3", "", "anon-7", 30, "sess"), event("e4", "dave", "", 40, "other")})});
+  ASSERT_GE(store->interactions({"s", "", "", 10}).front().seq >> 16, 2);  // three buckets in use
+
+  EXPECT_THAT(ids(query("", "carol")), ElementsAre("e3", "e2", "e1"));
+  EXPECT_THAT(ids(query("", "", "sess")), ElementsAre("e3", "e2", "e1"));
+  EXPECT_THAT(ids(query("", "dave")), ElementsAre("e4"));
+
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"carol"};
+  EXPECT_EQ(commit({erase})[0].erased, 3u);
+  EXPECT_TRUE(query("", "carol").empty());
+  EXPECT_TRUE(query("", "", "sess").empty());
+  EXPECT_THAT(ids(query("", "dave")), ElementsAre("e4"));
+}
+
 TEST_F(SqliteStoreTest, SnapshotIsKeptBesideTheDatabaseAndCanBeDropped) {
   EXPECT_FALSE(store->load_snapshot());
   store->save_snapshot(std::string("state\0with zero", 15));

@@ -1,0 +1,69 @@
+// The lookups by customer, visitor and session must seek the bucketed indexes of migration 5, never scan:
+// SQLite uses an expression index only when the query's expression reads like the index's, and a scan
+// would still return the right rows, only slowly at millions of rows. So the plans are checked here.
+#include "store/bucket_lookups.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "store/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace tp {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The plan of a statement, one line per step ("SEARCH i USING COVERING INDEX ...", "SCAN buckets", ...).
+std::string plan(SQLite::Database& db, const std::string& sql) {
+  SQLite::Statement st(db, "EXPLAIN QUERY PLAN " + sql);
+  std::string out;
+  while (st.executeStep()) out += st.getColumn(3).getString() + "\n";
+  return out;
+}
+
+class BucketLookups : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteOptions o;
+    o.path = dir.file("t.db");
+    SqliteStore migrated(o);  // creates the schema at the newest version
+    db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY);
+  }
+  testing::TempDir dir;
+  std::unique_ptr<SQLite::Database> db;
+};
+
+TEST_F(BucketLookups, RowsOfAnIdSeekTheCustomerAndVisitorIndexes) {
+  const std::string p =
+      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT seq FROM interactions WHERE seq IN " +
+                    bucket_lookups::kSeqsOfId);
+  EXPECT_THAT(p, HasSubstr("INDEX interactions_customer (<expr>=? AND customer_id=?)"));
+  EXPECT_THAT(p, HasSubstr("INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)"));
+  EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
+}
+
+TEST_F(BucketLookups, ASessionSeeksTheSessionIndex) {
+  const std::string p =
+      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT i.seq FROM interactions i WHERE " +
+                    bucket_lookups::kSessionFilter);
+  EXPECT_THAT(p, HasSubstr("INDEX interactions_session (<expr>=? AND session_id=?)"));
+  EXPECT_THAT(p, Not(HasSubstr("SCAN i")));
+}
+
+TEST_F(BucketLookups, ACustomersCandidatesSeekTheIndexesForTheIdAndEveryAlias) {
+  const std::string p =
+      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT i.seq FROM interactions i WHERE " +
+                    bucket_lookups::kCustomerCandidates);
+  EXPECT_THAT(p, HasSubstr("INDEX interactions_customer (<expr>=? AND customer_id=?)"));
+  EXPECT_THAT(p, HasSubstr("INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)"));
+  EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
+}
+
+}  // namespace
+}  // namespace tp
