@@ -25,6 +25,8 @@ void bind_text_or_null(SQLite::Statement& st, int index, const std::string& valu
 }
 
 std::string tags_to_json(const Tags& tags) {
+  // Most events carry no preset tags: no JSON object built for those (this runs on the writer thread).
+  if (tags.persona.empty() && tags.stage.empty() && tags.touchpoint.empty()) return "{}";
   nlohmann::json j = nlohmann::json::object();
   if (!tags.persona.empty()) j["persona"] = tags.persona;
   if (!tags.stage.empty()) j["stage"] = tags.stage;
@@ -54,6 +56,7 @@ std::vector<std::string> strings_from_json(const std::string& text) {
 }
 
 std::string strings_to_json(const std::vector<std::string>& items) {
+  if (items.empty()) return "[]";
   return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
