@@ -112,7 +112,7 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(3) touchpointd POST /v1/batch, 100 events", t_rps * 100, t50, t99, tn, te
   ratio = s_rps / b_rps
   printf "\nratio (2)/(1): %.2f   (target >= 0.70)\n", ratio
-  printf "mean group commit (fsync included) during (2): %.2f ms (the disk is the smaller part of (2)'s cost: docs/BENCHMARKS.md)\n", commit_ms
+  printf "mean group commit (fsync included) during (2): %.2f ms (the disk is the smaller part of the cost of (2): docs/BENCHMARKS.md)\n", commit_ms
   printf "(3) events/s: %.0f   (target >= 150000)\n", t_rps * 100
   printf "p99 at %s connections: (2) %.2f ms, (3) %.2f ms   (target < 10 ms)\n", ENVIRON["CONNECTIONS"], s99, t99
   printf "rows stored: %d in %d group-commit transactions (%.0f events per fsync)\n", stored, tx, (tx > 0 ? stored / tx : 0)
