@@ -280,7 +280,14 @@ int run_daemon(const Config& config) {
       .add(
           "open storage",
           [&] {
-            store = open_store(config.storage);
+            StorageConfig storage = config.storage;
+            storage.on_migration = [](int version, std::string_view description) {
+              spdlog::info(
+                  "storage: upgrading the schema to version {} ({}); on a large database this can take "
+                  "a minute",
+                  version, description);
+            };
+            store = open_store(storage);
             spdlog::info("storage: {} at {}", config.storage.backend, config.storage.sqlite_path);
           },
           [&] { store.reset(); })

@@ -11,6 +11,7 @@ const std::map<std::string, StoreFactory>& store_backends() {
          SqliteOptions o;
          o.path = c.sqlite_path;
          o.busy_timeout_ms = c.busy_timeout_ms;
+         o.on_migration = c.on_migration;
          return std::make_unique<SqliteStore>(o);
        }},
   };

@@ -1,6 +1,7 @@
 // Schema migrations for the SQLite backend, applied in order under PRAGMA user_version,
 // each in its own transaction together with the version bump.
 #pragma once
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,8 @@ const std::vector<Migration>& sqlite_migrations();
 
 // Brings the database up to the newest version. Throws StorageError if the file is newer than
 // this binary knows (a downgrade would silently misread it).
-void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations);
+// `before` (optional) is told of each migration about to run.
+void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations,
+                      const std::function<void(int version, std::string_view description)>& before = {});
 
 }  // namespace tp

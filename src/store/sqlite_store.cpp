@@ -176,7 +176,7 @@ SqliteStore::SqliteStore(SqliteOptions options)
     const auto parent = std::filesystem::path(options_.path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     writer_ = open_connection(true);
-    apply_migrations(*writer_, sqlite_migrations());
+    apply_migrations(*writer_, sqlite_migrations(), options_.on_migration);
     insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at,
   channel, role, text, intent, confidence, fallback, escalated, rating, url, name, properties, traits, tags, sentiment)

@@ -438,6 +438,36 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
 }
 
+// A database written by a version before migration 5 (plain customer/visitor/session indexes) is upgraded
+// at open: its indexes become bucketed and its rows stay findable.
+TEST_F(SqliteStoreTest, AVersion4DatabaseIsUpgradedAndItsRowsStayFindable) {
+  store.reset();
+  const std::string old_path = dir.file("v4.db");
+  {
+    SQLite::Database db(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    std::vector<Migration> up_to_4;
+    for (const auto& m : sqlite_migrations())
+      if (m.version <= 4) up_to_4.push_back(m);
+    apply_migrations(db, up_to_4);
+    db.exec(
+        R"SQL(INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at)
+      VALUES ('s', 'old1', 'track', 'erin', NULL, 'sx', 1, 1), ('s', 'old2', 'page', NULL, 'anon-e', 'sx', 2, 2))SQL");
+  }
+  SqliteOptions o;
+  o.path = old_path;
+  std::vector<int> told;
+  o.on_migration = [&](int version, std::string_view) { told.push_back(version); };
+  store = std::make_unique<SqliteStore>(o);
+  EXPECT_EQ(told, std::vector<int>{5});
+  commit({batch("s", {event("new1", "erin", "anon-e", 3)})});  // links anon-e to erin
+  EXPECT_THAT(ids(query("", "erin")), ElementsAre("new1", "old2", "old1"));
+  EXPECT_THAT(ids(query("", "", "sx")), ElementsAre("old2", "old1"));
+  SQLite::Database check(old_path, SQLite::OPEN_READONLY);
+  EXPECT_THAT(
+      check.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'interactions_customer'").getString(),
+      HasSubstr("seq >> 16"));
+}
+
 // Lookups by customer, visitor and session seek each bucket of 65,536 rows (migration 5): rows of one
 // customer spread over several buckets are all found, and all erased.
 TEST_F(SqliteStoreTest, LookupsAndErasureReachRowsInEveryBucket) {
