@@ -281,11 +281,12 @@ int run_daemon(const Config& config) {
           "open storage",
           [&] {
             StorageConfig storage = config.storage;
-            storage.on_migration = [](int version, std::string_view description) {
+            storage.on_migration = [](int from_version, int version, std::string_view description) {
+              if (from_version == 0) return;  // a new database: nothing to rebuild
               spdlog::info(
-                  "storage: upgrading the schema to version {} ({}); on a large database this can take "
-                  "a minute",
-                  version, description);
+                  "storage: upgrading the schema from version {} to {} ({}); on a large database this "
+                  "can take a minute",
+                  from_version, version, description);
             };
             store = open_store(storage);
             spdlog::info("storage: {} at {}", config.storage.backend, config.storage.sqlite_path);

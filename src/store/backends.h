@@ -16,9 +16,7 @@ struct StorageConfig {
   std::string backend = "sqlite";
   std::string sqlite_path = "data/touchpoint.db";
   int busy_timeout_ms = 5000;
-  // Set by the caller, not read from the file: told before each schema migration runs (rebuilding an index
-  // of a large database takes a while, and the daemon should say why it is not listening yet).
-  std::function<void(int version, std::string_view description)> on_migration;
+  MigrationObserver on_migration;  // set by the caller, not read from the file
 };
 
 using StoreFactory = std::function<std::unique_ptr<Store>(const StorageConfig&)>;

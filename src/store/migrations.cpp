@@ -118,7 +118,7 @@ CREATE INDEX interactions_session ON interactions (seq >> 16, session_id) WHERE 
 }
 
 void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations,
-                      const std::function<void(int version, std::string_view description)>& before) {
+                      const MigrationObserver& before) {
   const int current = db.execAndGet("PRAGMA user_version").getInt();
   const int newest = migrations.empty() ? 0 : migrations.back().version;
   if (current > newest) {
@@ -128,7 +128,7 @@ void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrat
   }
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
-    if (before) before(m.version, m.description);
+    if (before) before(current, m.version, m.description);
     SQLite::Transaction tx(db);
     db.exec(std::string(m.sql));
     db.exec("PRAGMA user_version = " + std::to_string(m.version));

@@ -1,9 +1,10 @@
 // Schema migrations for the SQLite backend, applied in order under PRAGMA user_version,
 // each in its own transaction together with the version bump.
 #pragma once
-#include <functional>
 #include <string_view>
 #include <vector>
+
+#include "store/store.h"
 
 namespace SQLite {
 class Database;
@@ -23,6 +24,6 @@ const std::vector<Migration>& sqlite_migrations();
 // this binary knows (a downgrade would silently misread it).
 // `before` (optional) is told of each migration about to run.
 void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations,
-                      const std::function<void(int version, std::string_view description)>& before = {});
+                      const MigrationObserver& before = {});
 
 }  // namespace tp

@@ -30,7 +30,7 @@ struct SqliteOptions {
   size_t max_readers = 8;
   int writer_cache_mib = 64;        // page cache of the writer connection: index pages stay in memory
   int checkpoint_wal_pages = 4000;  // the background checkpointer runs once the WAL holds this many pages
-  std::function<void(int version, std::string_view description)> on_migration;  // before each one runs
+  MigrationObserver on_migration;   // before each migration runs
 };
 
 class SqliteStore final : public Store {

@@ -2,10 +2,12 @@
 // for multi-node deployments can sit beside SQLite. Backends are picked by name (see backends.h).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +15,11 @@
 #include "model/tag_set.h"
 
 namespace tp {
+
+// Told before each schema migration runs: the version the database had when opened (0: new and empty), then
+// the migration's version and description. Rebuilding an index of a big database takes a while, and the
+// daemon should say why it is not listening yet.
+using MigrationObserver = std::function<void(int from_version, int version, std::string_view description)>;
 
 // An authenticated input that could not become an interaction: kept so nothing a sender sent is lost.
 struct DeadLetter {

@@ -75,10 +75,10 @@ TEST_F(Migrations, OnlyNewerMigrationsRun) {
       {3, "c", "CREATE TABLE c (x)"},
   };
   std::vector<std::string> told;  // the daemon logs these before a slow upgrade
-  apply_migrations(db, v3, [&](int version, std::string_view what) {
-    told.push_back(std::to_string(version) + " " + std::string(what));
+  apply_migrations(db, v3, [&](int from, int version, std::string_view what) {
+    told.push_back(std::to_string(from) + "->" + std::to_string(version) + " " + std::string(what));
   });
-  EXPECT_EQ(told, (std::vector<std::string>{"2 b", "3 c"}));
+  EXPECT_EQ(told, (std::vector<std::string>{"1->2 b", "1->3 c"}));
   EXPECT_EQ(user_version(db), 3);
   EXPECT_TRUE(has_table(db, "b"));
   EXPECT_TRUE(has_table(db, "c"));

@@ -456,9 +456,9 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseIsUpgradedAndItsRowsStayFindable) {
   SqliteOptions o;
   o.path = old_path;
   std::vector<int> told;
-  o.on_migration = [&](int version, std::string_view) { told.push_back(version); };
+  o.on_migration = [&](int from, int version, std::string_view) { told.push_back(from * 10 + version); };
   store = std::make_unique<SqliteStore>(o);
-  EXPECT_EQ(told, std::vector<int>{5});
+  EXPECT_EQ(told, std::vector<int>{45});                       // from 4 to 5
   commit({batch("s", {event("new1", "erin", "anon-e", 3)})});  // links anon-e to erin
   EXPECT_THAT(ids(query("", "erin")), ElementsAre("new1", "old2", "old1"));
   EXPECT_THAT(ids(query("", "", "sx")), ElementsAre("old2", "old1"));
