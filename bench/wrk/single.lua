@@ -1,7 +1,8 @@
 -- One canonical chatbot event per request, each with a unique id (so every one is a real insert).
 local counter = 0
-local thread_id = 0
 local threads = {}
+-- thread_id is a global that setup() gives each wrk thread (a local here would shadow it: both threads
+-- then sent the same ids, and half the events were re-deliveries).
 
 function setup(thread)
   thread:set("thread_id", #threads + 1)
