@@ -35,33 +35,35 @@ class BucketLookups : public ::testing::Test {
     SqliteStore migrated(o);  // creates the schema at the newest version
     db = std::make_unique<SQLite::Database>(o.path, SQLite::OPEN_READONLY);
   }
+  // The plan of a read of "interactions i" under `condition`, with the buckets defined.
+  std::string plan_where(const std::string& condition) {
+    return plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT i.seq FROM interactions i WHERE " +
+                         condition);
+  }
   testing::TempDir dir;
   std::unique_ptr<SQLite::Database> db;
 };
 
+constexpr const char* kCustomerSeek = "INDEX interactions_customer (<expr>=? AND customer_id=?)";
+constexpr const char* kVisitorSeek = "INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)";
+
 TEST_F(BucketLookups, RowsOfAnIdSeekTheCustomerAndVisitorIndexes) {
-  const std::string p =
-      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT seq FROM interactions WHERE seq IN " +
-                    bucket_lookups::kSeqsOfId);
-  EXPECT_THAT(p, HasSubstr("INDEX interactions_customer (<expr>=? AND customer_id=?)"));
-  EXPECT_THAT(p, HasSubstr("INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)"));
+  const std::string p = plan_where(std::string("i.seq IN ") + bucket_lookups::kSeqsOfId);
+  EXPECT_THAT(p, HasSubstr(kCustomerSeek));
+  EXPECT_THAT(p, HasSubstr(kVisitorSeek));
   EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
 }
 
 TEST_F(BucketLookups, ASessionSeeksTheSessionIndex) {
-  const std::string p =
-      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT i.seq FROM interactions i WHERE " +
-                    bucket_lookups::kSessionFilter);
+  const std::string p = plan_where(bucket_lookups::kSessionFilter);
   EXPECT_THAT(p, HasSubstr("INDEX interactions_session (<expr>=? AND session_id=?)"));
   EXPECT_THAT(p, Not(HasSubstr("SCAN i")));
 }
 
 TEST_F(BucketLookups, ACustomersCandidatesSeekTheIndexesForTheIdAndEveryAlias) {
-  const std::string p =
-      plan(*db, std::string(bucket_lookups::kBucketsCte) + "SELECT i.seq FROM interactions i WHERE " +
-                    bucket_lookups::kCustomerCandidates);
-  EXPECT_THAT(p, HasSubstr("INDEX interactions_customer (<expr>=? AND customer_id=?)"));
-  EXPECT_THAT(p, HasSubstr("INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)"));
+  const std::string p = plan_where(bucket_lookups::kCustomerCandidates);
+  EXPECT_THAT(p, HasSubstr(kCustomerSeek));
+  EXPECT_THAT(p, HasSubstr(kVisitorSeek));
   EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
 }
 
