@@ -207,6 +207,10 @@ int command_retag(const std::string& config_path, const std::string& db_override
   if (!load.ok()) return 1;
   StorageConfig storage = l.config.storage;
   if (!db_override.empty()) storage.sqlite_path = db_override;
+  storage.on_migration = [](int from_version, int version, std::string_view description) {
+    std::cerr << "touchpointd: upgrading the database schema from version " << from_version << " to "
+              << version << " (" << description << ")\n";
+  };
   std::unique_ptr<Store> store;
   try {
     store = open_store(storage);

@@ -282,7 +282,6 @@ int run_daemon(const Config& config) {
           [&] {
             StorageConfig storage = config.storage;
             storage.on_migration = [](int from_version, int version, std::string_view description) {
-              if (from_version == 0) return;  // a new database: nothing to rebuild
               spdlog::info(
                   "storage: upgrading the schema from version {} to {} ({}); on a large database this "
                   "can take a minute",

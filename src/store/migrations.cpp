@@ -105,7 +105,7 @@ INSERT INTO meta (key, value) VALUES ('analytics_generation', 0);
 -- in random order, so an index on the id alone took a write to a random page for nearly every event: a
 -- commit of 2,000 events dirtied ~2,000 pages per index, each one written to the WAL, synced and copied
 -- back by the checkpoint. New rows only ever land in the newest bucket, a few hundred pages. A lookup
--- seeks once per bucket (sqlite_store.cpp: kBucketsCte); at 10 million rows, 153 seeks.
+-- seeks once per bucket (store/bucket_lookups.h); at 10 million rows, 153 seeks.
 DROP INDEX interactions_customer;
 DROP INDEX interactions_anonymous;
 DROP INDEX interactions_session;
@@ -128,7 +128,7 @@ void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrat
   }
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
-    if (before) before(current, m.version, m.description);
+    if (before && current > 0) before(current, m.version, m.description);  // a new database: nothing to tell
     SQLite::Transaction tx(db);
     db.exec(std::string(m.sql));
     db.exec("PRAGMA user_version = " + std::to_string(m.version));

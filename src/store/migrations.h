@@ -22,7 +22,7 @@ const std::vector<Migration>& sqlite_migrations();
 
 // Brings the database up to the newest version. Throws StorageError if the file is newer than
 // this binary knows (a downgrade would silently misread it).
-// `before` (optional) is told of each migration about to run.
+// `before` (optional) is told of each migration about to upgrade an existing database.
 void apply_migrations(SQLite::Database& db, const std::vector<Migration>& migrations,
                       const MigrationObserver& before = {});
 

@@ -16,9 +16,9 @@
 
 namespace tp {
 
-// Told before each schema migration runs: the version the database had when opened (0: new and empty), then
-// the migration's version and description. Rebuilding an index of a big database takes a while, and the
-// daemon should say why it is not listening yet.
+// Told before each schema migration that upgrades an existing database (not when a new one is created):
+// the version the database had when opened, then the migration's version and description. Rebuilding an
+// index of a big database takes a while, and the daemon or a command should say why it is busy.
 using MigrationObserver = std::function<void(int from_version, int version, std::string_view description)>;
 
 // An authenticated input that could not become an interaction: kept so nothing a sender sent is lost.

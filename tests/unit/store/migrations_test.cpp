@@ -75,9 +75,13 @@ TEST_F(Migrations, OnlyNewerMigrationsRun) {
       {3, "c", "CREATE TABLE c (x)"},
   };
   std::vector<std::string> told;  // the daemon logs these before a slow upgrade
-  apply_migrations(db, v3, [&](int from, int version, std::string_view what) {
+  auto tell = [&](int from, int version, std::string_view what) {
     told.push_back(std::to_string(from) + "->" + std::to_string(version) + " " + std::string(what));
-  });
+  };
+  SQLite::Database fresh(dir.file("fresh.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  apply_migrations(fresh, v3, tell);
+  EXPECT_TRUE(told.empty());  // creating a new database is no upgrade
+  apply_migrations(db, v3, tell);
   EXPECT_EQ(told, (std::vector<std::string>{"1->2 b", "1->3 c"}));
   EXPECT_EQ(user_version(db), 3);
   EXPECT_TRUE(has_table(db, "b"));
