@@ -156,6 +156,8 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.number("keep_alive_timeout_s", c.server.keep_alive_timeout_s, 1, 3600);
   r.number("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, int64_t{1} << 31);
   r.number("read_timeout_s", c.server.read_timeout_s, 1, 3600);
+  r.number("event_loops", c.server.event_loops, 0, 64);
+  r.number("max_connections", c.server.max_connections, 16, 1000000);
   const bool streams_given = r.get("max_streams") != nullptr;
   r.number("max_streams", c.server.max_streams, 1, 1024);
   if (c.server.max_streams * 2 > c.server.threads) {

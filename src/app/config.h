@@ -55,6 +55,9 @@ struct ServerConfig {
   size_t keep_alive_max_requests = 10000;
   int read_timeout_s = 10;
   size_t max_streams = 8;  // concurrent /v1/stream subscribers (dashboards); each holds one of `threads`
+  // Event loops in front of the thread pool (see ingest/http_front.h); 0: the pool serves the port.
+  size_t event_loops = 1;
+  size_t max_connections = 10000;  // open connections the front holds at once (also capped by ulimit -n)
 };
 
 struct IngestConfig {

@@ -412,7 +412,7 @@ int run_daemon(const Config& config) {
           "listen",
           [&] {
             http = std::make_unique<HttpServer>(config.server, metrics);
-            http->add_ingest_routes(*ingest, *auth, config.server.max_body_bytes, ingest_check);
+            http->add_ingest_routes(*ingest, *auth, config.ingest, ingest_check);
             add_webhook_route(
                 http->routes(), *ingest, webhooks, config.server.max_body_bytes,
                 &metrics.counter("touchpoint_webhook_verification_failures_total",

@@ -4,16 +4,19 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 #include "ingest/connection_closer.h"
 #include "ingest/event_body.h"
+#include "ingest/http_front.h"
+#include "ingest/ingest_routes.h"
 #include "ingest/ingest_service.h"
 #include "ingest/request_guard.h"
-#include "ingest/segment_adapter.h"
 #include "ingest/source_auth.h"
-#include "model/interaction_json.h"
 #include "util/metrics.h"
 #include "util/text.h"
 #include "util/thread_name.h"
@@ -204,99 +207,106 @@ httplib::Server& HttpServer::routes() {
 }
 
 void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth,
-                                   size_t max_body_bytes,
+                                   const IngestConfig& timing,
                                    std::function<EventTranslator(EventTranslator)> wrap) {
-  auto handle = [&ingest, &auth, max_body_bytes, wrap](const std::string& kind, const std::string& route_type,
-                                                       const httplib::Request& req, httplib::Response& res,
-                                                       const httplib::ContentReader& reader) {
-    const int64_t received_ms = now_unix_ms();
-    Credentials creds = parse_authorization(req.get_header_value("Authorization"));
-    const SourceConfig* source = auth.authenticate(kind, creds);
-    // Segment SDKs may put the write key in the body instead of the header; only then is the body
-    // read before authentication.
-    const bool key_in_body = !source && kind == "segment" && !creds.present;
-    if (!source && !key_in_body) {
-      // The body stays unread, so the connection cannot carry another request: close it.
-      close_after(res);
-      res.set_header("WWW-Authenticate", kind == "segment" ? "Basic realm=\"touchpoint\"" : "Bearer");
-      return send_json(
-          res, 401,
-          error_body("Authorization", creds.present ? "credentials not accepted" : "credentials required")
-              .dump());
-    }
-    BodyRead body = read_body(req, res, reader, max_body_bytes);
-    if (body.status) {
-      close_after(res);
-      return send_json(res, body.status, error_body("body", body.error).dump());
-    }
-    EventBody events = parse_event_body(body.body);
-    if (key_in_body) {
-      const json* key = events.ok() && events.doc.is_object() && events.doc.contains("writeKey")
-                            ? &events.doc["writeKey"]
-                            : nullptr;
-      if (key && key->is_string()) {
-        creds.basic = true;
-        creds.basic_user = key->get<std::string>();
-        source = auth.authenticate(kind, creds);
-      }
-      if (!source) {
-        res.set_header("WWW-Authenticate", "Basic realm=\"touchpoint\"");
-        return send_json(res, 401, error_body("Authorization", "credentials required").dump());
-      }
-    }
-    if (!events.ok())
-      return send_reply(res,
-                        ingest.reject_body(source->name, body.body, events.field, events.error, received_ms));
-
-    EventTranslator translate;
-    if (kind == "segment") {
-      translate = [&route_type](const json& e, int64_t now, FieldErrors& errors) {
-        return segment_to_interaction(e, route_type, now, errors);
-      };
-    } else {
-      translate = [](const json& e, int64_t now, FieldErrors& errors) {
-        return interaction_from_json(e, now, errors);
-      };
-    }
-    if (wrap) translate = wrap(std::move(translate));
-    send_reply(res, ingest.ingest(source->name, events.events, translate, received_ms));
-  };
-
-  auto& svr = *server_;
-  svr.Post("/v1/events",
-           [handle](const httplib::Request& req, httplib::Response& res,
-                    const httplib::ContentReader& reader) { handle("native", "", req, res, reader); });
-  // Segment's HTTP Tracking API: per-type routes, plus /v1/batch and /v1/import with mixed types.
-  for (const std::string type : {"track", "page", "screen", "identify", "alias"}) {
-    svr.Post("/v1/" + type, [handle, type](const httplib::Request& req, httplib::Response& res,
-                                           const httplib::ContentReader& reader) {
-      handle("segment", type, req, res, reader);
+  ingest_handler_ = std::make_unique<IngestHandler>(ingest, auth, wrap);
+  IngestHandler& handler = *ingest_handler_;
+  const size_t max_body_bytes = config_.max_body_bytes;
+  if (config_.event_loops > 0) {
+    FrontOptions o;
+    o.host = config_.host;
+    o.port = config_.port;
+    o.loops = config_.event_loops;
+    o.max_body_bytes = config_.max_body_bytes;
+    o.keep_alive_timeout_s = config_.keep_alive_timeout_s;
+    o.read_timeout_s = config_.read_timeout_s;
+    o.keep_alive_max_requests = config_.keep_alive_max_requests;
+    o.max_connections = config_.max_connections;
+    o.commit_timeout_ms = timing.commit_timeout_ms;
+    o.retry_after_s = timing.retry_after_s;
+    front_ = std::make_unique<HttpFront>(o, handler, [this](const std::string& path, int status) {
+      requests_total_.inc({path, std::to_string(status)});
     });
   }
-  for (const std::string path : {"/v1/batch", "/v1/import"}) {
-    svr.Post(path,
-             [handle](const httplib::Request& req, httplib::Response& res,
-                      const httplib::ContentReader& reader) { handle("segment", "", req, res, reader); });
+  for (const IngestRoute& route : handler.routes()) {
+    server_->Post(route.path, [&handler, &route, max_body_bytes](const httplib::Request& req,
+                                                                 httplib::Response& res,
+                                                                 const httplib::ContentReader& reader) {
+      const int64_t received_ms = now_unix_ms();
+      Credentials creds = parse_authorization(req.get_header_value("Authorization"));
+      const SourceConfig* source = handler.authenticate(route, creds);
+      // Segment SDKs may put the write key in the body instead of the header; only then is the body
+      // read before authentication.
+      const bool key_in_body = !source && route.kind == "segment" && !creds.present;
+      if (!source && !key_in_body) {
+        // The body stays unread, so the connection cannot carry another request: close it.
+        close_after(res);
+        res.set_header("WWW-Authenticate", route.kind == "segment" ? "Basic realm=\"touchpoint\"" : "Bearer");
+        return send_json(
+            res, 401,
+            error_body("Authorization", creds.present ? "credentials not accepted" : "credentials required")
+                .dump());
+      }
+      BodyRead body = read_body(req, res, reader, max_body_bytes);
+      if (body.status) {
+        close_after(res);
+        return send_json(res, body.status, error_body("body", body.error).dump());
+      }
+      EventBody events = parse_event_body(body.body);
+      if (key_in_body) {
+        const json* key = events.ok() && events.doc.is_object() && events.doc.contains("writeKey")
+                              ? &events.doc["writeKey"]
+                              : nullptr;
+        if (key && key->is_string()) {
+          creds.basic = true;
+          creds.basic_user = key->get<std::string>();
+          source = handler.authenticate(route, creds);
+        }
+        if (!source) {
+          res.set_header("WWW-Authenticate", "Basic realm=\"touchpoint\"");
+          return send_json(res, 401, error_body("Authorization", "credentials required").dump());
+        }
+      }
+      send_reply(res, handler.handle(route, source->name, body.body, events, received_ms));
+    });
   }
 }
 
 int HttpServer::bind() {
-  const int port = config_.port == 0
-                       ? server_->bind_to_any_port(config_.host)
-                       : (server_->bind_to_port(config_.host, config_.port) ? config_.port : -1);
-  if (port < 0)
-    throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(config_.port));
+  // Behind the front, the pool serves tunnelled connections on a loopback port of its own.
+  const std::string host = front_ ? "127.0.0.1" : config_.host;
+  const int want = front_ ? 0 : config_.port;
+  const int port =
+      want == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, want) ? want : -1);
+  if (port < 0) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(want));
   // httplib listens with a backlog of 5: a burst of webhook deliveries would overflow it and connections
   // would hang or reset. listen() again on the same socket only widens the backlog (capped by somaxconn).
   if (listen_fd_ >= 0) ::listen(listen_fd_, 4096);
-  return port;
+  if (!front_) return port;
+  front_->set_backend_port(port);
+  return front_->bind();
 }
 
 void HttpServer::serve() {
-  server_->listen_after_bind();
+  if (!front_) {
+    server_->listen_after_bind();
+    return;
+  }
+  std::atomic<bool> pool_done{false};
+  std::thread pool([&] {
+    server_->listen_after_bind();
+    pool_done = true;
+  });
+  front_->run();  // returns once stop() was called and the front drained
+  // stop() may have come before the pool started listening, when stopping it did nothing yet.
+  while (!pool_done && !server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_->stop();
+  pool.join();
 }
 
 void HttpServer::stop() {
+  // Both at once: tunnelled connections end when the pool closes them, which the front waits for.
+  if (front_) front_->stop();
   server_->stop();
 }
 

@@ -18,6 +18,8 @@ struct Response;
 namespace tp {
 
 class IngestService;
+class IngestHandler;
+class HttpFront;
 class SourceAuthenticator;
 class MetricsRegistry;
 class CounterFamily;
@@ -29,12 +31,15 @@ class HttpServer {
 
   // Registers POST /v1/events and the Segment routes. `wrap` (optional) wraps every route's event
   // translator, e.g. to check preset tags against the journey.
-  void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, size_t max_body_bytes,
+  // With server.event_loops > 0 this also sets up the event-loop front (ingest/http_front.h), which
+  // answers these routes' plain requests itself; `timing` gives it the commit timeout and Retry-After.
+  void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, const IngestConfig& timing,
                          std::function<EventTranslator(EventTranslator)> wrap = {});
   // For other layers (read API, dashboard) to register their routes.
   httplib::Server& routes();
 
   // Binds the listening socket; returns the port (useful with port 0). Throws std::runtime_error.
+  // With event loops configured, the loops take the public port and the pool a loopback one.
   int bind();
   // Serves until stop(); in-flight requests finish before it returns.
   void serve();
@@ -43,6 +48,8 @@ class HttpServer {
  private:
   ServerConfig config_;
   std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<IngestHandler> ingest_handler_;
+  std::unique_ptr<HttpFront> front_;  // null without event loops or ingest routes
   CounterFamily& requests_total_;
   int listen_fd_ = -1;  // recorded when the socket is made, so bind() can widen its backlog
 };

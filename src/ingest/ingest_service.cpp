@@ -102,15 +102,17 @@ void IngestService::protect(Interaction& in) const {
   }
 }
 
-IngestReply IngestService::ingest(const std::string& source, const std::vector<const json*>& events,
-                                  const EventTranslator& translate, int64_t received_ms) {
-  WriteBatch batch;
+IngestService::Prepared IngestService::prepare(const std::string& source,
+                                               const std::vector<const json*>& events,
+                                               const EventTranslator& translate, int64_t received_ms) const {
+  Prepared p;
+  WriteBatch& batch = p.batch;
   batch.source = source;
   batch.received_ms = received_ms;
   batch.events.reserve(events.size());
-  json errors = json::array();
+  p.outcome.source = source;
+  p.outcome.errors = json::array();
   FieldErrors event_errors;
-  size_t suppressed = 0;
 
   for (size_t i = 0; i < events.size(); ++i) {
     const json& event = *events[i];
@@ -125,7 +127,7 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
     if (interaction) {
       protect(*interaction);
       if (is_suppressed(*interaction)) {
-        ++suppressed;  // an erased customer: dropped, counted, acknowledged
+        ++p.outcome.suppressed;  // an erased customer: dropped, counted, acknowledged
         continue;
       }
       batch.events.push_back(std::move(*interaction));
@@ -135,33 +137,49 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
     for (const auto& e : event_errors) {
       json entry = {{"index", i}, {"field", e.field}, {"error", e.error}};
       reasons.push_back(entry);
-      errors.push_back(std::move(entry));
+      p.outcome.errors.push_back(std::move(entry));
     }
     batch.dead_letters.push_back({source, received_ms, reasons.dump(),
                                   truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace),
                                                 limits_.dead_letter_raw_bytes)});
   }
+  p.outcome.rejected = batch.dead_letters.size();
+  p.outcome.none_valid = batch.events.empty() && p.outcome.suppressed == 0;
+  return p;
+}
 
-  const size_t rejected = batch.dead_letters.size();
-  const bool none_valid = batch.events.empty() && suppressed == 0;
-  const SubmitResult result = writer_.submit(std::move(batch));
+IngestReply IngestService::finish(Outcome outcome, const SubmitResult& result) const {
   if (result.status != SubmitStatus::Committed) return failure_reply(result);
-
+  const std::string& source = outcome.source;
   if (events_total_) {
     events_total_->inc({source, "accepted"}, result.counts.accepted);
     events_total_->inc({source, "duplicate"}, result.counts.duplicates);
-    events_total_->inc({source, "rejected"}, rejected);
-    if (suppressed) events_total_->inc({source, "suppressed"}, suppressed);
+    events_total_->inc({source, "rejected"}, outcome.rejected);
+    if (outcome.suppressed) events_total_->inc({source, "suppressed"}, outcome.suppressed);
   }
   IngestReply reply;
   // Nothing storable at all is the sender's error (400); a partly valid batch is accepted (202).
-  reply.status = none_valid ? 400 : 202;
+  reply.status = outcome.none_valid ? 400 : 202;
   reply.body = {{"accepted", result.counts.accepted},
                 {"duplicates", result.counts.duplicates},
-                {"rejected", rejected},
-                {"errors", std::move(errors)}};
-  if (none_valid) reply.body["error"] = "no valid events";
+                {"rejected", outcome.rejected},
+                {"errors", std::move(outcome.errors)}};
+  if (outcome.none_valid) reply.body["error"] = "no valid events";
   return reply;
+}
+
+IngestReply IngestService::ingest(const std::string& source, const std::vector<const json*>& events,
+                                  const EventTranslator& translate, int64_t received_ms) {
+  Prepared p = prepare(source, events, translate, received_ms);
+  const SubmitResult result = writer_.submit(std::move(p.batch));
+  return finish(std::move(p.outcome), result);
+}
+
+void IngestService::ingest_async(const std::string& source, const std::vector<const json*>& events,
+                                 const EventTranslator& translate, int64_t received_ms, ReplyCallback done) {
+  Prepared p = prepare(source, events, translate, received_ms);
+  writer_.submit_async(std::move(p.batch), [this, outcome = std::move(p.outcome), done = std::move(done)](
+                                               SubmitResult result) { done(finish(outcome, result)); });
 }
 
 IngestReply IngestService::ingest_translated(const std::string& source, std::vector<Interaction> interactions,
@@ -217,22 +235,42 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   return reply;
 }
 
-IngestReply IngestService::reject_body(const std::string& source, std::string_view raw,
-                                       const std::string& field, const std::string& error,
-                                       int64_t received_ms) {
+WriteBatch IngestService::body_dead_letter(const std::string& source, std::string_view raw,
+                                           const std::string& field, const std::string& error,
+                                           int64_t received_ms) const {
   WriteBatch batch;
   batch.source = source;
   batch.received_ms = received_ms;
   batch.dead_letters.push_back({source, received_ms,
                                 json::array({{{"field", field}, {"error", error}}}).dump(),
                                 truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
-  // The reply is 400 whatever happens to the dead letter; a full queue or a failing disk only costs the
-  // dead letter, which is counted.
-  const SubmitResult result = writer_.submit(std::move(batch));
+  return batch;
+}
+
+// The reply is 400 whatever happens to the dead letter; a full queue or a failing disk only costs the
+// dead letter, which is counted.
+void IngestService::count_body_dead_letter(const std::string& source, const SubmitResult& result) const {
   if (events_total_)
     events_total_->inc(
         {source, result.status == SubmitStatus::Committed ? "rejected_body" : "rejected_body_lost"});
+}
+
+IngestReply IngestService::reject_body(const std::string& source, std::string_view raw,
+                                       const std::string& field, const std::string& error,
+                                       int64_t received_ms) {
+  count_body_dead_letter(source, writer_.submit(body_dead_letter(source, raw, field, error, received_ms)));
   return {400, error_body(field, error), 0};
+}
+
+void IngestService::reject_body_async(const std::string& source, std::string_view raw,
+                                      const std::string& field, const std::string& error, int64_t received_ms,
+                                      ReplyCallback done) {
+  writer_.submit_async(body_dead_letter(source, raw, field, error, received_ms),
+                       [this, source, reply = IngestReply{400, error_body(field, error), 0},
+                        done = std::move(done)](SubmitResult result) {
+                         count_body_dead_letter(source, result);
+                         done(reply);
+                       });
 }
 
 IngestReply IngestService::failure_reply(const SubmitResult& result) const {

@@ -70,6 +70,11 @@ class IngestService {
 
   IngestReply ingest(const std::string& source, const std::vector<const nlohmann::json*>& events,
                      const EventTranslator& translate, int64_t received_ms);
+  // The same without blocking: events are translated on the calling thread (the JSON may go once this
+  // returns); `done` gets the reply on the writer thread after the commit (see submit_async).
+  using ReplyCallback = std::function<void(IngestReply)>;
+  void ingest_async(const std::string& source, const std::vector<const nlohmann::json*>& events,
+                    const EventTranslator& translate, int64_t received_ms, ReplyCallback done);
 
   // Interactions an adapter already translated from one platform payload (webhooks): stored like
   // events; `errors` (parts of the payload not understood) dead-letter the raw payload; `ignored`
@@ -85,8 +90,27 @@ class IngestService {
   // (the sender was authenticated, so what it sent is not dropped).
   IngestReply reject_body(const std::string& source, std::string_view raw, const std::string& field,
                           const std::string& error, int64_t received_ms);
+  void reject_body_async(const std::string& source, std::string_view raw, const std::string& field,
+                         const std::string& error, int64_t received_ms, ReplyCallback done);
 
  private:
+  // What a request's reply needs once its batch committed.
+  struct Outcome {
+    std::string source;
+    nlohmann::json errors;
+    size_t rejected = 0, suppressed = 0;
+    bool none_valid = false;
+  };
+  struct Prepared {
+    WriteBatch batch;
+    Outcome outcome;
+  };
+  Prepared prepare(const std::string& source, const std::vector<const nlohmann::json*>& events,
+                   const EventTranslator& translate, int64_t received_ms) const;
+  IngestReply finish(Outcome outcome, const SubmitResult& result) const;
+  WriteBatch body_dead_letter(const std::string& source, std::string_view raw, const std::string& field,
+                              const std::string& error, int64_t received_ms) const;
+  void count_body_dead_letter(const std::string& source, const SubmitResult& result) const;
   IngestReply failure_reply(const SubmitResult& result) const;
 
   GroupCommitWriter& writer_;

@@ -1,5 +1,6 @@
 #include "store/group_commit_writer.h"
 
+#include <memory>
 #include <vector>
 
 #include "util/metrics.h"
@@ -14,24 +15,35 @@ GroupCommitWriter::~GroupCommitWriter() {
   stop();
 }
 
-SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
+std::optional<SubmitResult> GroupCommitWriter::enqueue(WriteBatch& batch, Completion& done) {
   const size_t weight =
       std::max<size_t>(1, batch.events.size() + batch.dead_letters.size() + batch.tag_updates.size());
-  std::future<SubmitResult> result;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return {SubmitStatus::ShuttingDown, {}, "shutting down"};
+    if (stopping_) return SubmitResult{SubmitStatus::ShuttingDown, {}, "shutting down"};
     // An oversized batch is still admitted into an empty queue, so it can never be starved.
     if (!batch.internal && !queue_.empty() && queued_weight_ + weight > options_.queue_capacity)
-      return {SubmitStatus::QueueFull, {}, "ingest queue is full"};
-    queue_.push_back(Pending{std::move(batch), weight, {}});
+      return SubmitResult{SubmitStatus::QueueFull, {}, "ingest queue is full"};
+    queue_.push_back(Pending{std::move(batch), weight, std::move(done)});
     queued_weight_ += weight;
-    result = queue_.back().done.get_future();
   }
   cv_.notify_one();
+  return std::nullopt;
+}
+
+SubmitResult GroupCommitWriter::submit(WriteBatch batch) {
+  // shared_ptr: the promise must outlive a caller that gave up waiting (timeout).
+  auto promise = std::make_shared<std::promise<SubmitResult>>();
+  std::future<SubmitResult> result = promise->get_future();
+  Completion done = [promise](SubmitResult r) { promise->set_value(std::move(r)); };
+  if (auto refused = enqueue(batch, done)) return *refused;
   if (result.wait_for(options_.commit_timeout) != std::future_status::ready)
     return {SubmitStatus::TimedOut, {}, "storage did not commit in time"};
   return result.get();
+}
+
+void GroupCommitWriter::submit_async(WriteBatch batch, Completion done) {
+  if (auto refused = enqueue(batch, done)) done(std::move(*refused));
 }
 
 void GroupCommitWriter::run() {
@@ -75,13 +87,18 @@ void GroupCommitWriter::run() {
     }
     for (size_t i = 0; i < group.size(); ++i) {
       if (failed) {
-        group[i].done.set_value({SubmitStatus::StorageFailed, {}, error});
+        group[i].done({SubmitStatus::StorageFailed, {}, error});
         continue;
       }
       if (listener_ && counts[i].accepted > 0) listener_(group[i].batch, counts[i]);
-      group[i].done.set_value({SubmitStatus::Committed, std::move(counts[i]), {}});
+      group[i].done({SubmitStatus::Committed, std::move(counts[i]), {}});
     }
     group.clear();
+    try {
+      store_.housekeeping();
+    } catch (const std::exception&) {
+      // Maintenance is retried later; it never fails a request.
+    }
   }
 }
 

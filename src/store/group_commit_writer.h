@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,12 @@ class GroupCommitWriter {
 
   // Blocks until the batch is committed (or refused). Safe from any number of threads.
   SubmitResult submit(WriteBatch batch);
+  // Does not block: `done` is called exactly once, on the writer thread after the batch's group
+  // committed (or failed), or at once on the calling thread when the batch is refused (queue full,
+  // shutting down). For event-loop callers, which must not sleep per request. `done` must be quick
+  // and must not submit to the writer.
+  using Completion = std::function<void(SubmitResult)>;
+  void submit_async(WriteBatch batch, Completion done);
   // Set before the first submit.
   void set_commit_listener(CommitListener listener) { listener_ = std::move(listener); }
   // Refuses new batches, commits everything already queued, joins the thread. Idempotent.
@@ -61,8 +68,10 @@ class GroupCommitWriter {
   struct Pending {
     WriteBatch batch;
     size_t weight;
-    std::promise<SubmitResult> done;
+    Completion done;
   };
+  // Queues the batch; returns the refusal when it was not queued.
+  std::optional<SubmitResult> enqueue(WriteBatch& batch, Completion& done);
   void run();
 
   Store& store_;

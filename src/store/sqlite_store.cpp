@@ -247,7 +247,8 @@ int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
   if (pages >= store->options_.checkpoint_wal_pages) {
     {
       std::lock_guard lock(store->checkpoint_mu_);
-      store->wal_pages_ = pages;
+      if (store->checkpoint_step_ != CheckpointStep::Idle) return SQLITE_OK;
+      store->checkpoint_step_ = CheckpointStep::Bulk;
     }
     store->checkpoint_cv_.notify_one();
   }
@@ -260,21 +261,37 @@ void SqliteStore::checkpoint_loop() {
   for (;;) {
     {
       std::unique_lock lock(checkpoint_mu_);
-      checkpoint_cv_.wait(lock, [&] { return stopping_ || wal_pages_ > 0; });
+      checkpoint_cv_.wait(lock, [&] { return stopping_ || checkpoint_step_ == CheckpointStep::Bulk; });
       if (stopping_) return;
-      wal_pages_ = 0;
     }
     try {
       if (!db)
         db = std::make_unique<SQLite::Database>(options_.path, SQLite::OPEN_READWRITE,
                                                 options_.busy_timeout_ms);
-      // PASSIVE: copies what it can without blocking the writer or readers; the WAL restarts from its
-      // beginning once everything was copied back.
+      // PASSIVE: copies what it can without blocking the writer or readers.
       db->exec("PRAGMA wal_checkpoint(PASSIVE)");
     } catch (const std::exception&) {
-      db.reset();  // retried at the next threshold crossing; the WAL only grows meanwhile
+      db.reset();  // the writer's step still runs; the next round retries with a new connection
     }
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_step_ = CheckpointStep::Finish;
   }
+}
+
+void SqliteStore::housekeeping() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    if (checkpoint_step_ != CheckpointStep::Finish) return;
+  }
+  try {
+    // Only the frames committed during the bulk pass are left to copy. When a reader still uses older
+    // frames, not everything is copied and the WAL goes on growing; the next round tries again.
+    writer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+  } catch (const SQLite::Exception&) {
+    // Not fatal: the WAL keeps its frames, and the next round tries again.
+  }
+  std::lock_guard lock(checkpoint_mu_);
+  checkpoint_step_ = CheckpointStep::Idle;
 }
 
 void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {

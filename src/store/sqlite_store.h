@@ -27,7 +27,7 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
   size_t max_readers = 8;
   int writer_cache_mib = 64;        // page cache of the writer connection: index pages stay in memory
-  int checkpoint_wal_pages = 4000;  // the background checkpointer runs once the WAL holds this many pages
+  int checkpoint_wal_pages = 4000;  // a checkpoint round starts once the WAL holds this many pages
   MigrationObserver on_migration;   // before each migration runs
 };
 
@@ -49,6 +49,7 @@ class SqliteStore final : public Store {
   void save_snapshot(std::string_view bytes) override;
   std::optional<std::string> load_snapshot() override;
   void drop_snapshot() override;
+  void housekeeping() override;
 
  private:
   class ReaderLease;
@@ -72,11 +73,18 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<SQLite::Database>> idle_readers_;
   size_t open_readers_ = 0;
 
-  // Checkpoints run on their own thread and connection, so a commit never pays for copying the WAL
-  // back into the database file (SQLite's auto-checkpoint would do it inside the committing call).
+  // Checkpoints in two steps. The bulk of the WAL is copied back into the database file on a thread and
+  // connection of its own, so commits go on meanwhile (SQLite's auto-checkpoint would copy inside the
+  // committing call). Under a steady load that copy never catches up with the last commit, and the WAL
+  // only starts over from its beginning once a checkpoint has copied every frame: it would grow without
+  // bound, every commit appending to a longer file (a costlier fsync) and every pass adding two fsyncs
+  // that compete with the commits'. So the writer finishes each round itself between two groups
+  // (housekeeping()): a short copy of what was committed during the bulk pass, after which the next
+  // write restarts the WAL.
+  enum class CheckpointStep { Idle, Bulk, Finish };
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
-  int wal_pages_ = 0;
+  CheckpointStep checkpoint_step_ = CheckpointStep::Idle;
   bool stopping_ = false;
   std::thread checkpointer_;
 };

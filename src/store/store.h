@@ -139,6 +139,9 @@ class Store {
   virtual std::optional<std::string> load_snapshot() { return std::nullopt; }
   // Removes it (an erasure must not leave the erased customer's data in an old snapshot).
   virtual void drop_snapshot() {}
+  // Called on the writer thread between two groups, after the first group's requests were answered:
+  // short maintenance that must not run concurrently with a commit (SQLite: finishing a checkpoint).
+  virtual void housekeeping() {}
 };
 
 }  // namespace tp
