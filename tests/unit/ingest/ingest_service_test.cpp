@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -204,6 +205,32 @@ TEST_F(IngestServiceTest, RejectBodyKeepsTheRawBodyAsADeadLetter) {
   ASSERT_EQ(reasons.size(), 1u);
   EXPECT_EQ(reasons[0]["field"], "body");
   EXPECT_EQ(reasons[0]["error"], "not valid JSON (at byte 17)");
+  EXPECT_EQ(events_total.value({"events", "rejected_body"}), 1u);
+}
+
+// The non-blocking forms give the same replies, once the commit happened; the JSON may go at once.
+TEST_F(IngestServiceTest, AsyncFormsReplyAfterTheCommitLikeTheBlockingOnes) {
+  IngestService svc = service();
+  std::promise<IngestReply> ingested, rejected;
+  {
+    const json body = json::array({valid("a1"), {{"type", "message"}}, valid("a2")});
+    svc.ingest_async("events", pointers(body), kNative, kReceived,
+                     [&](IngestReply r) { ingested.set_value(std::move(r)); });
+  }  // the body is gone before the commit: the events were translated (copied) already
+  svc.reject_body_async("events", "{oops", "body", "not valid JSON (at byte 1)", kReceived,
+                        [&](IngestReply r) { rejected.set_value(std::move(r)); });
+  const IngestReply a = ingested.get_future().get();
+  EXPECT_EQ(a.status, 202);
+  EXPECT_EQ(a.body["accepted"], 2);
+  EXPECT_EQ(a.body["rejected"], 1);
+  EXPECT_EQ(a.body["errors"][0]["index"], 1);
+  const IngestReply b = rejected.get_future().get();
+  EXPECT_EQ(b.status, 400);
+  EXPECT_EQ(b.body, error_body("body", "not valid JSON (at byte 1)"));
+  // Replied after the commit: the rows and both dead letters are there as soon as the replies are.
+  EXPECT_EQ(store->interactions({}).size(), 2u);
+  EXPECT_EQ(store->dead_letters(10).size(), 2u);
+  EXPECT_EQ(events_total.value({"events", "accepted"}), 2u);
   EXPECT_EQ(events_total.value({"events", "rejected_body"}), 1u);
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -307,6 +308,76 @@ TEST(GroupCommitWriter, ObservesCommitTimePerTransaction) {
   writer.submit(batch_of("b", 1));
   EXPECT_EQ(commit_seconds.count(), 2u);
   EXPECT_EQ(writer.transactions(), 2u);
+}
+
+// The event-loop front's form: the reply comes as a call on the writer thread once the group committed.
+TEST(GroupCommitWriter, SubmitAsyncAnswersOnceAfterTheCommit) {
+  ScriptedStore store;
+  store.hold_from(0);
+  GroupCommitWriter writer(store, options());
+  std::mutex mu;
+  std::vector<SubmitResult> results;
+  std::thread::id answered_on;
+  writer.submit_async(batch_of("web", 2), [&](SubmitResult r) {
+    std::lock_guard lock(mu);
+    results.push_back(std::move(r));
+    answered_on = std::this_thread::get_id();
+  });
+  ASSERT_TRUE(store.wait_entered(1));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(results.empty()) << "answered before its commit finished";
+  }
+  store.release_all();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return !results.empty();
+  }));
+  writer.stop();
+  std::lock_guard lock(mu);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].status, SubmitStatus::Committed);
+  EXPECT_EQ(results[0].counts.accepted, 2u);
+  EXPECT_NE(answered_on, std::this_thread::get_id());
+}
+
+TEST(GroupCommitWriter, SubmitAsyncRefusalsAreAnsweredAtOnce) {
+  ScriptedStore store;
+  store.hold_from(0);
+  GroupCommitWriter writer(store, options(/*queue_capacity=*/1));
+  Submitters submitters(writer, store);
+  submitters.submit(batch_of("held", 1));
+  ASSERT_TRUE(store.wait_entered(1));
+  submit_queued(submitters, writer, batch_of("queued", 1));
+
+  std::vector<SubmitStatus> seen;
+  writer.submit_async(batch_of("refused", 1), [&](SubmitResult r) { seen.push_back(r.status); });
+  // No synchronisation needed: a refusal is answered on the calling thread, before submit_async returns.
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], SubmitStatus::QueueFull);
+
+  store.release_all();
+  submitters.join();
+  writer.stop();
+  writer.submit_async(batch_of("late", 1), [&](SubmitResult r) { seen.push_back(r.status); });
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1], SubmitStatus::ShuttingDown);
+  for (const auto& g : store.groups()) {
+    EXPECT_THAT(g, ::testing::Not(::testing::Contains("refused")));
+    EXPECT_THAT(g, ::testing::Not(::testing::Contains("late")));
+  }
+}
+
+// Store maintenance (SQLite: finishing a checkpoint) runs on the writer thread after each group, never
+// during a commit.
+TEST(GroupCommitWriter, HousekeepingRunsAfterEachGroup) {
+  ScriptedStore store;
+  GroupCommitWriter writer(store, options());
+  EXPECT_EQ(writer.submit(batch_of("a", 1)).status, SubmitStatus::Committed);
+  EXPECT_TRUE(eventually([&] { return store.housekeeping_after().size() == 1; }));
+  EXPECT_EQ(writer.submit(batch_of("b", 1)).status, SubmitStatus::Committed);
+  writer.stop();
+  EXPECT_THAT(store.housekeeping_after(), ElementsAre(1u, 2u));
 }
 
 }  // namespace

@@ -96,6 +96,16 @@ class ScriptedStore final : public Store {
     }
   }
 
+  // Housekeeping calls, each recorded as the number of commit() calls that had finished by then.
+  void housekeeping() override {
+    std::lock_guard lock(mu_);
+    housekeeping_after_.push_back(entered_);
+  }
+  std::vector<size_t> housekeeping_after() const {
+    std::lock_guard lock(mu_);
+    return housekeeping_after_;
+  }
+
   std::vector<StoredInteraction> interactions(const InteractionQuery&) override { return {}; }
   std::vector<StoredDeadLetter> dead_letters(size_t) override { return {}; }
   std::vector<StoredInteraction> scan(const ScanQuery&) override { return {}; }
@@ -116,6 +126,7 @@ class ScriptedStore final : public Store {
   size_t entered_ = 0;
   std::set<size_t> failing_;
   std::vector<Group> groups_;
+  std::vector<size_t> housekeeping_after_;
   std::set<std::pair<std::string, std::string>> keys_;
   std::vector<Interaction> stored_;
   std::vector<DeadLetter> dead_;

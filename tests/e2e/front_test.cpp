@@ -1,0 +1,201 @@
+// The event-loop front (ingest/http_front.h) as senders meet it: plain ingest requests answered by the
+// loops, everything else handed to the full server on the same connection, in order; idle and
+// trickling connections cut off; the connection cap; and the daemon without loops.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "daemon_process.h"
+#include "http_helpers.h"
+
+namespace tp::e2e {
+namespace {
+
+using json = nlohmann::json;
+
+class Front : public ::testing::Test {
+ protected:
+  void start(const json& patch = json::object()) {
+    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), test_config(dir_.path(), patch));
+  }
+  int port() const { return daemon_->port(); }
+  int64_t count(const std::string& sql) const {
+    SQLite::Database d((dir_.path() / "touchpoint.db").string(), SQLite::OPEN_READONLY);
+    return d.execAndGet(sql).getInt64();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<DaemonProcess> daemon_;
+};
+
+std::string post(const std::string& path, const std::string& body, const std::string& extra_headers = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// A connected socket, or throws.
+int connect_to(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect");
+  return fd;
+}
+
+// Sends `bytes` and reads until `responses` complete replies arrived (each with a Content-Length), the
+// server closed, or 10 s passed. Returns what arrived; `closed` says whether the server closed.
+std::string exchange(int fd, const std::string& bytes, int responses, bool* closed = nullptr) {
+  if (!bytes.empty()) ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  std::string got;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  if (closed) *closed = false;
+  while (response_count(got) < responses || (responses > 0 && got.size() < 4)) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[8192];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      if (closed) *closed = true;
+      break;
+    }
+    got.append(buf, static_cast<size_t>(n));
+  }
+  return got;
+}
+
+// The statuses of the responses in `raw`, in order.
+std::vector<int> statuses(const std::string& raw) {
+  std::vector<int> out;
+  for (size_t at = raw.find("HTTP/1.1 "); at != std::string::npos; at = raw.find("HTTP/1.1 ", at + 1))
+    out.push_back(std::atoi(raw.c_str() + at + 9));
+  return out;
+}
+
+TEST_F(Front, PipelinedRequestsAreAnsweredInOrderAcrossTheHandOver) {
+  start();
+  // Two fast-path ingests and a read (handed to the full server), sent at once before any answer.
+  const int fd = connect_to(port());
+  const std::string pipelined = post("/v1/events", event("p-1").dump()) +
+                                post("/v1/events", event("p-2").dump()) +
+                                "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string first = exchange(fd, pipelined, 3);
+  EXPECT_EQ(statuses(first), (std::vector<int>{202, 202, 200})) << first;
+  // The handed-over connection goes on carrying requests, ingest included (the full server's route).
+  bool closed = false;
+  const std::string next =
+      exchange(fd, post("/v1/events", event("p-3").dump(), "Connection: close\r\n"), 2, &closed);
+  ::close(fd);
+  EXPECT_EQ(statuses(next), (std::vector<int>{202})) << next;
+  EXPECT_TRUE(closed) << "Connection: close was asked for";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('p-1', 'p-2', 'p-3')"), 3);
+}
+
+TEST_F(Front, AFastPathReplyIsACompleteHttpResponse) {
+  start();
+  const int fd = connect_to(port());
+  const std::string reply = exchange(fd, post("/v1/events", event("r-1").dump()), 1);
+  ::close(fd);
+  ASSERT_EQ(first_status(reply), 202) << reply;
+  const size_t head_end = reply.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_NE(reply.find("Content-Type: application/json\r\n"), std::string::npos);
+  const json body = json::parse(reply.substr(head_end + 4));
+  EXPECT_EQ(body["accepted"], 1);
+  EXPECT_EQ(reply.find("Content-Length: " + std::to_string(reply.size() - head_end - 4) + "\r\n") ==
+                std::string::npos,
+            false);
+}
+
+TEST_F(Front, ABodyArrivingInPiecesIsReadWhole) {
+  start();
+  const int fd = connect_to(port());
+  const std::string request = post("/v1/events", json::array({event("s-1"), event("s-2")}).dump());
+  // Split inside the head and inside the body: the loop must wait for the rest.
+  const size_t cuts[] = {10, request.find("\r\n\r\n") + 2, request.size() - 5};
+  size_t from = 0;
+  for (size_t cut : cuts) {
+    ::send(fd, request.data() + from, cut - from, MSG_NOSIGNAL);
+    from = cut;
+  }
+  const std::string reply = exchange(fd, request.substr(from), 1);
+  ::close(fd);
+  // Read early, the request would have been answered 400 (a cut body is not JSON), before the 202.
+  EXPECT_EQ(statuses(reply), (std::vector<int>{202})) << reply;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('s-1', 's-2')"), 2);
+}
+
+TEST_F(Front, IdleAndTricklingConnectionsAreCutOff) {
+  start({{"server", {{"keep_alive_timeout_s", 1}, {"read_timeout_s", 1}}}});
+  // Nothing sent: closed after the keep-alive timeout.
+  const RawResult idle = raw_exchange_ex(port(), "", 15000);
+  EXPECT_TRUE(idle.closed_by_server);
+  EXPECT_TRUE(idle.received.empty());
+  // Half a head, never finished (slowloris): closed too, unanswered, nothing stored.
+  const RawResult half = raw_exchange_ex(port(), "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Le", 15000);
+  EXPECT_TRUE(half.closed_by_server);
+  EXPECT_TRUE(half.received.empty()) << half.received;
+  // A body shorter than announced: the same.
+  const RawResult short_body =
+      raw_exchange_ex(port(), post("/v1/events", event("never").dump()).substr(0, 120), 15000);
+  EXPECT_TRUE(short_body.closed_by_server);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions"), 0);
+}
+
+TEST_F(Front, ConnectionsBeyondTheCapAreClosedAtOnce) {
+  start({{"server", {{"max_connections", 16}}}});
+  std::vector<int> held;
+  for (int i = 0; i < 16; ++i) {
+    held.push_back(connect_to(port()));
+    // Answered: the loop has accepted it and counts it.
+    ASSERT_EQ(
+        first_status(exchange(held.back(), post("/v1/events", event("h-" + std::to_string(i)).dump()), 1)),
+        202);
+  }
+  const RawResult extra = raw_exchange_ex(port(), post("/v1/events", event("extra").dump()), 10000);
+  EXPECT_TRUE(extra.closed_by_server);
+  EXPECT_TRUE(extra.received.empty());
+  // One closes; a new connection is served again once the loop has seen it go.
+  ::close(held.back());
+  held.pop_back();
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt)
+    served = first_status(raw_exchange(
+                 port(), post("/v1/events", event("again").dump(), "Connection: close\r\n"), 10000)) == 202;
+  EXPECT_TRUE(served);
+  for (int fd : held) ::close(fd);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'extra'"), 0);
+}
+
+// server.event_loops 0: the thread pool serves the port itself, as before the front existed; and
+// several loops share one port.
+TEST_F(Front, TheDaemonWorksWithoutLoopsAndWithSeveral) {
+  for (int loops : {0, 3}) {
+    TempDir dir;
+    DaemonProcess d(dir.path(), test_config(dir.path(), {{"server", {{"event_loops", loops}}}}));
+    auto c = client(d.port());
+    for (int i = 0; i < 6; ++i) {
+      auto r = c.Post("/v1/events", event("l-" + std::to_string(i)).dump(), "application/json");
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 202) << loops;
+    }
+    auto read = c.Get("/v1/interactions?limit=10");
+    ASSERT_TRUE(read);
+    EXPECT_EQ(json_of(read)["interactions"].size(), 6u) << loops;
+  }
+}
+
+}  // namespace
+}  // namespace tp::e2e
