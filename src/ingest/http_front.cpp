@@ -260,6 +260,7 @@ void HttpFront::Loop::run() {
 }
 
 void HttpFront::Loop::accept_all() {
+  if (draining_) return;  // the listener was ready in the same batch as the stop: leave it to the backlog
   for (;;) {
     const int fd = ::accept4(listener_.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
