@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon_process.h"
+#include "daemon_test.h"
 #include "http_helpers.h"
 
 namespace tp::e2e {
@@ -21,20 +22,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class Front : public ::testing::Test {
- protected:
-  void start(const json& patch = json::object()) {
-    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), test_config(dir_.path(), patch));
-  }
-  int port() const { return daemon_->port(); }
-  int64_t count(const std::string& sql) const {
-    SQLite::Database d((dir_.path() / "touchpoint.db").string(), SQLite::OPEN_READONLY);
-    return d.execAndGet(sql).getInt64();
-  }
-
-  TempDir dir_;
-  std::unique_ptr<DaemonProcess> daemon_;
-};
+class Front : public DaemonTest {};
 
 std::string post(const std::string& path, const std::string& body, const std::string& extra_headers = "") {
   return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra_headers +

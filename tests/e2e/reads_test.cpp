@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "daemon_process.h"
+#include "daemon_test.h"
 #include "http_helpers.h"
 
 namespace tp::e2e {
@@ -11,14 +12,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class Reads : public ::testing::Test {
- protected:
-  void start(const json& patch = json::object()) {
-    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), test_config(dir_.path(), patch));
-  }
-  TempDir dir_;
-  std::unique_ptr<DaemonProcess> daemon_;
-};
+class Reads : public DaemonTest {};
 
 TEST_F(Reads, InteractionsNewestFirstWithFiltersAndLimit) {
   start();

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "daemon_process.h"
+#include "daemon_test.h"
 #include "http_helpers.h"
 
 namespace tp::e2e {
@@ -13,22 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-class StatusContract : public ::testing::Test {
- protected:
-  void start(const json& patch = json::object()) {
-    daemon_ = std::make_unique<DaemonProcess>(dir_.path(), test_config(dir_.path(), patch));
-  }
-  int port() const { return daemon_->port(); }
-  std::string db() const { return (dir_.path() / "touchpoint.db").string(); }
-
-  int64_t count(const std::string& sql) const {
-    SQLite::Database d(db(), SQLite::OPEN_READONLY);
-    return d.execAndGet(sql).getInt64();
-  }
-
-  TempDir dir_;
-  std::unique_ptr<DaemonProcess> daemon_;
-};
+class StatusContract : public DaemonTest {};
 
 TEST_F(StatusContract, AcceptedAfterCommitWithCounts) {
   start();

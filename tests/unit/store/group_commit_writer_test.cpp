@@ -40,6 +40,16 @@ size_t submit_queued(Submitters& s, GroupCommitWriter& w, WriteBatch b) {
   return index;
 }
 
+// Holds the writer's first commit (a batch "held") inside the store, then queues one single-event batch
+// per name behind it, in order.
+void hold_then_queue(ScriptedStore& store, GroupCommitWriter& writer, Submitters& s,
+                     const std::vector<std::string>& queued) {
+  store.hold_from(0);
+  s.submit(batch_of("held", 1));
+  ASSERT_TRUE(store.wait_entered(1));
+  for (const auto& name : queued) submit_queued(s, writer, batch_of(name, 1));
+}
+
 std::vector<size_t> group_sizes(const ScriptedStore& store) {
   std::vector<size_t> out;
   for (const auto& g : store.groups()) out.push_back(g.size());
@@ -241,13 +251,10 @@ TEST(GroupCommitWriter, NonStorageExceptionsAlsoFailTheGroup) {
 
 TEST(GroupCommitWriter, StopDrainsTheQueueThenRefuses) {
   ScriptedStore store;
-  store.hold_from(0);
   GroupCommitWriter writer(store, options(/*queue_capacity=*/2));
   Submitters submitters(writer, store);
-  submitters.submit(batch_of("held", 1));
-  ASSERT_TRUE(store.wait_entered(1));
-  submit_queued(submitters, writer, batch_of("q1", 1));
-  submit_queued(submitters, writer, batch_of("q2", 1));
+  hold_then_queue(store, writer, submitters, {"q1", "q2"});
+  ASSERT_FALSE(HasFatalFailure());
 
   std::thread stopper([&] { writer.stop(); });
   // The queue is full, so a probe is refused at once: QueueFull until stop() has begun, then ShuttingDown.
@@ -343,12 +350,10 @@ TEST(GroupCommitWriter, SubmitAsyncAnswersOnceAfterTheCommit) {
 
 TEST(GroupCommitWriter, SubmitAsyncRefusalsAreAnsweredAtOnce) {
   ScriptedStore store;
-  store.hold_from(0);
   GroupCommitWriter writer(store, options(/*queue_capacity=*/1));
   Submitters submitters(writer, store);
-  submitters.submit(batch_of("held", 1));
-  ASSERT_TRUE(store.wait_entered(1));
-  submit_queued(submitters, writer, batch_of("queued", 1));
+  hold_then_queue(store, writer, submitters, {"queued"});
+  ASSERT_FALSE(HasFatalFailure());
 
   std::vector<SubmitStatus> seen;
   writer.submit_async(batch_of("refused", 1), [&](SubmitResult r) { seen.push_back(r.status); });
