@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace tp {
@@ -115,6 +116,43 @@ TEST(RequestHead, OtherMethodsAreStillPlainHeads) {
   ASSERT_EQ(read(head, h), HeadStatus::Plain);
   EXPECT_EQ(h.method, "GET");
   EXPECT_EQ(h.content_length, 0u);
+}
+
+// Hostile bytes: whatever arrives, the reader answers without reading past the buffer, and a Plain head
+// lies inside it with its body length as sent. Random mutations of a plain head, deterministic seed.
+TEST(RequestHead, MutatedHeadsAreNeverMisread) {
+  std::mt19937 rng(20261123);
+  const std::string base = kPlain;
+  int plain = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string buf = base;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = rng() % buf.size();
+      switch (rng() % 3) {
+        case 0:
+          buf[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          buf.erase(at, 1 + rng() % 3);
+          break;
+        default:
+          buf.insert(at, 1, "\r\n :\0\t0"[rng() % 7]);
+          break;
+      }
+      if (buf.empty()) buf = "P";
+    }
+    RequestHead h;
+    const HeadStatus st = read_request_head(buf, kMaxHead, h);
+    if (st != HeadStatus::Plain) continue;
+    ++plain;
+    ASSERT_LE(h.size, buf.size()) << round;
+    EXPECT_EQ(buf.compare(h.size - 4, 4, "\r\n\r\n"), 0) << round;
+    // Plain means exactly one all-digit Content-Length and no line the strict grammar rejects.
+    EXPECT_EQ(buf.substr(0, h.size).find('\0'), std::string::npos) << round;
+    EXPECT_EQ(h.path.front(), '/') << round;
+  }
+  EXPECT_GT(plain, 1000) << "the mutations should leave many heads plain (e.g. a changed Host value)";
 }
 
 }  // namespace
