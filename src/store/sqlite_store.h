@@ -27,7 +27,7 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
   size_t max_readers = 8;
   int writer_cache_mib = 64;        // page cache of the writer connection: index pages stay in memory
-  int checkpoint_wal_pages = 16000;  // a checkpoint round starts once the WAL holds this many pages (64 MiB)
+  int checkpoint_wal_pages = 4000;  // a checkpoint round starts once the WAL holds this many pages (16 MiB)
   MigrationObserver on_migration;   // before each migration runs
 };
 
