@@ -274,9 +274,11 @@ void HttpFront::Loop::accept_all() {
     }
     if (front_.connections_.fetch_add(1) >= front_.options_.max_connections) {
       front_.connections_.fetch_sub(1);
+      front_.refused_.fetch_add(1);
       ::close(fd);
       continue;
     }
+    front_.accepted_.fetch_add(1);
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
     auto c = std::make_unique<Conn>();
@@ -449,6 +451,7 @@ void HttpFront::Loop::start_tunnel(Conn& c) {
   }
   c.state = State::Tunnel;
   c.in_off = 0;  // everything from the start of this request on goes to the full server
+  front_.handed_over_.fetch_add(1);
   update_interest(c);
 }
 
@@ -532,8 +535,8 @@ void HttpFront::Loop::close_fds(Conn& c) {
 void HttpFront::Loop::close_conn(Conn& c) {
   if (c.dead) return;
   c.dead = true;
+  front_.connections_.fetch_sub(1);  // before the close a client can see, so the gauge is never behind it
   close_fds(c);
-  front_.connections_.fetch_sub(1);
   auto it = conns_.find(c.id);
   if (it != conns_.end()) {
     closed_.push_back(std::move(it->second));  // events later in this batch may still point at it

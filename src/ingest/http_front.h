@@ -59,6 +59,13 @@ class HttpFront {
   // Stops accepting and starts the drain. Safe from any thread (a signal watcher), also before run().
   void stop();
 
+  // For /metrics: connections held now; since start, accepted, handed over to the full server, and
+  // refused at max_connections.
+  size_t connections() const { return connections_.load(); }
+  uint64_t accepted() const { return accepted_.load(); }
+  uint64_t handed_over() const { return handed_over_.load(); }
+  uint64_t refused() const { return refused_.load(); }
+
   class Loop;
 
  private:
@@ -70,6 +77,7 @@ class HttpFront {
   int backend_port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
+  std::atomic<uint64_t> accepted_{0}, handed_over_{0}, refused_{0};
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -122,6 +122,7 @@ bool check_read_token(const std::string& token, const httplib::Request& req, htt
 
 HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
     : config_(config),
+      metrics_(metrics),
       server_(std::make_unique<httplib::Server>()),
       requests_total_(metrics.counter("touchpoint_http_requests_total", "HTTP requests by route and status.",
                                       {"route", "status"})) {
@@ -227,6 +228,18 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     front_ = std::make_unique<HttpFront>(o, handler, [this](const std::string& path, int status) {
       requests_total_.inc({path, std::to_string(status)});
     });
+    HttpFront& front = *front_;
+    metrics_.gauge("touchpoint_front_connections", "Connections the event loops hold now.",
+                   [&front] { return static_cast<double>(front.connections()); });
+    metrics_.family(
+        "touchpoint_front_connections_total",
+        "Connections the event loops accepted, handed over to the full server (reads, dashboards, "
+        "webhooks, gzip or chunked bodies...), or refused at server.max_connections.",
+        "counter", {"outcome"}, [&front] {
+          return MetricsRegistry::LabelledSamples{{{"accepted"}, static_cast<double>(front.accepted())},
+                                                  {{"handed_over"}, static_cast<double>(front.handed_over())},
+                                                  {{"refused"}, static_cast<double>(front.refused())}};
+        });
   }
   for (const IngestRoute& route : handler.routes()) {
     server_->Post(route.path, [&handler, &route, max_body_bytes](const httplib::Request& req,

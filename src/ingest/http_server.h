@@ -47,6 +47,7 @@ class HttpServer {
 
  private:
   ServerConfig config_;
+  MetricsRegistry& metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::unique_ptr<IngestHandler> ingest_handler_;
   std::unique_ptr<HttpFront> front_;  // null without event loops or ingest routes

@@ -89,6 +89,11 @@ TEST_F(Front, PipelinedRequestsAreAnsweredInOrderAcrossTheHandOver) {
   EXPECT_EQ(statuses(next), (std::vector<int>{202})) << next;
   EXPECT_TRUE(closed) << "Connection: close was asked for";
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('p-1', 'p-2', 'p-3')"), 3);
+  // This connection, then the one asking for the metrics (a read: handed over too).
+  const std::string m = client(port()).Get("/metrics")->body;
+  EXPECT_EQ(metric_value(m, R"(touchpoint_front_connections_total{outcome="handed_over"})"), 2);
+  EXPECT_EQ(metric_value(m, "touchpoint_front_connections"), 1)
+      << "only the metrics request's own connection";
 }
 
 TEST_F(Front, AFastPathReplyIsACompleteHttpResponse) {
@@ -165,6 +170,9 @@ TEST_F(Front, ConnectionsBeyondTheCapAreClosedAtOnce) {
   EXPECT_TRUE(served);
   for (int fd : held) ::close(fd);
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'extra'"), 0);
+  const std::string m = client(port()).Get("/metrics")->body;
+  EXPECT_GE(metric_value(m, R"(touchpoint_front_connections_total{outcome="refused"})"), 1);
+  EXPECT_GE(metric_value(m, R"(touchpoint_front_connections_total{outcome="accepted"})"), 17);
 }
 
 // server.event_loops 0: the thread pool serves the port itself, as before the front existed; and
