@@ -11,6 +11,23 @@
 
 namespace tp::e2e {
 
+// Holds SQLite's write lock from outside the daemon, as another writer would.
+class WriteLock {
+ public:
+  explicit WriteLock(const std::string& path) : db_(path, SQLite::OPEN_READWRITE) {
+    db_.exec("BEGIN IMMEDIATE");
+  }
+  void release() {
+    if (held_) db_.exec("ROLLBACK");
+    held_ = false;
+  }
+  ~WriteLock() { release(); }
+
+ private:
+  SQLite::Database db_;
+  bool held_ = true;
+};
+
 class DaemonTest : public ::testing::Test {
  protected:
   void start(const nlohmann::json& patch = nlohmann::json::object()) {

@@ -175,6 +175,28 @@ TEST_F(Front, ConnectionsBeyondTheCapAreClosedAtOnce) {
   EXPECT_GE(metric_value(m, R"(touchpoint_front_connections_total{outcome="accepted"})"), 17);
 }
 
+// A request on the loops whose commit does not come within ingest.commit_timeout_ms is answered 503,
+// as a blocked request is; if the commit completes later, the event is stored once and a retry is told so.
+TEST_F(Front, AReplyOwedPastTheCommitTimeoutIs503AndARetryIsSafe) {
+  start({{"storage", {{"sqlite", {{"busy_timeout_ms", 30000}}}}},
+         {"ingest", {{"commit_timeout_ms", 300}, {"retry_after_s", 2}}}});
+  auto c = client(port());
+  {
+    WriteLock lock(db());  // the writer waits for it (up to 30 s): the commit cannot finish in time
+    auto r = c.Post("/v1/events", event("late").dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->get_header_value("Retry-After"), "2");
+    EXPECT_TRUE(json::parse(r->body).contains("error"));
+  }  // released: the held commit goes through after all
+  auto retry = c.Post("/v1/events", event("late").dump(), "application/json");
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->status, 202);
+  const json body = json_of(retry);
+  EXPECT_EQ(body["accepted"].get<int>() + body["duplicates"].get<int>(), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'late'"), 1);
+}
+
 // server.event_loops 0: the thread pool serves the port itself, as before the front existed; and
 // several loops share one port.
 TEST_F(Front, TheDaemonWorksWithoutLoopsAndWithSeveral) {

@@ -229,23 +229,6 @@ TEST_F(StatusContract, CorruptGzipIsABadRequest) {
   EXPECT_EQ(r->status, 400);
 }
 
-// Holds SQLite's write lock from outside the daemon, as another writer would.
-class WriteLock {
- public:
-  explicit WriteLock(const std::string& path) : db_(path, SQLite::OPEN_READWRITE) {
-    db_.exec("BEGIN IMMEDIATE");
-  }
-  void release() {
-    if (held_) db_.exec("ROLLBACK");
-    held_ = false;
-  }
-  ~WriteLock() { release(); }
-
- private:
-  SQLite::Database db_;
-  bool held_ = true;
-};
-
 double scrape(httplib::Client& c, const std::string& series) {
   auto r = c.Get("/metrics");
   return r ? metric_value(r->body, series) : -1;
