@@ -34,6 +34,7 @@ using json = nlohmann::json;
 
 constexpr size_t kTunnelBuffer = 256 * 1024;  // per direction; a full buffer stops reading that side
 constexpr int kMaxEvents = 64;
+constexpr size_t kKeptBuffer = 64 * 1024;  // a connection's input buffer is released beyond this when idle
 
 const char* reason_phrase(int status) {
   switch (status) {
@@ -133,6 +134,7 @@ struct Conn {
   size_t requests = 0;
   bool close_after_write = false;
   bool client_eof = false, backend_eof = false, backend_connected = false;
+  size_t accounted = 0;  // bytes of `in` counted in the loop's buffered total
   bool dead = false;
 };
 
@@ -156,7 +158,12 @@ int make_backend_socket(int port) {
 
 class HttpFront::Loop {
  public:
-  explicit Loop(HttpFront& front) : front_(front), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+  explicit Loop(HttpFront& front)
+      : front_(front),
+        epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)),
+        budget_(
+            std::max<size_t>(front.options_.max_buffered_bytes / std::max<size_t>(1, front.options_.loops),
+                             front.options_.max_head_bytes + front.options_.max_body_bytes)) {
     if (epoll_fd_ < 0 || inbox_->event_fd < 0) throw std::runtime_error("cannot create the event loop");
     listener_.fd = front_.listen_fd_;
     wakeup_.fd = inbox_->event_fd;
@@ -195,6 +202,9 @@ class HttpFront::Loop {
   void close_conn(Conn& c);
   void close_fds(Conn& c);
   void sweep(Clock::time_point now);
+  // Brings the loop's total of buffered request bytes up to date with `c.in` (after any change to it).
+  void account(Conn& c);
+  bool may_read(const Conn& c) const;
   void begin_drain();
   // recv into `buf`: bytes read, 0 at end of stream, -1 when nothing is there now, -2 on error.
   ssize_t receive(int fd, std::string& buf, size_t room);
@@ -210,6 +220,11 @@ class HttpFront::Loop {
   uint64_t next_id_ = 1;
   bool draining_ = false;
   Clock::time_point drain_deadline_{};
+  // Request bytes held (received, not yet handed on) across this loop's connections, and the budget
+  // beyond which only connections still short of a whole head may read (see may_read).
+  size_t buffered_ = 0;
+  size_t budget_;
+  bool resume_reads_ = false;
   Clock::time_point next_sweep_ = Clock::now();
   char scratch_[64 * 1024];
 };
@@ -252,6 +267,10 @@ void HttpFront::Loop::run() {
       }
     }
     closed_.clear();
+    if (resume_reads_) {
+      resume_reads_ = false;
+      for (auto& [id, c] : conns_) update_interest(*c);
+    }
   }
   std::vector<Conn*> left;
   for (auto& [id, c] : conns_) left.push_back(c.get());
@@ -321,13 +340,20 @@ void HttpFront::Loop::on_client(Conn& c, uint32_t events) {
     }
     if (c.dead) return;
   }
-  if (events & (EPOLLIN | EPOLLHUP)) {
+  if (events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) {
     const size_t cap = c.state == State::Tunnel
                            ? kTunnelBuffer
                            : front_.options_.max_head_bytes + front_.options_.max_body_bytes;
     const size_t held = c.in.size() - c.in_off;
-    if (held < cap) {
-      const ssize_t n = receive(c.client.fd, c.in, cap - held);
+    size_t room = held < cap ? cap - held : 0;
+    // Over the budget, only up to a head's worth (see may_read).
+    if (buffered_ >= budget_)
+      room = std::min(room, c.in.size() < front_.options_.max_head_bytes
+                                ? front_.options_.max_head_bytes - c.in.size()
+                                : size_t{0});
+    if (room > 0) {
+      const ssize_t n = receive(c.client.fd, c.in, room);
+      account(c);
       if (n == -2) return close_conn(c);
       if (n == 0) {
         // The client is done sending. Outside a tunnel nothing more can be answered usefully: a
@@ -335,8 +361,8 @@ void HttpFront::Loop::on_client(Conn& c, uint32_t events) {
         if (c.state != State::Tunnel) return close_conn(c);
         c.client_eof = true;
       }
-    } else if (events & EPOLLHUP) {
-      return close_conn(c);
+    } else if (events & (EPOLLHUP | EPOLLRDHUP)) {
+      return close_conn(c);  // reads paused and the sender has given up: its request cannot complete
     }
   }
   if (c.state == State::Tunnel) {
@@ -410,6 +436,9 @@ void HttpFront::Loop::submit(Conn& c, const IngestRoute& route, const RequestHea
                                 inbox->post({id, serial, std::move(r)});
                               });
   c.in.erase(0, head.size + head.content_length);  // what is left is the client's next request
+  // An idle connection must not keep a big body's buffer: memory would follow the connection count.
+  if (c.in.capacity() > kKeptBuffer && c.in.size() < kKeptBuffer / 4) c.in.shrink_to_fit();
+  account(c);
 }
 
 void HttpFront::Loop::reply(Conn& c, const IngestReply& r) {
@@ -471,6 +500,7 @@ bool HttpFront::Loop::flush_backend(Conn& c) {
   if (c.backend_eof) {
     c.in.clear();  // nobody left to read it
     c.in_off = 0;
+    account(c);
     return true;
   }
   if (!c.backend_connected) return true;
@@ -484,6 +514,8 @@ bool HttpFront::Loop::flush_backend(Conn& c) {
   }
   c.in.clear();
   c.in_off = 0;
+  if (c.in.capacity() > kKeptBuffer) c.in.shrink_to_fit();
+  account(c);
   if (c.client_eof) ::shutdown(c.backend.fd, SHUT_WR);  // pass the client's half-close on
   return true;
 }
@@ -494,7 +526,10 @@ void HttpFront::Loop::update_interest(Conn& c) {
   uint32_t client = 0, backend = 0;
   switch (c.state) {
     case State::Reading:
-      if (c.in.size() < o.max_head_bytes + o.max_body_bytes) client = EPOLLIN;
+      // EPOLLRDHUP even while reads are paused (over the budget): a sender that gives up is closed and
+      // its memory freed, instead of holding it until the timeout.
+      client = EPOLLRDHUP;
+      if (c.in.size() < o.max_head_bytes + o.max_body_bytes && may_read(c)) client |= EPOLLIN;
       break;
     case State::Waiting:
       break;  // nothing is read until the reply is out; a hang-up still shows as EPOLLHUP
@@ -502,7 +537,7 @@ void HttpFront::Loop::update_interest(Conn& c) {
       client = EPOLLOUT;
       break;
     case State::Tunnel:
-      if (!c.client_eof && c.in.size() - c.in_off < kTunnelBuffer) client |= EPOLLIN;
+      if (!c.client_eof && c.in.size() - c.in_off < kTunnelBuffer && may_read(c)) client |= EPOLLIN;
       if (c.out.pending() > 0) client |= EPOLLOUT;
       if (!c.backend_eof) {
         if (!c.backend_connected || c.in.size() > c.in_off) backend |= EPOLLOUT;
@@ -532,9 +567,30 @@ void HttpFront::Loop::close_fds(Conn& c) {
   }
 }
 
+void HttpFront::Loop::account(Conn& c) {
+  const size_t now = c.dead ? 0 : c.in.size();
+  const bool was_over = buffered_ >= budget_;
+  if (now >= c.accounted) {
+    buffered_ += now - c.accounted;
+    front_.buffered_.fetch_add(now - c.accounted, std::memory_order_relaxed);
+  } else {
+    buffered_ -= c.accounted - now;
+    front_.buffered_.fetch_sub(c.accounted - now, std::memory_order_relaxed);
+  }
+  c.accounted = now;
+  if (was_over && buffered_ < budget_) resume_reads_ = true;  // stalled connections may read again
+}
+
+// Memory stays bounded whatever senders do: past the budget, a connection reads only while it holds
+// less than a head's worth, so it can still deliver a small request whole; bodies wait (or time out).
+bool HttpFront::Loop::may_read(const Conn& c) const {
+  return buffered_ < budget_ || c.in.size() < front_.options_.max_head_bytes;
+}
+
 void HttpFront::Loop::close_conn(Conn& c) {
   if (c.dead) return;
   c.dead = true;
+  account(c);
   front_.connections_.fetch_sub(1);  // before the close a client can see, so the gauge is never behind it
   close_fds(c);
   auto it = conns_.find(c.id);

@@ -36,6 +36,10 @@ struct FrontOptions {
   int commit_timeout_ms = 10000;  // no commit by then: 503 (the events may still land: re-sent, deduplicated)
   int retry_after_s = 1;
   size_t max_connections = 10000;
+  // Request bytes all loops may hold at once. Past it a connection reads only while it holds less than
+  // a head (max_head_bytes): small requests still get through, bodies wait or time out. So memory stays
+  // under this plus max_connections x max_head_bytes whatever senders do.
+  size_t max_buffered_bytes = 64 * 1024 * 1024;
 };
 
 // Told of every reply the front writes itself: (route path, status).
@@ -65,6 +69,7 @@ class HttpFront {
   uint64_t accepted() const { return accepted_.load(); }
   uint64_t handed_over() const { return handed_over_.load(); }
   uint64_t refused() const { return refused_.load(); }
+  size_t buffered_bytes() const { return buffered_.load(); }
 
   class Loop;
 
@@ -78,6 +83,7 @@ class HttpFront {
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> connections_{0};
   std::atomic<uint64_t> accepted_{0}, handed_over_{0}, refused_{0};
+  std::atomic<size_t> buffered_{0};
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

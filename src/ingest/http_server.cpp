@@ -223,12 +223,16 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
     o.read_timeout_s = config_.read_timeout_s;
     o.keep_alive_max_requests = config_.keep_alive_max_requests;
     o.max_connections = config_.max_connections;
+    // As many bodies in memory as the worker threads could hold at once without the loops.
+    o.max_buffered_bytes = config_.threads * config_.max_body_bytes;
     o.commit_timeout_ms = timing.commit_timeout_ms;
     o.retry_after_s = timing.retry_after_s;
     front_ = std::make_unique<HttpFront>(o, handler, [this](const std::string& path, int status) {
       requests_total_.inc({path, std::to_string(status)});
     });
     HttpFront& front = *front_;
+    metrics_.gauge("touchpoint_front_buffered_bytes", "Request bytes the event loops hold now.",
+                   [&front] { return static_cast<double>(front.buffered_bytes()); });
     metrics_.gauge("touchpoint_front_connections", "Connections the event loops hold now.",
                    [&front] { return static_cast<double>(front.connections()); });
     metrics_.family(

@@ -197,6 +197,41 @@ TEST_F(Front, AReplyOwedPastTheCommitTimeoutIs503AndARetryIsSafe) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'late'"), 1);
 }
 
+// Senders that push big bodies slowly cannot make the loops hold unbounded memory: past the budget
+// (server.threads x max_body_bytes) a connection reads only up to a head's worth, small requests still
+// get through, and stalled bodies go on once memory is freed.
+TEST_F(Front, BufferedRequestBytesStayWithinTheBudget) {
+  start({{"server", {{"threads", 2}, {"max_body_bytes", 65536}, {"max_connections", 64}}}});
+  const double budget = 2 * 65536, head = 16 * 1024;
+  // 65,000 bytes of valid JSON: one small event after a run of whitespace.
+  const std::string one = event("big", "c-big").dump();
+  const std::string request = post("/v1/events", "[" + std::string(65000 - one.size() - 2, ' ') + one + "]");
+  std::vector<int> slow;
+  for (int i = 0; i < 6; ++i) {
+    slow.push_back(connect_to(port()));
+    // All but the last 5,000 bytes: each request stays incomplete.
+    ::send(slow.back(), request.data(), request.size() - 5000, MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  auto c = client(port());
+  auto buffered = [&] { return metric_value(c.Get("/metrics")->body, "touchpoint_front_buffered_bytes"); };
+  double seen = 0;
+  for (int i = 0; i < 500 && seen < budget; ++i) seen = buffered();  // the loop reads until over the budget
+  EXPECT_GE(seen, budget);
+  // (+1 KiB: the metrics request's own bytes, held while it is relayed)
+  EXPECT_LE(buffered(), budget + 6 * head + 1024)
+      << "6 x 60 KB were sent; only the budget plus a head each is held";
+  // Over the budget, a small request still gets through whole.
+  EXPECT_EQ(
+      first_status(raw_exchange(port(), post("/v1/events", event("small").dump(), "Connection: close\r\n"))),
+      202);
+  // The other senders give up: memory is freed, and the stalled body can now be finished.
+  for (size_t i = 1; i < slow.size(); ++i) ::close(slow[i]);
+  const std::string reply = exchange(slow[0], request.substr(request.size() - 5000), 1);
+  EXPECT_EQ(first_status(reply), 202) << reply;
+  ::close(slow[0]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('big', 'small')"), 2);
+}
+
 // server.event_loops 0: the thread pool serves the port itself, as before the front existed; and
 // several loops share one port.
 TEST_F(Front, TheDaemonWorksWithoutLoopsAndWithSeveral) {
