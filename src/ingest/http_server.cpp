@@ -98,6 +98,40 @@ void send_reply(httplib::Response& res, const IngestReply& reply) {
   send_json(res, reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+// The event loops take the server's connection settings; commit timeout and Retry-After come from ingest.
+FrontOptions front_options(const ServerConfig& c, const IngestConfig& timing) {
+  FrontOptions o;
+  o.host = c.host;
+  o.port = c.port;
+  o.loops = c.event_loops;
+  o.max_body_bytes = c.max_body_bytes;
+  o.keep_alive_timeout_s = c.keep_alive_timeout_s;
+  o.read_timeout_s = c.read_timeout_s;
+  o.keep_alive_max_requests = c.keep_alive_max_requests;
+  o.max_connections = c.max_connections;
+  // As many bodies in memory as the worker threads could hold at once without the loops.
+  o.max_buffered_bytes = c.threads * c.max_body_bytes;
+  o.commit_timeout_ms = timing.commit_timeout_ms;
+  o.retry_after_s = timing.retry_after_s;
+  return o;
+}
+
+void register_front_metrics(MetricsRegistry& metrics, const HttpFront& front) {
+  metrics.gauge("touchpoint_front_buffered_bytes", "Request bytes the event loops hold now.",
+                [&front] { return static_cast<double>(front.buffered_bytes()); });
+  metrics.gauge("touchpoint_front_connections", "Connections the event loops hold now.",
+                [&front] { return static_cast<double>(front.connections()); });
+  metrics.family("touchpoint_front_connections_total",
+                 "Connections the event loops accepted, handed over to the full server (reads, dashboards, "
+                 "webhooks, gzip or chunked bodies...), or refused at server.max_connections.",
+                 "counter", {"outcome"}, [&front] {
+                   return MetricsRegistry::LabelledSamples{
+                       {{"accepted"}, static_cast<double>(front.accepted())},
+                       {{"handed_over"}, static_cast<double>(front.handed_over())},
+                       {{"refused"}, static_cast<double>(front.refused())}};
+                 });
+}
+
 }  // namespace
 
 void close_after(httplib::Response& res) {
@@ -214,36 +248,11 @@ void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthentica
   IngestHandler& handler = *ingest_handler_;
   const size_t max_body_bytes = config_.max_body_bytes;
   if (config_.event_loops > 0) {
-    FrontOptions o;
-    o.host = config_.host;
-    o.port = config_.port;
-    o.loops = config_.event_loops;
-    o.max_body_bytes = config_.max_body_bytes;
-    o.keep_alive_timeout_s = config_.keep_alive_timeout_s;
-    o.read_timeout_s = config_.read_timeout_s;
-    o.keep_alive_max_requests = config_.keep_alive_max_requests;
-    o.max_connections = config_.max_connections;
-    // As many bodies in memory as the worker threads could hold at once without the loops.
-    o.max_buffered_bytes = config_.threads * config_.max_body_bytes;
-    o.commit_timeout_ms = timing.commit_timeout_ms;
-    o.retry_after_s = timing.retry_after_s;
-    front_ = std::make_unique<HttpFront>(o, handler, [this](const std::string& path, int status) {
-      requests_total_.inc({path, std::to_string(status)});
-    });
-    HttpFront& front = *front_;
-    metrics_.gauge("touchpoint_front_buffered_bytes", "Request bytes the event loops hold now.",
-                   [&front] { return static_cast<double>(front.buffered_bytes()); });
-    metrics_.gauge("touchpoint_front_connections", "Connections the event loops hold now.",
-                   [&front] { return static_cast<double>(front.connections()); });
-    metrics_.family(
-        "touchpoint_front_connections_total",
-        "Connections the event loops accepted, handed over to the full server (reads, dashboards, "
-        "webhooks, gzip or chunked bodies...), or refused at server.max_connections.",
-        "counter", {"outcome"}, [&front] {
-          return MetricsRegistry::LabelledSamples{{{"accepted"}, static_cast<double>(front.accepted())},
-                                                  {{"handed_over"}, static_cast<double>(front.handed_over())},
-                                                  {{"refused"}, static_cast<double>(front.refused())}};
-        });
+    front_ = std::make_unique<HttpFront>(front_options(config_, timing), handler,
+                                         [this](const std::string& path, int status) {
+                                           requests_total_.inc({path, std::to_string(status)});
+                                         });
+    register_front_metrics(metrics_, *front_);
   }
   for (const IngestRoute& route : handler.routes()) {
     server_->Post(route.path, [&handler, &route, max_body_bytes](const httplib::Request& req,
