@@ -178,8 +178,10 @@ IngestReply IngestService::ingest(const std::string& source, const std::vector<c
 void IngestService::ingest_async(const std::string& source, const std::vector<const json*>& events,
                                  const EventTranslator& translate, int64_t received_ms, ReplyCallback done) {
   Prepared p = prepare(source, events, translate, received_ms);
-  writer_.submit_async(std::move(p.batch), [this, outcome = std::move(p.outcome), done = std::move(done)](
-                                               SubmitResult result) { done(finish(outcome, result)); });
+  // Called once, on the writer thread: the outcome moves into the reply instead of being copied.
+  writer_.submit_async(std::move(p.batch),
+                       [this, outcome = std::move(p.outcome), done = std::move(done)](
+                           SubmitResult result) mutable { done(finish(std::move(outcome), result)); });
 }
 
 IngestReply IngestService::ingest_translated(const std::string& source, std::vector<Interaction> interactions,
