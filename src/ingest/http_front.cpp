@@ -135,6 +135,7 @@ struct Conn {
   bool close_after_write = false;
   bool client_eof = false, backend_eof = false, backend_connected = false;
   size_t accounted = 0;  // bytes of `in` counted in the loop's buffered total
+  size_t needed = 0;     // a fast-path request whose body is still coming: bytes of `in` it needs
   bool dead = false;
 };
 
@@ -406,7 +407,8 @@ void HttpFront::Loop::end_backend(Conn& c) {
 
 void HttpFront::Loop::process_input(Conn& c) {
   const FrontOptions& o = front_.options_;
-  if (c.in.empty()) return;
+  // A body arriving in pieces: its head was read already, so it is read again only once complete.
+  if (c.in.empty() || c.in.size() < c.needed) return;
   RequestHead head;
   const HeadStatus status = read_request_head(c.in, o.max_head_bytes, head);
   if (status == HeadStatus::Incomplete) return;
@@ -414,7 +416,9 @@ void HttpFront::Loop::process_input(Conn& c) {
       status == HeadStatus::Plain && head.method == "POST" ? front_.ingest_.find(head.path) : nullptr;
   // Not for the fast path, or a body over the limit (the full server answers 413 and closes).
   if (!route || head.content_length > o.max_body_bytes) return start_tunnel(c);
-  if (c.in.size() < head.size + head.content_length) return;  // the body is still coming
+  c.needed = head.size + head.content_length;
+  if (c.in.size() < c.needed) return;  // the body is still coming
+  c.needed = 0;
   const SourceConfig* source = front_.ingest_.authenticate(*route, parse_authorization(head.authorization));
   // Refused credentials, or a Segment write key that may be in the body: the full server answers.
   if (!source) return start_tunnel(c);
@@ -630,7 +634,7 @@ void HttpFront::Loop::sweep(Clock::time_point now) {
     // complete later, its reply is dropped (the serial moved on); a re-sent event is a duplicate.
     ++c->serial;
     c->close_after_write = true;
-    reply(*c, {503, error_body("", "storage did not commit in time; retry later"), o.retry_after_s});
+    reply(*c, front_.ingest_.timed_out_reply());
   }
   closed_.clear();
 }

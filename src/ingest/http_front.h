@@ -34,7 +34,6 @@ struct FrontOptions {
   int read_timeout_s = 10;       // a request still incomplete this long after the connection went idle
   size_t keep_alive_max_requests = 10000;
   int commit_timeout_ms = 10000;  // no commit by then: 503 (the events may still land: re-sent, deduplicated)
-  int retry_after_s = 1;
   size_t max_connections = 10000;
   // Request bytes all loops may hold at once. Past it a connection reads only while it holds less than
   // a head (max_head_bytes): small requests still get through, bodies wait or time out. So memory stays

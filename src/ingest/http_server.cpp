@@ -98,7 +98,7 @@ void send_reply(httplib::Response& res, const IngestReply& reply) {
   send_json(res, reply.status, reply.body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-// The event loops take the server's connection settings; commit timeout and Retry-After come from ingest.
+// The event loops take the server's connection settings and ingest's commit timeout.
 FrontOptions front_options(const ServerConfig& c, const IngestConfig& timing) {
   FrontOptions o;
   o.host = c.host;
@@ -112,7 +112,6 @@ FrontOptions front_options(const ServerConfig& c, const IngestConfig& timing) {
   // As many bodies in memory as the worker threads could hold at once without the loops.
   o.max_buffered_bytes = c.threads * c.max_body_bytes;
   o.commit_timeout_ms = timing.commit_timeout_ms;
-  o.retry_after_s = timing.retry_after_s;
   return o;
 }
 

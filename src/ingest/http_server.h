@@ -32,7 +32,7 @@ class HttpServer {
   // Registers POST /v1/events and the Segment routes. `wrap` (optional) wraps every route's event
   // translator, e.g. to check preset tags against the journey.
   // With server.event_loops > 0 this also sets up the event-loop front (ingest/http_front.h), which
-  // answers these routes' plain requests itself; `timing` gives it the commit timeout and Retry-After.
+  // answers these routes' plain requests itself; `timing` gives it the commit timeout.
   void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, const IngestConfig& timing,
                          std::function<EventTranslator(EventTranslator)> wrap = {});
   // For other layers (read API, dashboard) to register their routes.

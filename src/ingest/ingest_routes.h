@@ -37,6 +37,8 @@ class IngestHandler {
                      const EventBody& events, int64_t received_ms);
   void handle_async(const IngestRoute& route, const std::string& source, std::string_view raw,
                     const EventBody& events, int64_t received_ms, IngestService::ReplyCallback done);
+  // The reply for a request whose commit did not come within the commit timeout (503, Retry-After).
+  IngestReply timed_out_reply() const;
 
  private:
   IngestService& ingest_;

@@ -93,6 +93,10 @@ class IngestService {
   void reject_body_async(const std::string& source, std::string_view raw, const std::string& field,
                          const std::string& error, int64_t received_ms, ReplyCallback done);
 
+  // The answer to a submit that did not commit (429, or 503 with Retry-After): also what a caller that
+  // stopped waiting for the commit (commit timeout) sends.
+  IngestReply failure_reply(const SubmitResult& result) const;
+
  private:
   // What a request's reply needs once its batch committed.
   struct Outcome {
@@ -111,7 +115,6 @@ class IngestService {
   WriteBatch body_dead_letter(const std::string& source, std::string_view raw, const std::string& field,
                               const std::string& error, int64_t received_ms) const;
   void count_body_dead_letter(const std::string& source, const SubmitResult& result) const;
-  IngestReply failure_reply(const SubmitResult& result) const;
 
   GroupCommitWriter& writer_;
   IngestLimits limits_;
