@@ -229,6 +229,8 @@ std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) cons
   const char* vfs = writer ? wal_write_vfs_name() : nullptr;
   auto db = std::make_unique<SQLite::Database>(options_.path.c_str(), flags, options_.busy_timeout_ms, vfs);
   if (writer) {
+    // Before anything is written: on a new file this sets the page size, on an existing one it is a no-op.
+    db->exec("PRAGMA page_size = " + std::to_string(options_.page_size));
     db->exec("PRAGMA journal_mode = WAL");
     db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
     db->exec("PRAGMA foreign_keys = ON");

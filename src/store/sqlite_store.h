@@ -26,8 +26,12 @@ struct SqliteOptions {
   std::string path = "data/touchpoint.db";
   int busy_timeout_ms = 5000;
   size_t max_readers = 8;
-  int writer_cache_mib = 64;        // page cache of the writer connection: index pages stay in memory
-  int checkpoint_wal_pages = 4000;  // a checkpoint round starts once the WAL holds this many pages (16 MiB)
+  int writer_cache_mib = 64;  // page cache of the writer connection: index pages stay in memory
+  // The page size of a new database (an existing file keeps its own: SQLite cannot change it in WAL mode
+  // without a VACUUM). 8 KiB: fewer pages per row and per index entry than SQLite's default 4 KiB, so less
+  // B-tree work per insert; measured in docs/BENCHMARKS.md.
+  int page_size = 8192;
+  int checkpoint_wal_pages = 4000;  // a checkpoint round starts once the WAL holds this many pages (32 MiB)
   MigrationObserver on_migration;   // before each migration runs
 };
 
