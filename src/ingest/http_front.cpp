@@ -333,6 +333,10 @@ ssize_t HttpFront::Loop::receive(int fd, std::string& buf, size_t room) {
 
 void HttpFront::Loop::on_client(Conn& c, uint32_t events) {
   if (events & EPOLLERR) return close_conn(c);
+  // A request waiting for its commit keeps the registration it had (update_interest), which saves two
+  // epoll_ctl calls per request; should that readiness fire meanwhile (a pipelined request, a
+  // half-close, a stale EPOLLOUT), it is switched off here, once. A hang-up is still reported.
+  if (c.state == State::Waiting && !(events & EPOLLHUP)) return set_interest(c.client, 0);
   if (events & EPOLLOUT) {
     if (!flush_client(c)) return close_conn(c);
     if (c.out.pending() == 0) {
@@ -536,7 +540,7 @@ void HttpFront::Loop::update_interest(Conn& c) {
       if (c.in.size() < o.max_head_bytes + o.max_body_bytes && may_read(c)) client |= EPOLLIN;
       break;
     case State::Waiting:
-      break;  // nothing is read until the reply is out; a hang-up still shows as EPOLLHUP
+      return;  // nothing is read until the reply is out: switched off lazily, see on_client
     case State::Writing:
       client = EPOLLOUT;
       break;
