@@ -70,32 +70,47 @@ std::optional<Interaction> segment_to_interaction(const json& msg, std::string_v
     type = t->get<std::string>();
   }
 
-  json canonical = json::object();
-  auto copy = [&](std::string_view from, const char* to) {
-    if (const json* v = member(msg, from)) canonical[to] = *v;
+  // The canonical event, as fields pointing into the message (nothing is copied): slots in key order.
+  enum Slot {
+    AnonymousId,
+    Channel,
+    CustomerId,
+    Id,
+    Name,
+    Properties,
+    SessionId,
+    Timestamp,
+    Traits,
+    Type,
+    Url
   };
-  copy("messageId", "id");
-  copy("userId", "customer_id");
-  copy("anonymousId", "anonymous_id");
-  if (const json* s = path(msg, {"context", "sessionId"})) canonical["session_id"] = *s;
+  static constexpr std::array<std::string_view, 11> kKeys{
+      "anonymous_id", "channel",   "customer_id", "id",   "name", "properties",
+      "session_id",   "timestamp", "traits",      "type", "url"};
+  std::array<const json*, kKeys.size()> slot{};
+  static const json kTrack = "track", kPage = "page", kIdentify = "identify", kWebsite = "website";
+  slot[Id] = member(msg, "messageId");
+  slot[CustomerId] = member(msg, "userId");
+  slot[AnonymousId] = member(msg, "anonymousId");
+  slot[SessionId] = path(msg, {"context", "sessionId"});
 
   if (type == "track") {
-    canonical["type"] = "track";
-    copy("event", "name");
-    copy("properties", "properties");
+    slot[Type] = &kTrack;
+    slot[Name] = member(msg, "event");
+    slot[Properties] = member(msg, "properties");
   } else if (type == "page" || type == "screen") {
-    canonical["type"] = "page";
-    copy("name", "name");
-    copy("properties", "properties");
-    if (type == "page") canonical["channel"] = "website";
+    slot[Type] = &kPage;
+    slot[Name] = member(msg, "name");
+    slot[Properties] = member(msg, "properties");
+    if (type == "page") slot[Channel] = &kWebsite;
   } else if (type == "identify") {
-    canonical["type"] = "identify";
-    copy("traits", "traits");
+    slot[Type] = &kIdentify;
+    slot[Traits] = member(msg, "traits");
   } else if (type == "alias") {
     // alias(previousId -> userId): stored as an identify carrying both ids, which links them.
-    canonical["type"] = "identify";
+    slot[Type] = &kIdentify;
     if (const json* prev = member(msg, "previousId"))
-      canonical["anonymous_id"] = *prev;
+      slot[AnonymousId] = prev;
     else
       errors.push_back({"previousId", "is required for alias"});
     if (!member(msg, "userId")) errors.push_back({"userId", "is required for alias"});
@@ -108,16 +123,23 @@ std::optional<Interaction> segment_to_interaction(const json& msg, std::string_v
 
   const json* url = path(msg, {"properties", "url"});
   if (!url || !url->is_string()) url = path(msg, {"context", "page", "url"});
-  if (url && url->is_string()) canonical["url"] = *url;
+  if (url && url->is_string()) slot[Url] = url;
 
+  json corrected;  // outlives the fields that may point at it
   if (const json* ts = member(msg, "timestamp")) {
-    canonical["timestamp"] = *ts;
+    slot[Timestamp] = ts;
   } else if (const auto t = corrected_time(msg, received_ms)) {
-    canonical["timestamp"] = format_rfc3339_ms(*t);
+    corrected = format_rfc3339_ms(*t);
+    slot[Timestamp] = &corrected;
   }
 
+  std::array<CanonicalField, kKeys.size()> fields;
+  size_t n = 0;
+  for (size_t i = 0; i < kKeys.size(); ++i)
+    if (slot[i]) fields[n++] = {kKeys[i], slot[i]};
+
   const size_t before = errors.size();
-  auto out = interaction_from_json(canonical, received_ms, errors, limits);
+  auto out = interaction_from_fields(std::span(fields.data(), n), received_ms, errors, limits);
   for (size_t i = before; i < errors.size(); ++i) {
     for (const auto& [ours, theirs] : kFieldNames) {
       if (errors[i].field == ours) {

@@ -14,8 +14,7 @@ constexpr size_t kMaxIdBytes = 512;
 
 class EventReader {
  public:
-  EventReader(const json& event, FieldErrors& errors, const InteractionLimits& limits)
-      : event_(event), errors_(errors), limits_(limits) {}
+  EventReader(FieldErrors& errors, const InteractionLimits& limits) : errors_(errors), limits_(limits) {}
 
   void fail(std::string field, std::string error) { errors_.push_back({std::move(field), std::move(error)}); }
 
@@ -68,118 +67,147 @@ class EventReader {
   }
 
  private:
-  const json& event_;
   FieldErrors& errors_;
   const InteractionLimits& limits_;
 };
 
-}  // namespace
-
-std::optional<Interaction> interaction_from_json(const json& event, int64_t received_ms, FieldErrors& errors,
-                                                 const InteractionLimits& limits) {
-  const size_t errors_before = errors.size();
-  if (!event.is_object()) {
-    errors.push_back({"", "event must be a JSON object"});
-    return std::nullopt;
-  }
-  EventReader r(event, errors, limits);
-  Interaction out;
-  out.timestamp_ms = received_ms;
-  bool has_type = false;
-
-  for (const auto& [key, v] : event.items()) {
-    if (key == "id") {
-      r.id_string(v, "id", out.id);
-    } else if (key == "type") {
-      if (!v.is_string()) {
-        r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
-      } else if (auto t = event_type_from(v.get_ref<const std::string&>())) {
-        out.type = *t;
-        has_type = true;
-      } else {
-        r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
-      }
-    } else if (key == "customer_id") {
-      r.id_string(v, "customer_id", out.customer_id);
-    } else if (key == "anonymous_id") {
-      r.id_string(v, "anonymous_id", out.anonymous_id);
-    } else if (key == "session_id") {
-      r.id_string(v, "session_id", out.session_id);
-    } else if (key == "timestamp") {
-      if (v.is_null()) continue;
-      const auto ts = v.is_string() ? parse_rfc3339_ms(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!ts)
-        r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
-      else
-        out.timestamp_ms = *ts;
-    } else if (key == "channel") {
-      r.string(v, "channel", out.channel);
-    } else if (key == "role") {
-      if (v.is_null()) continue;
-      const auto role = v.is_string() ? role_from(v.get_ref<const std::string&>()) : std::nullopt;
-      if (!role)
-        r.fail("role", "must be one of user, bot, agent");
-      else
-        out.role = *role;
-    } else if (key == "text") {
-      r.string(v, "text", out.text);
-    } else if (key == "intent") {
-      r.string(v, "intent", out.intent);
-    } else if (key == "confidence") {
-      if (v.is_null()) continue;
-      if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
-        r.fail("confidence", "must be a number from 0 to 1");
-      else
-        out.confidence = v.get<double>();
-    } else if (key == "sentiment") {
-      if (v.is_null()) continue;
-      if (!v.is_number() || v.get<double>() < -1.0 || v.get<double>() > 1.0)
-        r.fail("sentiment", "must be a number from -1 to 1");
-      else
-        out.sentiment = v.get<double>();
-    } else if (key == "fallback") {
-      r.boolean(v, "fallback", out.fallback);
-    } else if (key == "escalated") {
-      r.boolean(v, "escalated", out.escalated);
-    } else if (key == "rating") {
-      if (v.is_null()) continue;
-      // trunc, not a cast to int: casting an out-of-range double (1e10) to int is undefined behaviour.
-      const bool whole =
-          v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::trunc(v.get<double>()));
-      if (!whole || v.get<double>() < 1 || v.get<double>() > 5)
-        r.fail("rating", "must be a whole number from 1 to 5");
-      else
-        out.rating = static_cast<int>(v.get<double>());
-    } else if (key == "url") {
-      r.string(v, "url", out.url);
-    } else if (key == "name") {
-      r.string(v, "name", out.name);
-    } else if (key == "properties") {
-      r.object_text(v, "properties", out.properties_json);
-    } else if (key == "traits") {
-      r.object_text(v, "traits", out.traits_json);
-    } else if (key == "tags") {
-      r.tags(v, out.preset_tags);
+// One canonical field into `out`; an error goes to the reader.
+void read_field(EventReader& r, std::string_view key, const json& v, Interaction& out, bool& has_type) {
+  if (key == "id") {
+    r.id_string(v, "id", out.id);
+  } else if (key == "type") {
+    if (!v.is_string()) {
+      r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
+    } else if (auto t = event_type_from(v.get_ref<const std::string&>())) {
+      out.type = *t;
+      has_type = true;
     } else {
-      r.fail(key, "unknown field");
+      r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
     }
+  } else if (key == "customer_id") {
+    r.id_string(v, "customer_id", out.customer_id);
+  } else if (key == "anonymous_id") {
+    r.id_string(v, "anonymous_id", out.anonymous_id);
+  } else if (key == "session_id") {
+    r.id_string(v, "session_id", out.session_id);
+  } else if (key == "timestamp") {
+    if (v.is_null()) return;
+    const auto ts = v.is_string() ? parse_rfc3339_ms(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!ts)
+      r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
+    else
+      out.timestamp_ms = *ts;
+  } else if (key == "channel") {
+    r.string(v, "channel", out.channel);
+  } else if (key == "role") {
+    if (v.is_null()) return;
+    const auto role = v.is_string() ? role_from(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!role)
+      r.fail("role", "must be one of user, bot, agent");
+    else
+      out.role = *role;
+  } else if (key == "text") {
+    r.string(v, "text", out.text);
+  } else if (key == "intent") {
+    r.string(v, "intent", out.intent);
+  } else if (key == "confidence") {
+    if (v.is_null()) return;
+    if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
+      r.fail("confidence", "must be a number from 0 to 1");
+    else
+      out.confidence = v.get<double>();
+  } else if (key == "sentiment") {
+    if (v.is_null()) return;
+    if (!v.is_number() || v.get<double>() < -1.0 || v.get<double>() > 1.0)
+      r.fail("sentiment", "must be a number from -1 to 1");
+    else
+      out.sentiment = v.get<double>();
+  } else if (key == "fallback") {
+    r.boolean(v, "fallback", out.fallback);
+  } else if (key == "escalated") {
+    r.boolean(v, "escalated", out.escalated);
+  } else if (key == "rating") {
+    if (v.is_null()) return;
+    // trunc, not a cast to int: casting an out-of-range double (1e10) to int is undefined behaviour.
+    const bool whole =
+        v.is_number_integer() || (v.is_number_float() && v.get<double>() == std::trunc(v.get<double>()));
+    if (!whole || v.get<double>() < 1 || v.get<double>() > 5)
+      r.fail("rating", "must be a whole number from 1 to 5");
+    else
+      out.rating = static_cast<int>(v.get<double>());
+  } else if (key == "url") {
+    r.string(v, "url", out.url);
+  } else if (key == "name") {
+    r.string(v, "name", out.name);
+  } else if (key == "properties") {
+    r.object_text(v, "properties", out.properties_json);
+  } else if (key == "traits") {
+    r.object_text(v, "traits", out.traits_json);
+  } else if (key == "tags") {
+    r.tags(v, out.preset_tags);
+  } else {
+    r.fail(std::string(key), "unknown field");
   }
+}
 
+// The checks that need the whole event: required fields, and an id within bounds.
+void check_required(EventReader& r, const Interaction& out, bool has_type, bool has_id_key,
+                    const FieldErrors& errors, size_t errors_before) {
   auto has_error_on = [&](std::string_view field) {
     for (size_t i = errors_before; i < errors.size(); ++i)
       if (errors[i].field == field) return true;
     return false;
   };
   if (out.id.empty() && !has_error_on("id"))
-    r.fail("id", event.contains("id") ? "must not be empty" : "is required (the idempotency key)");
+    r.fail("id", has_id_key ? "must not be empty" : "is required (the idempotency key)");
   if (out.id.size() > kMaxIdBytes) r.fail("id", "is longer than " + std::to_string(kMaxIdBytes) + " bytes");
   if (!has_type && !has_error_on("type")) r.fail("type", "is required");
   if (out.customer_id.empty() && out.anonymous_id.empty() && !has_error_on("customer_id") &&
       !has_error_on("anonymous_id"))
     r.fail("customer_id", "customer_id or anonymous_id is required");
+}
 
+// Reads the fields `for_each_field` hands over (as key, value) into an interaction.
+template <class ForEachField>
+std::optional<Interaction> read_event(const ForEachField& for_each_field, int64_t received_ms,
+                                      FieldErrors& errors, const InteractionLimits& limits) {
+  const size_t errors_before = errors.size();
+  EventReader r(errors, limits);
+  Interaction out;
+  out.timestamp_ms = received_ms;
+  bool has_type = false, has_id_key = false;
+  for_each_field([&](std::string_view key, const json& v) {
+    has_id_key = has_id_key || key == "id";
+    read_field(r, key, v, out, has_type);
+  });
+  check_required(r, out, has_type, has_id_key, errors, errors_before);
   if (errors.size() != errors_before) return std::nullopt;
   return out;
+}
+
+}  // namespace
+
+std::optional<Interaction> interaction_from_json(const json& event, int64_t received_ms, FieldErrors& errors,
+                                                 const InteractionLimits& limits) {
+  if (!event.is_object()) {
+    errors.push_back({"", "event must be a JSON object"});
+    return std::nullopt;
+  }
+  return read_event(
+      [&](const auto& visit) {
+        for (const auto& [key, v] : event.items()) visit(key, v);
+      },
+      received_ms, errors, limits);
+}
+
+std::optional<Interaction> interaction_from_fields(std::span<const CanonicalField> fields,
+                                                   int64_t received_ms, FieldErrors& errors,
+                                                   const InteractionLimits& limits) {
+  return read_event(
+      [&](const auto& visit) {
+        for (const CanonicalField& f : fields) visit(f.key, *f.value);
+      },
+      received_ms, errors, limits);
 }
 
 size_t approx_json_size(const json& v) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 #include <string>
 
@@ -258,6 +259,141 @@ TEST(SegmentToInteraction, LimitsApply) {
       segment_to_interaction(json{{"messageId", "m"}, {"userId", "u"}, {"event", "a much longer name"}},
                              "track", kReceived, errors, limits));
   EXPECT_EQ(fields_of(errors), std::set<std::string>{"event"});
+}
+
+// What a Segment message means, written the plain way: the canonical event object built from it (values
+// copied), read by interaction_from_json. The adapter reads the message's values in place instead; the
+// two must agree on every message.
+std::optional<Interaction> canonical_reading(const json& msg, std::string_view route_type,
+                                             const InteractionLimits& limits) {
+  auto member = [](const json& obj, std::string_view key) -> const json* {
+    if (!obj.is_object()) return nullptr;
+    auto it = obj.find(key);
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
+  };
+  auto at = [&](std::initializer_list<std::string_view> keys) -> const json* {
+    const json* cur = &msg;
+    for (const auto k : keys)
+      if (!(cur = member(*cur, k))) return nullptr;
+    return cur;
+  };
+  if (!msg.is_object()) return std::nullopt;
+  std::string type(route_type);
+  if (type.empty()) {
+    const json* t = member(msg, "type");
+    if (!t || !t->is_string()) return std::nullopt;
+    type = t->get<std::string>();
+  }
+  json c = json::object();
+  auto copy = [&](std::string_view from, const char* to) {
+    if (const json* v = member(msg, from)) c[to] = *v;
+  };
+  copy("messageId", "id");
+  copy("userId", "customer_id");
+  copy("anonymousId", "anonymous_id");
+  if (const json* v = at({"context", "sessionId"})) c["session_id"] = *v;
+  if (type == "track") {
+    c["type"] = "track";
+    copy("event", "name");
+    copy("properties", "properties");
+  } else if (type == "page" || type == "screen") {
+    c["type"] = "page";
+    copy("name", "name");
+    copy("properties", "properties");
+    if (type == "page") c["channel"] = "website";
+  } else if (type == "identify") {
+    c["type"] = "identify";
+    copy("traits", "traits");
+  } else if (type == "alias") {
+    c["type"] = "identify";
+    copy("previousId", "anonymous_id");
+    if (!member(msg, "previousId") || !member(msg, "userId")) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  const json* url = at({"properties", "url"});
+  if (!url || !url->is_string()) url = at({"context", "page", "url"});
+  if (url && url->is_string()) c["url"] = *url;
+  if (const json* ts = member(msg, "timestamp")) {
+    c["timestamp"] = *ts;
+  } else if (const json* original = member(msg, "originalTimestamp"); original && original->is_string()) {
+    const auto o = parse_rfc3339_ms(original->get<std::string>());
+    const json* sent = member(msg, "sentAt");
+    const auto s = sent && sent->is_string() ? parse_rfc3339_ms(sent->get<std::string>()) : std::nullopt;
+    if (o) c["timestamp"] = format_rfc3339_ms(s ? kReceived - (*s - *o) : *o);
+  }
+  FieldErrors errors;
+  return interaction_from_json(c, kReceived, errors, limits);
+}
+
+json random_value(std::mt19937& rng, int depth = 0) {
+  switch (rng() % (depth > 1 ? 7 : 9)) {
+    case 0:
+      return nullptr;
+    case 1:
+      return "v" + std::to_string(rng() % 5);
+    case 2:
+      return static_cast<int>(rng() % 200) - 100;
+    case 3:
+      return (rng() % 1000) / 7.0;
+    case 4:
+      return rng() % 2 == 0;
+    case 5:
+      return rng() % 2 ? "2026-11-23T09:15:00.250Z" : "2026-11-23T10:00:00+02:00";
+    case 6:
+      return std::string(rng() % 3 == 0 ? 40 : 0, 'x') + "not a date";
+    case 7: {
+      json o = json::object();
+      for (unsigned i = rng() % 4; i > 0; --i)
+        o[std::array{"url", "sessionId", "page", "title", "k"}[rng() % 5]] = random_value(rng, depth + 1);
+      return o;
+    }
+    default:
+      return json::array({random_value(rng, depth + 1)});
+  }
+}
+
+TEST(SegmentToInteraction, AgreesWithTheCanonicalEventBuiltFromTheMessage) {
+  std::mt19937 rng(20261206);
+  const std::array<std::string_view, 13> keys{
+      "type",       "messageId", "userId",  "anonymousId", "previousId",        "event", "name",
+      "properties", "traits",    "context", "timestamp",   "originalTimestamp", "sentAt"};
+  const std::array<std::string_view, 7> routes{"", "track", "page", "screen", "identify", "alias", "group"};
+  const std::array<std::string_view, 7> types{"track", "page", "screen", "identify", "alias", "group", ""};
+  InteractionLimits limits;
+  limits.max_string_bytes = 32;  // so that some strings are too long
+  size_t accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    json msg = json::object();
+    for (const auto key : keys)
+      if (rng() % 3 != 0) msg[std::string(key)] = random_value(rng);
+    if (rng() % 2) msg["type"] = std::string(types[rng() % types.size()]);
+    if (rng() % 2) msg["messageId"] = "m-" + std::to_string(round);
+    if (rng() % 2) msg["userId"] = "u-" + std::to_string(rng() % 9);
+    const std::string_view route = routes[rng() % routes.size()];
+
+    FieldErrors errors;
+    const auto in = segment_to_interaction(msg, route, kReceived, errors, limits);
+    const auto expected = canonical_reading(msg, route, limits);
+    ASSERT_EQ(in.has_value(), expected.has_value()) << route << " " << msg.dump();
+    EXPECT_EQ(in.has_value(), errors.empty()) << route << " " << msg.dump();
+    if (!in) continue;
+    ++accepted;
+    const Interaction& a = *in;
+    const Interaction& b = *expected;
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.type, b.type);
+    EXPECT_EQ(a.customer_id, b.customer_id);
+    EXPECT_EQ(a.anonymous_id, b.anonymous_id);
+    EXPECT_EQ(a.session_id, b.session_id);
+    EXPECT_EQ(a.timestamp_ms, b.timestamp_ms) << msg.dump();
+    EXPECT_EQ(a.channel, b.channel);
+    EXPECT_EQ(a.url, b.url);
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.properties_json, b.properties_json);
+    EXPECT_EQ(a.traits_json, b.traits_json);
+  }
+  EXPECT_GT(accepted, 200u) << "the generator must produce valid messages too";
 }
 
 }  // namespace
