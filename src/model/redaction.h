@@ -44,6 +44,11 @@ struct RedactionCounts {
 std::string redact(std::string_view text, const RedactionOptions& options = {},
                    RedactionCounts* counts = nullptr);
 
+// redact() without its shortcut: text with no '@' and no ASCII digit holds nothing redact() recognises
+// (every kind needs one or the other) and is returned as it is, without a scan. For tests of that claim.
+std::string redact_scan(std::string_view text, const RedactionOptions& options = {},
+                        RedactionCounts* counts = nullptr);
+
 // The checks redact() uses, exposed for tests and callers that validate input.
 bool luhn_valid(std::string_view digits);  // ASCII digits only; false for anything else or an empty string
 bool iban_valid(std::string_view iban);    // spaces allowed; known country, 15-34 characters, mod-97 == 1

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -338,6 +339,27 @@ TEST(Redact, InvalidUtf8IsPassedThroughNotMadeWorse) {
   const std::string in = std::string("bad \xC3 byte, a@b.io \xFF\xFE and +371 2912 3456 \xE2\x82");
   const std::string out = redact(in);
   EXPECT_EQ(out, std::string("bad \xC3 byte, [email] \xFF\xFE and [phone] \xE2\x82"));
+}
+
+// redact() returns text without '@' and ASCII digits unscanned; the full scan must agree that such text
+// holds nothing to redact, whatever else is in it (letters of many scripts, punctuation, phone and order
+// words, invalid UTF-8), with every kind switched on.
+TEST(Redact, TextWithoutAtSignOrDigitsHasNothingToRedact) {
+  const std::vector<std::string> pieces = {
+      "a",   "Z",     " ",     ".",    "-",    "+",  "(",      ")",      "/",    "#",
+      "tel", "phone", "order", "IBAN", "LV",   "GB", "DE",     "e-mail", "mail", "at",
+      "dot", "com",   "ā",     "Ж",    "电话", "€",  "\u200e", "\xC3",   "\xFF", "٣",
+      "０",  "＠",    "-- ",   "xn--", "card", "\t", "\n",     "№",      "ref",  "номер"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    for (unsigned n = rng() % 24; n > 0; --n) text += pieces[rng() % pieces.size()];
+    ASSERT_EQ(text.find_first_of("@0123456789"), std::string::npos);
+    RedactionCounts counts;
+    EXPECT_EQ(redact_scan(text, {}, &counts), text);
+    EXPECT_EQ(counts.total(), 0u) << text;
+    EXPECT_EQ(redact(text), text);
+  }
 }
 
 TEST(Redact, EmptyAndPlaceholdersOnly) {
