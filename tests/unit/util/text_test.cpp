@@ -170,6 +170,47 @@ TEST(JsonNestingDepth, IgnoresBracketsInsideStrings) {
   EXPECT_EQ(json_nesting_depth(R"(["a\\", [[1]]])", 64), 3u);
 }
 
+// The plain reading, one byte at a time: the scan above jumps through strings with memchr and must agree.
+size_t depth_byte_by_byte(std::string_view json, size_t limit) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : json) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit) return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+TEST(JsonNestingDepth, AgreesWithAByteByByteReadingOnRandomText) {
+  const std::string alphabet = "[]{}\"\\\\a:, ";
+  uint64_t state = 88172645463325252ULL;
+  auto next = [&] {  // xorshift: a fixed sequence, the same on every run
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    for (size_t n = next() % 64; n > 0; --n) text += alphabet[next() % alphabet.size()];
+    const size_t limit = next() % 8;
+    ASSERT_EQ(json_nesting_depth(text, limit), depth_byte_by_byte(text, limit)) << text << " limit " << limit;
+  }
+}
+
 TEST(JsonNestingDepth, StopsOnceTheLimitIsExceeded) {
   const std::string deep(100000, '[');
   // Early stop: the answer is the first depth past the limit, not the full 100000.
