@@ -1,13 +1,16 @@
-// Micro-benchmarks of the per-event CPU work on the ingest path (parse, validate, translate), to see
+// Micro-benchmarks of the per-event CPU work on the ingest path (parse, validate, translate, store), to see
 // where the time goes when the load benchmark moves. Reported per event.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "ingest/event_body.h"
 #include "ingest/segment_adapter.h"
 #include "model/interaction_json.h"
+#include "store/sqlite_store.h"
 
 namespace {
 
@@ -56,6 +59,57 @@ void BM_SegmentParseAndTranslate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 100);
 }
 BENCHMARK(BM_SegmentParseAndTranslate);
+
+// The writer's part of (3): one group commit of 1,000 Segment-like events (ids counting up, half with a
+// customer, half with a visitor), then the tags of the previous group, as the tagging thread sends them.
+// CPU time of the committing thread: the fsync's wait is not in it, its system call is.
+void BM_StoreCommitPerEvent(benchmark::State& state) {
+  const std::string dir = "/tmp/tp-micro-bench-" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  {
+    tp::SqliteOptions options;
+    options.path = dir + "/bench.db";
+    tp::SqliteStore store(options);
+    int64_t n = 0;
+    std::vector<int64_t> last_seqs;
+    for (auto _ : state) {
+      tp::WriteBatch events;
+      events.source = "segment";
+      events.received_ms = 1'795'428'000'000;
+      for (int i = 0; i < 1000; ++i, ++n) {
+        tp::Interaction in;
+        in.id = "bench-1-" + std::to_string(n);
+        in.type = tp::EventType::Track;
+        (n % 2 ? in.customer_id : in.anonymous_id) = (n % 2 ? "u-" : "a-") + std::to_string(n % 9000);
+        in.timestamp_ms = events.received_ms;
+        in.name = n % 2 ? "Order Completed" : "Pricing";
+        in.properties_json = R"({"currency":"EUR","total":42.5})";
+        events.events.push_back(std::move(in));
+      }
+      tp::WriteBatch tags;
+      tags.internal = true;
+      tags.source = "tagging";
+      for (const int64_t seq : last_seqs) {
+        tp::TagUpdate u;
+        u.seq = seq;
+        u.version = "v1";
+        u.tags.persona = "shopper";
+        u.tags.stage = "purchase";
+        u.tags.touchpoint = "website";
+        u.tags.rules = {"r1", "r2"};
+        tags.tag_updates.push_back(std::move(u));
+      }
+      const tp::WriteBatch* batches[] = {&events, &tags};
+      std::vector<tp::BatchCounts> counts;
+      store.commit(batches, counts);
+      store.housekeeping();  // as the writer does between groups: checkpoint rounds keep the WAL short
+      last_seqs = counts[0].seqs;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  state.SetItemsProcessed(state.iterations() * 1000);
+}
+BENCHMARK(BM_StoreCommitPerEvent)->Iterations(300);
 
 }  // namespace
 

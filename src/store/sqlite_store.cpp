@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <type_traits>
@@ -55,9 +56,29 @@ std::vector<std::string> strings_from_json(const std::string& text) {
   return out;
 }
 
+// Printable ASCII other than '"' and '\\' comes out of any JSON serialiser as it went in.
+bool plain_json_text(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+}
+
 std::string strings_to_json(const std::vector<std::string>& items) {
   if (items.empty()) return "[]";
-  return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Rule ids and pain reasons are nearly always plain: written directly (this runs on the writer thread
+  // for every tagged interaction); anything else goes through nlohmann (escapes, invalid UTF-8 replaced).
+  if (!std::all_of(items.begin(), items.end(), plain_json_text))
+    return nlohmann::json(items).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = "[";
+  for (const std::string& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += item;
+    out += '"';
+  }
+  out += ']';
+  return out;
 }
 
 std::string column_text(SQLite::Statement& st, int i) {

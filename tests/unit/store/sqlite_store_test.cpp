@@ -458,6 +458,46 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
 }
 
+// Rule ids and pain reasons are stored as JSON arrays: plain ones written directly, others escaped; both
+// must read back as they went in, and the stored text must be what a JSON serialiser makes of them.
+TEST_F(SqliteStoreTest, TagListsKeepTheirStringsWhateverTheyHold) {
+  const std::vector<std::vector<std::string>> lists = {
+      {},
+      {"faq.unanswered"},
+      {"a", "b-c", "rule 7", "x/y:z"},
+      {"quote\"inside", "back\\slash", "tab\tand\nnewline", "\x01control"},
+      {"ā unicode", "电话", "emoji \xF0\x9F\x98\x80"},
+      {"plain", "then \"quoted\""},
+  };
+  std::vector<Interaction> events;
+  for (size_t i = 0; i < lists.size(); ++i)
+    events.push_back(event("t" + std::to_string(i), "c", "", 1000 + i));
+  const auto seqs = commit({batch("web", std::move(events))})[0].seqs;
+  WriteBatch tags;
+  tags.source = "tagging";
+  tags.internal = true;
+  for (size_t i = 0; i < lists.size(); ++i) {
+    TagUpdate u{seqs[i], {}, "v1"};
+    u.tags.rules = lists[i];
+    u.tags.pain = lists[lists.size() - 1 - i];
+    tags.tag_updates.push_back(u);
+  }
+  commit({tags});
+  ScanQuery q;
+  q.limit = 100;
+  const auto rows = store->scan(q);
+  ASSERT_EQ(rows.size(), lists.size());
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  for (size_t i = 0; i < lists.size(); ++i) {
+    EXPECT_EQ(rows[i].tags.rules, lists[i]);
+    EXPECT_EQ(rows[i].tags.pain, lists[lists.size() - 1 - i]);
+    SQLite::Statement st(raw, "SELECT rules FROM interaction_tags WHERE seq = ?1");
+    st.bind(1, seqs[i]);
+    ASSERT_TRUE(st.executeStep());
+    EXPECT_EQ(st.getColumn(0).getString(), nlohmann::json(lists[i]).dump());
+  }
+}
+
 // A database written by a version before migration 5 (plain customer/visitor/session indexes) is upgraded
 // at open: its indexes become bucketed and its rows stay findable.
 TEST_F(SqliteStoreTest, AVersion4DatabaseIsUpgradedAndItsRowsStayFindable) {
