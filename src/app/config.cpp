@@ -391,6 +391,9 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
   } catch (const json::parse_error& e) {
     out.problems.push_back({"", "not valid JSON at " + line_column(text, e.byte) + ": " + e.what()});
     return out;
+  } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e400)
+    out.problems.push_back({"", std::string("not valid JSON: ") + e.what()});
+    return out;
   }
   if (!doc.is_object()) {
     out.problems.push_back({"", "the configuration must be a JSON object"});

@@ -155,6 +155,24 @@ class Compiler {
       d.message = "not valid JSON: " + what;
       diags_.push_back(std::move(d));
       return;
+    } catch (const json::exception& e) {
+      // out_of_range for a number beyond a double ("number overflow parsing '1e400'"): no byte offset
+      // comes with it, so the first occurrence of the number is shown.
+      RuleDiagnostic d;
+      d.file = fc.file;
+      const std::string what = e.what();
+      const size_t open = what.find("parsing '");
+      const size_t close = open == std::string::npos ? open : what.find('\'', open + 9);
+      const size_t at =
+          close == std::string::npos ? 0 : fc.text->find(what.substr(open + 9, close - open - 9));
+      const TextPosition p = fc.positions->position_of(at == std::string::npos ? 0 : at);
+      d.line = p.line;
+      d.column = p.column;
+      d.snippet = fc.positions->snippet(p);
+      d.message =
+          "not valid JSON: " + what.substr(what.rfind("] ") == std::string::npos ? 0 : what.rfind("] ") + 2);
+      diags_.push_back(std::move(d));
+      return;
     }
     if (!fc.doc.is_object()) {
       error(f, "", "", "a rule pack is a JSON object with \"rules\" (and optionally \"lists\", \"macros\")");

@@ -23,6 +23,7 @@
 
 #include "ingest/ingest_routes.h"
 #include "ingest/request_head.h"
+#include "util/text.h"
 #include "util/thread_name.h"
 #include "util/time.h"
 
@@ -437,16 +438,30 @@ void HttpFront::Loop::submit(Conn& c, const IngestRoute& route, const RequestHea
   c.route = &route;
   c.close_after_write = head.close || draining_ || ++c.requests >= front_.options_.keep_alive_max_requests;
   const uint64_t serial = ++c.serial;
-  const EventBody events = parse_event_body(body);
-  // The events are translated (copied out of the body) before handle_async returns.
-  front_.ingest_.handle_async(route, source, body, events, now_unix_ms(),
-                              [inbox = inbox_, id = c.id, serial](IngestReply r) {
-                                inbox->post({id, serial, std::move(r)});
-                              });
+  bool failed = false;
+  try {
+    const EventBody events = parse_event_body(body);
+    // The events are translated (copied out of the body) before handle_async returns.
+    front_.ingest_.handle_async(route, source, body, events, now_unix_ms(),
+                                [inbox = inbox_, id = c.id, serial](IngestReply r) {
+                                  inbox->post({id, serial, std::move(r)});
+                                });
+  } catch (const std::exception& e) {
+    // A request must never end the loop (and with it the process), whatever it holds: answered 500, as
+    // the full server's exception handler does. Nothing was acknowledged; a reply the writer might still
+    // post for it is dropped (the serial moves on), and a retry is idempotent.
+    std::string what = truncate_utf8(e.what(), 200);
+    for (char& ch : what)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    spdlog::error("front: unhandled error on POST {}: {}", route.path, what);
+    ++c.serial;
+    failed = true;
+  }
   c.in.erase(0, head.size + head.content_length);  // what is left is the client's next request
   // An idle connection must not keep a big body's buffer: memory would follow the connection count.
   if (c.in.capacity() > kKeptBuffer && c.in.size() < kKeptBuffer / 4) c.in.shrink_to_fit();
   account(c);
+  if (failed) reply(c, {500, {{"error", "internal error"}}, 0});
 }
 
 void HttpFront::Loop::reply(Conn& c, const IngestReply& r) {

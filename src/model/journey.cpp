@@ -81,7 +81,7 @@ JourneyLoad parse_journey(const std::string& text) {
   json doc;
   try {
     doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
     out.problems.push_back({"", std::string("not valid JSON: ") + e.what()});
     return out;
   }

@@ -131,6 +131,27 @@ TEST_F(StatusContract, NestingDeeperThan64IsABadRequestNotACrash) {
   EXPECT_EQ(c.Get("/healthz")->status, 200);
 }
 
+// A number beyond a double once made nlohmann throw past the handler and ended the process.
+TEST_F(StatusContract, ANumberBeyondADoubleIsABadRequestNotACrash) {
+  start();
+  auto c = client(port());
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"/v1/events", R"({"id":"big","type":"message","customer_id":"c","confidence":1e400})"},
+      {"/v1/batch",
+       R"({"batch":[{"type":"track","messageId":"m","userId":"u","event":"x","properties":{"n":-1e999}}]})"},
+      {"/v1/track", R"({"messageId":"m2","userId":"u","event":"x","properties":{"n":1E+400}})"},
+  };
+  for (const auto& [path, body] : requests) {
+    auto r = c.Post(path, body, "application/json");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_EQ(json::parse(r->body)["field"], "body") << path;
+  }
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM dead_letters"), 3);
+}
+
 TEST_F(StatusContract, UnauthorizedWithMissingOrWrongCredentialsStoresNothing) {
   start({{"sources",
           {{"events", {{"kind", "native"}, {"auth", {{"type", "bearer"}, {"tokens", {"tok-1"}}}}}},

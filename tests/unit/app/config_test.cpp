@@ -183,6 +183,12 @@ TEST(ParseConfig, InvalidJsonIsOneProblemWithLineAndColumn) {
   EXPECT_THAT(load.problems[0].message, HasSubstr("not valid JSON at 3:"));
 }
 
+TEST(ParseConfig, ANumberBeyondADoubleIsAProblemNotACrash) {
+  const ConfigLoad load = parse(R"({"server": {"threads": 1e400}})");
+  ASSERT_EQ(load.problems.size(), 1u);
+  EXPECT_THAT(load.problems[0].message, HasSubstr("number overflow"));
+}
+
 TEST(ParseConfig, DocumentMustBeAnObject) {
   const ConfigLoad load = parse("[1, 2]");
   ASSERT_EQ(load.problems.size(), 1u);

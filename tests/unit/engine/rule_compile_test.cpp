@@ -95,6 +95,15 @@ TEST(RuleCompile, SyntaxErrorsHaveAPosition) {
   EXPECT_NE(load.diagnostics[0].message.find("not valid JSON"), std::string::npos);
 }
 
+TEST(RuleCompile, ANumberBeyondADoubleIsAnErrorWithItsPosition) {
+  const auto load = compile("{\n  \"rules\": [\n    { \"id\": \"x\", \"priority\": 1e400 }\n  ]\n}\n");
+  ASSERT_EQ(load.errors(), 1u);
+  EXPECT_EQ(load.diagnostics[0].line, 3u);
+  EXPECT_EQ(load.diagnostics[0].column, 30u);  // where 1e400 starts
+  EXPECT_NE(load.diagnostics[0].message.find("number overflow parsing '1e400'"), std::string::npos)
+      << load.diagnostics[0].message;
+}
+
 TEST(RuleCompile, WarningsForUnusedListsAndMacrosAndMissingDescriptions) {
   const auto load = compile(R"({
     "lists": { "spare": ["a"] },

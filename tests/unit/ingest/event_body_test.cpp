@@ -86,6 +86,18 @@ TEST(ParseEventBody, InvalidJsonIsRefusedWithItsPosition) {
   EXPECT_THAT(parse_event_body(R"({"a": x})").error, HasSubstr("at byte 7"));
 }
 
+// nlohmann reports a number beyond a double with out_of_range, not parse_error: it once got past the
+// handler and ended the process. Such a body is a 400 like any other bad JSON; a tiny one is just 0.
+TEST(ParseEventBody, ANumberBeyondADoubleIsRefusedNotThrown) {
+  for (const char* text : {R"({"id":"1","confidence":1e400})", R"([{"rating":-1e999}])", "1E+99999"}) {
+    const EventBody body = parse_event_body(text);
+    EXPECT_FALSE(body.ok()) << text;
+    EXPECT_EQ(body.field, "body") << text;
+    EXPECT_THAT(body.error, HasSubstr("out of range")) << text;
+  }
+  EXPECT_TRUE(parse_event_body(R"({"id":"1","confidence":1e-400})").ok());
+}
+
 TEST(ParseEventBody, InvalidUtf8IsRefused) {
   const EventBody body = parse_event_body("{\"id\":\"\xC3\x28\"}");
   EXPECT_FALSE(body.ok());

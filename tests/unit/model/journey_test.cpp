@@ -50,6 +50,12 @@ TEST(Journey, DemoFileLoadsWithFiveStagesInOrder) {
   EXPECT_EQ(chatbot->channel, "chatbot");
 }
 
+TEST(Journey, ANumberBeyondADoubleIsAProblemNotACrash) {
+  const JourneyLoad load = parse_journey(R"({"stages":[{"id":"a","order":1e400}],"touchpoints":[]})");
+  ASSERT_EQ(load.problems.size(), 1u);
+  EXPECT_NE(load.problems[0].message.find("number overflow"), std::string::npos);
+}
+
 TEST(Journey, StageIndexOfUnknownIdIsMinusOne) {
   const JourneyLoad load = parse_journey(R"({"stages":[{"id":"a"},{"id":"b"}],"touchpoints":[]})");
   ASSERT_TRUE(load.ok());
