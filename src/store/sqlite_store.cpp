@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <type_traits>
@@ -83,6 +84,95 @@ std::string strings_to_json(const std::vector<std::string>& items) {
 
 std::string column_text(SQLite::Statement& st, int i) {
   return st.isColumnNull(i) ? std::string() : st.getColumn(i).getString();
+}
+
+// Rows per multi-row statement (see insert_interactions_chunk_): 32 x 22 parameters, far below SQLite's
+// limit; a group of 100 events runs 3 such statements and 4 single ones.
+constexpr size_t kChunkRows = 32;
+constexpr int kInteractionColumns = 22;
+constexpr int kTagColumns = 8;
+
+// "(?, ?, ...)" for `rows` rows of `columns` parameters each, comma-separated.
+std::string value_rows(size_t rows, int columns) {
+  std::string row = "(?";
+  for (int c = 1; c < columns; ++c) row += ", ?";
+  row += ")";
+  std::string out;
+  for (size_t r = 0; r < rows; ++r) out += (r ? ", " : "") + row;
+  return out;
+}
+
+// OR IGNORE rather than ON CONFLICT (source, event_id) DO NOTHING: with an ABORT possible anywhere (the
+// default for NOT NULL), SQLite keeps a statement journal for a multi-row statement, copying every page it
+// touches (~10% of the writer's work). IGNORE also covers NOT NULL, and bind_interaction never binds NULL
+// to a NOT NULL column (source, event_id, type, ts, received_at, tags), so only a repeated id is ignored.
+std::string insert_interactions_sql(size_t rows) {
+  return "INSERT OR IGNORE INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, "
+         "ts, "
+         "received_at, channel, role, text, intent, confidence, fallback, escalated, rating, url, name, "
+         "properties, traits, tags, sentiment) VALUES " +
+         value_rows(rows, kInteractionColumns);
+}
+
+std::string update_tags_sql(size_t rows) {
+  return "INSERT INTO interaction_tags (persona, stage, touchpoint, sentiment, pain, rules, version, seq) "
+         "VALUES " +
+         value_rows(rows, kTagColumns) +
+         " ON CONFLICT (seq) DO UPDATE SET persona = excluded.persona, stage = excluded.stage, "
+         "touchpoint = excluded.touchpoint, sentiment = excluded.sentiment, pain = excluded.pain, "
+         "rules = excluded.rules, version = excluded.version";
+}
+
+template <class T>
+void bind_optional(SQLite::Statement& st, int index, const std::optional<T>& value) {
+  if (value)
+    st.bind(index, *value);
+  else
+    st.bind(index);
+}
+
+// One interaction's 22 parameters, from `base` + 1 on. `tags` is its preset tags as JSON, kept alive by
+// the caller until the statement has run (bound without a copy, like the event's strings).
+void bind_interaction(SQLite::Statement& st, int base, const WriteBatch& batch, const Interaction& in,
+                      const std::string& tags) {
+  st.bindNoCopy(base + 1, batch.source);
+  st.bindNoCopy(base + 2, in.id);
+  st.bindNoCopy(base + 3, to_string(in.type).data());  // string literals: NUL-terminated, static
+  bind_text_or_null(st, base + 4, in.customer_id);
+  bind_text_or_null(st, base + 5, in.anonymous_id);
+  bind_text_or_null(st, base + 6, in.session_id);
+  st.bind(base + 7, static_cast<int64_t>(in.timestamp_ms));
+  st.bind(base + 8, static_cast<int64_t>(batch.received_ms));
+  bind_text_or_null(st, base + 9, in.channel);
+  if (in.role == Role::None)
+    st.bind(base + 10);
+  else
+    st.bindNoCopy(base + 10, to_string(in.role).data());
+  bind_text_or_null(st, base + 11, in.text);
+  bind_text_or_null(st, base + 12, in.intent);
+  bind_optional(st, base + 13, in.confidence);
+  bind_optional(st, base + 14, in.fallback ? std::optional<int>(*in.fallback ? 1 : 0) : std::nullopt);
+  bind_optional(st, base + 15, in.escalated ? std::optional<int>(*in.escalated ? 1 : 0) : std::nullopt);
+  bind_optional(st, base + 16, in.rating);
+  bind_text_or_null(st, base + 17, in.url);
+  bind_text_or_null(st, base + 18, in.name);
+  bind_text_or_null(st, base + 19, in.properties_json);
+  bind_text_or_null(st, base + 20, in.traits_json);
+  st.bindNoCopy(base + 21, tags);
+  bind_optional(st, base + 22, in.sentiment);
+}
+
+// One tag update's 8 parameters; `pain` and `rules` (JSON) kept alive by the caller.
+void bind_tag_update(SQLite::Statement& st, int base, const TagUpdate& u, const std::string& pain,
+                     const std::string& rules) {
+  bind_text_or_null(st, base + 1, u.tags.persona);
+  bind_text_or_null(st, base + 2, u.tags.stage);
+  bind_text_or_null(st, base + 3, u.tags.touchpoint);
+  bind_optional(st, base + 4, u.tags.sentiment);
+  st.bindNoCopy(base + 5, pain);
+  st.bindNoCopy(base + 6, rules);
+  st.bindNoCopy(base + 7, u.version);
+  st.bind(base + 8, static_cast<int64_t>(u.seq));
 }
 
 constexpr const char* kSelectColumns = R"SQL(
@@ -198,22 +288,19 @@ SqliteStore::SqliteStore(SqliteOptions options)
     if (!parent.empty()) std::filesystem::create_directories(parent);
     writer_ = open_connection(true);
     apply_migrations(*writer_, sqlite_migrations(), options_.on_migration);
-    insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
-INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at,
-  channel, role, text, intent, confidence, fallback, escalated, rating, url, name, properties, traits, tags, sentiment)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
-ON CONFLICT (source, event_id) DO NOTHING)SQL");
+    insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(1));
+    insert_interactions_chunk_ =
+        std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(kChunkRows));
+    newest_interactions_ = std::make_unique<SQLite::Statement>(
+        *writer_, "SELECT seq, event_id FROM interactions ORDER BY seq DESC LIMIT ?1");
     insert_link_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO identity_links (alias, customer_id, linked_at) VALUES (?1, ?2, ?3)
 ON CONFLICT (alias) DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at
 WHERE identity_links.customer_id <> excluded.customer_id)SQL");
     insert_dead_letter_ = std::make_unique<SQLite::Statement>(
         *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
-    update_tags_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
-INSERT INTO interaction_tags (persona, stage, touchpoint, sentiment, pain, rules, version, seq)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-ON CONFLICT (seq) DO UPDATE SET persona = excluded.persona, stage = excluded.stage, touchpoint = excluded.touchpoint,
-  sentiment = excluded.sentiment, pain = excluded.pain, rules = excluded.rules, version = excluded.version)SQL");
+    update_tags_ = std::make_unique<SQLite::Statement>(*writer_, update_tags_sql(1));
+    update_tags_chunk_ = std::make_unique<SQLite::Statement>(*writer_, update_tags_sql(kChunkRows));
     upsert_customer_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at, persona_weak) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
@@ -234,6 +321,9 @@ SqliteStore::~SqliteStore() {
   checkpoint_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
   insert_interaction_.reset();
+  insert_interactions_chunk_.reset();
+  newest_interactions_.reset();
+  update_tags_chunk_.reset();
   insert_link_.reset();
   insert_dead_letter_.reset();
   update_tags_.reset();
@@ -317,60 +407,45 @@ void SqliteStore::housekeeping() {
   checkpoint_step_ = CheckpointStep::Idle;
 }
 
-void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
-  const std::string* const source = &batch.source;
-  for (const Interaction& in : batch.events) {
-    auto& st = *insert_interaction_;
-    const std::string type(to_string(in.type));
-    const std::string role(to_string(in.role));
-    const std::string tags = tags_to_json(in.preset_tags);
-    st.bindNoCopy(1, *source);
-    st.bindNoCopy(2, in.id);
-    st.bindNoCopy(3, type);
-    bind_text_or_null(st, 4, in.customer_id);
-    bind_text_or_null(st, 5, in.anonymous_id);
-    bind_text_or_null(st, 6, in.session_id);
-    st.bind(7, static_cast<int64_t>(in.timestamp_ms));
-    st.bind(8, static_cast<int64_t>(batch.received_ms));
-    bind_text_or_null(st, 9, in.channel);
-    bind_text_or_null(st, 10, role);
-    bind_text_or_null(st, 11, in.text);
-    bind_text_or_null(st, 12, in.intent);
-    if (in.confidence)
-      st.bind(13, *in.confidence);
-    else
-      st.bind(13);
-    if (in.fallback)
-      st.bind(14, *in.fallback ? 1 : 0);
-    else
-      st.bind(14);
-    if (in.escalated)
-      st.bind(15, *in.escalated ? 1 : 0);
-    else
-      st.bind(15);
-    if (in.rating)
-      st.bind(16, *in.rating);
-    else
-      st.bind(16);
-    bind_text_or_null(st, 17, in.url);
-    bind_text_or_null(st, 18, in.name);
-    bind_text_or_null(st, 19, in.properties_json);
-    bind_text_or_null(st, 20, in.traits_json);
-    st.bindNoCopy(21, tags);
-    if (in.sentiment)
-      st.bind(22, *in.sentiment);
-    else
-      st.bind(22);
-    st.exec();
-    const bool inserted = writer_->getChanges() > 0;
-    st.reset();
-    if (!inserted) {
+void SqliteStore::insert_events(const WriteBatch& batch, size_t first, size_t n, BatchCounts& counts) {
+  SQLite::Statement& st = n == 1 ? *insert_interaction_ : *insert_interactions_chunk_;
+  std::array<std::string, kChunkRows> tags;  // bound without a copy: alive until the statement ran
+  for (size_t k = 0; k < n; ++k) {
+    tags[k] = tags_to_json(batch.events[first + k].preset_tags);
+    bind_interaction(st, static_cast<int>(k) * kInteractionColumns, batch, batch.events[first + k], tags[k]);
+  }
+  st.exec();
+  const auto inserted = static_cast<size_t>(writer_->getChanges());
+  const int64_t last = writer_->getLastInsertRowid();
+  st.reset();
+
+  // Which rows went in. All of them (the usual case): their rowids count up to the last one, in order.
+  // Otherwise (re-deliveries): the newest `inserted` rows are this statement's, in order, and a row is
+  // among them when it is the next of them with its id (an id ignored here cannot come again later).
+  std::vector<std::pair<int64_t, std::string>> newest;
+  if (inserted != n && inserted > 0) {
+    newest_interactions_->bind(1, static_cast<int64_t>(inserted));
+    while (newest_interactions_->executeStep())
+      newest.emplace_back(newest_interactions_->getColumn(0).getInt64(),
+                          newest_interactions_->getColumn(1).getString());
+    newest_interactions_->reset();
+    std::reverse(newest.begin(), newest.end());
+  }
+  size_t next = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const Interaction& in = batch.events[first + k];
+    int64_t seq = 0;
+    if (inserted == n)
+      seq = last - static_cast<int64_t>(n - 1 - k);
+    else if (next < newest.size() && newest[next].second == in.id)
+      seq = newest[next++].first;
+    if (seq == 0) {
       ++counts.duplicates;
       counts.seqs.push_back(0);
       continue;
     }
     ++counts.accepted;
-    counts.seqs.push_back(writer_->getLastInsertRowid());
+    counts.seqs.push_back(seq);
     // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
     // and so do the configured identity traits.
     for (const std::string& alias : link_aliases(in)) {
@@ -382,23 +457,32 @@ void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
       link.reset();
     }
   }
-  for (const TagUpdate& u : batch.tag_updates) {
-    auto& st = *update_tags_;
-    const std::string pain = strings_to_json(u.tags.pain), rules = strings_to_json(u.tags.rules);
-    bind_text_or_null(st, 1, u.tags.persona);
-    bind_text_or_null(st, 2, u.tags.stage);
-    bind_text_or_null(st, 3, u.tags.touchpoint);
-    if (u.tags.sentiment)
-      st.bind(4, *u.tags.sentiment);
-    else
-      st.bind(4);
-    st.bindNoCopy(5, pain);
-    st.bindNoCopy(6, rules);
-    st.bindNoCopy(7, u.version);
-    st.bind(8, static_cast<int64_t>(u.seq));
+}
+
+void SqliteStore::write_tag_updates(const std::vector<TagUpdate>& updates) {
+  std::array<std::string, kChunkRows> pain, rules;  // bound without a copy
+  for (size_t first = 0; first < updates.size();) {
+    const size_t n = updates.size() - first >= kChunkRows ? kChunkRows : 1;
+    SQLite::Statement& st = n == 1 ? *update_tags_ : *update_tags_chunk_;
+    for (size_t k = 0; k < n; ++k) {
+      const TagUpdate& u = updates[first + k];
+      pain[k] = strings_to_json(u.tags.pain);
+      rules[k] = strings_to_json(u.tags.rules);
+      bind_tag_update(st, static_cast<int>(k) * kTagColumns, u, pain[k], rules[k]);
+    }
     st.exec();
     st.reset();
+    first += n;
   }
+}
+
+void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
+  for (size_t first = 0; first < batch.events.size();) {
+    const size_t n = batch.events.size() - first >= kChunkRows ? kChunkRows : 1;
+    insert_events(batch, first, n, counts);
+    first += n;
+  }
+  write_tag_updates(batch.tag_updates);
   for (const CustomerStateRow& c : batch.customer_updates) {
     auto& st = *upsert_customer_;
     st.bindNoCopy(1, c.customer_id);
@@ -492,6 +576,9 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     writer_->exec("COMMIT");
   } catch (const SQLite::Exception& e) {
     insert_interaction_->tryReset();
+    insert_interactions_chunk_->tryReset();
+    newest_interactions_->tryReset();
+    update_tags_chunk_->tryReset();
     insert_link_->tryReset();
     insert_dead_letter_->tryReset();
     update_tags_->tryReset();

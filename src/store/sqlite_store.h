@@ -59,6 +59,10 @@ class SqliteStore final : public Store {
   class ReaderLease;
   std::unique_ptr<SQLite::Database> open_connection(bool writer) const;
   void write_batch(const WriteBatch& batch, BatchCounts& counts);
+  // Inserts events[first, first + n) with one statement (n == 1 or kChunkRows), then records each one's
+  // outcome in `counts`, in order, and links the identities of those inserted.
+  void insert_events(const WriteBatch& batch, size_t first, size_t n, BatchCounts& counts);
+  void write_tag_updates(const std::vector<TagUpdate>& updates);
   uint32_t erase_customer(const std::string& customer);
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
@@ -67,9 +71,14 @@ class SqliteStore final : public Store {
   SnapshotFile snapshot_;  // beside the database: <path>.analytics
   std::unique_ptr<SQLite::Database> writer_;
   std::unique_ptr<SQLite::Statement> insert_interaction_;
+  // The same for kChunkRows rows at once: SQLite opens and closes a cursor per index for every statement
+  // it runs, which cost about as much as the inserts themselves when each row had its own statement.
+  std::unique_ptr<SQLite::Statement> insert_interactions_chunk_;
+  std::unique_ptr<SQLite::Statement> newest_interactions_;
   std::unique_ptr<SQLite::Statement> insert_link_;
   std::unique_ptr<SQLite::Statement> insert_dead_letter_;
   std::unique_ptr<SQLite::Statement> update_tags_;
+  std::unique_ptr<SQLite::Statement> update_tags_chunk_;
   std::unique_ptr<SQLite::Statement> upsert_customer_;
 
   std::mutex readers_mu_;

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -456,6 +458,58 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   store.reset();
   store = open();
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
+}
+
+// Events go in 32 rows per statement. Re-deliveries (of stored ids, and of ids earlier in the same
+// batch) can sit anywhere in such a statement: each event must still get its own outcome, in order, and
+// an accepted one the seq of its own row.
+TEST_F(SqliteStoreTest, EveryEventOfALargeBatchGetsItsOwnOutcomeWhereverTheRepeatsAre) {
+  std::mt19937 rng(11);
+  std::set<std::string> stored;
+  int next_id = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<Interaction> events;
+    std::vector<std::string> ids;
+    const int n = 1 + static_cast<int>(rng() % 130);
+    for (int i = 0; i < n; ++i) {
+      std::string id;
+      const unsigned pick = rng() % 10;
+      if (pick == 0 && !stored.empty()) {
+        id = *std::next(stored.begin(), static_cast<long>(rng() % stored.size()));  // stored before
+      } else if (pick == 1 && !ids.empty()) {
+        id = ids[rng() % ids.size()];  // earlier in this batch
+      } else {
+        id = "id-" + std::to_string(next_id++);
+      }
+      ids.push_back(id);
+      events.push_back(
+          event(id, "c" + std::to_string(i % 7), i % 3 == 0 ? "a" + std::to_string(i) : "", 1000 + i));
+    }
+    const BatchCounts counts = commit({batch("web", std::move(events))})[0];
+    ASSERT_EQ(counts.seqs.size(), ids.size());
+    size_t accepted = 0;
+    int64_t previous = 0;
+    SQLite::Database raw(path, SQLite::OPEN_READONLY);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const bool expected_new = stored.insert(ids[i]).second;
+      ASSERT_EQ(counts.seqs[i] != 0, expected_new) << "round " << round << " event " << i << " " << ids[i];
+      if (!expected_new) continue;
+      ++accepted;
+      EXPECT_GT(counts.seqs[i], previous);
+      previous = counts.seqs[i];
+      SQLite::Statement st(raw, "SELECT event_id FROM interactions WHERE seq = ?1");
+      st.bind(1, counts.seqs[i]);
+      ASSERT_TRUE(st.executeStep());
+      EXPECT_EQ(st.getColumn(0).getString(), ids[i]);
+    }
+    EXPECT_EQ(counts.accepted, accepted);
+    EXPECT_EQ(counts.duplicates, ids.size() - accepted);
+  }
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM interactions").getInt64(),
+            static_cast<int64_t>(stored.size()));
+  // Events carrying both ids linked the visitor to the customer, chunked or not.
+  EXPECT_GT(raw.execAndGet("SELECT COUNT(*) FROM identity_links").getInt64(), 0);
 }
 
 // Rule ids and pain reasons are stored as JSON arrays: plain ones written directly, others escaped; both
