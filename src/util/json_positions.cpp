@@ -67,7 +67,17 @@ class Scanner {
             break;
           case 'u': {
             if (i_ + 4 > t_.size()) return false;
-            const unsigned v = static_cast<unsigned>(std::stoul(std::string(t_.substr(i_, 4)), nullptr, 16));
+            // Four hex digits, read by hand: std::stoul would throw on "\uZZZZ" (the parser reports it).
+            unsigned v = 0;
+            for (size_t k = 0; k < 4; ++k) {
+              const char h = t_[i_ + k];
+              const int d = h >= '0' && h <= '9'   ? h - '0'
+                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                                   : -1;
+              if (d < 0) return false;
+              v = v * 16 + static_cast<unsigned>(d);
+            }
             i_ += 4;
             out->push_back(v < 0x80 ? static_cast<char>(v) : '?');
             break;

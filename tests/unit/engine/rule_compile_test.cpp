@@ -95,6 +95,15 @@ TEST(RuleCompile, SyntaxErrorsHaveAPosition) {
   EXPECT_NE(load.diagnostics[0].message.find("not valid JSON"), std::string::npos);
 }
 
+// A bad \u escape once made the position scanner throw (std::stoul) before the parser could report it.
+TEST(RuleCompile, ABadUnicodeEscapeIsAnErrorNotAnException) {
+  const auto load = compile("{\n  \"rules\": [ { \"\\uZZZZ\": \"x\" } ]\n}\n");  // in a key: decoded
+  ASSERT_EQ(load.errors(), 1u);
+  EXPECT_EQ(load.diagnostics[0].line, 2u);
+  EXPECT_NE(load.diagnostics[0].message.find("not valid JSON"), std::string::npos)
+      << load.diagnostics[0].message;
+}
+
 TEST(RuleCompile, ANumberBeyondADoubleIsAnErrorWithItsPosition) {
   const auto load = compile("{\n  \"rules\": [\n    { \"id\": \"x\", \"priority\": 1e400 }\n  ]\n}\n");
   ASSERT_EQ(load.errors(), 1u);
