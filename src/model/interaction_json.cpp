@@ -45,6 +45,24 @@ class EventReader {
     out = v.get<bool>();
   }
 
+  // A string that `parse` reads (nullopt: not valid), else `error`.
+  template <class T, class Parse>
+  void parsed(const json& v, std::string_view field, Parse parse, const char* error, T& out) {
+    if (v.is_null()) return;
+    const auto value = v.is_string() ? parse(v.get_ref<const std::string&>()) : std::nullopt;
+    if (!value) return fail(std::string(field), error);
+    out = *value;
+  }
+
+  // A number from `lo` to `hi`, else `error`.
+  void number(const json& v, std::string_view field, double lo, double hi, const char* error,
+              std::optional<double>& out) {
+    if (v.is_null()) return;
+    if (!v.is_number() || v.get<double>() < lo || v.get<double>() > hi)
+      return fail(std::string(field), error);
+    out = v.get<double>();
+  }
+
   void object_text(const json& v, std::string_view field, std::string& out) {
     if (v.is_null()) return;
     if (!v.is_object()) return fail(std::string(field), "must be an object");
@@ -91,37 +109,20 @@ void read_field(EventReader& r, std::string_view key, const json& v, Interaction
   } else if (key == "session_id") {
     r.id_string(v, "session_id", out.session_id);
   } else if (key == "timestamp") {
-    if (v.is_null()) return;
-    const auto ts = v.is_string() ? parse_rfc3339_ms(v.get_ref<const std::string&>()) : std::nullopt;
-    if (!ts)
-      r.fail("timestamp", "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z");
-    else
-      out.timestamp_ms = *ts;
+    r.parsed(v, "timestamp", parse_rfc3339_ms, "must be an RFC 3339 date-time, e.g. 2026-11-23T09:15:00Z",
+             out.timestamp_ms);
   } else if (key == "channel") {
     r.string(v, "channel", out.channel);
   } else if (key == "role") {
-    if (v.is_null()) return;
-    const auto role = v.is_string() ? role_from(v.get_ref<const std::string&>()) : std::nullopt;
-    if (!role)
-      r.fail("role", "must be one of user, bot, agent");
-    else
-      out.role = *role;
+    r.parsed(v, "role", role_from, "must be one of user, bot, agent", out.role);
   } else if (key == "text") {
     r.string(v, "text", out.text);
   } else if (key == "intent") {
     r.string(v, "intent", out.intent);
   } else if (key == "confidence") {
-    if (v.is_null()) return;
-    if (!v.is_number() || v.get<double>() < 0.0 || v.get<double>() > 1.0)
-      r.fail("confidence", "must be a number from 0 to 1");
-    else
-      out.confidence = v.get<double>();
+    r.number(v, "confidence", 0.0, 1.0, "must be a number from 0 to 1", out.confidence);
   } else if (key == "sentiment") {
-    if (v.is_null()) return;
-    if (!v.is_number() || v.get<double>() < -1.0 || v.get<double>() > 1.0)
-      r.fail("sentiment", "must be a number from -1 to 1");
-    else
-      out.sentiment = v.get<double>();
+    r.number(v, "sentiment", -1.0, 1.0, "must be a number from -1 to 1", out.sentiment);
   } else if (key == "fallback") {
     r.boolean(v, "fallback", out.fallback);
   } else if (key == "escalated") {

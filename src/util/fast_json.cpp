@@ -108,29 +108,19 @@ class Parser {
     }
   }
 
-  bool object(json& out, size_t depth) {
-    if (depth > max_depth_) return false;
-    ++p_;  // '{'
-    out = json::object();
-    auto& members = out.get_ref<json::object_t&>();
+  // Members or elements up to `close`, comma-separated; `item` reads one.
+  template <class Item>
+  bool sequence(unsigned char close, const Item& item) {
     skip_space();
-    if (p_ < end_ && *p_ == '}') {
+    if (p_ < end_ && *p_ == close) {
       ++p_;
       return true;
     }
     for (;;) {
-      if (p_ == end_ || *p_ != '"') return false;
-      std::string key;
-      if (!string(key)) return false;
-      skip_space();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
-      skip_space();
-      // A repeated key keeps its last value, as nlohmann's own parser does.
-      if (!value(members[std::move(key)], depth)) return false;
+      if (!item()) return false;
       skip_space();
       if (p_ == end_) return false;
-      if (*p_ == '}') {
+      if (*p_ == close) {
         ++p_;
         return true;
       }
@@ -140,29 +130,33 @@ class Parser {
     }
   }
 
+  bool object(json& out, size_t depth) {
+    if (depth > max_depth_) return false;
+    ++p_;  // '{'
+    out = json::object();
+    auto& members = out.get_ref<json::object_t&>();
+    return sequence('}', [&] {
+      if (p_ == end_ || *p_ != '"') return false;
+      std::string key;
+      if (!string(key)) return false;
+      skip_space();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      skip_space();
+      // A repeated key keeps its last value, as nlohmann's own parser does.
+      return value(members[std::move(key)], depth);
+    });
+  }
+
   bool array(json& out, size_t depth) {
     if (depth > max_depth_) return false;
     ++p_;  // '['
     out = json::array();
     auto& items = out.get_ref<json::array_t&>();
-    skip_space();
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
-      return true;
-    }
-    for (;;) {
+    return sequence(']', [&] {
       items.emplace_back();
-      if (!value(items.back(), depth)) return false;
-      skip_space();
-      if (p_ == end_) return false;
-      if (*p_ == ']') {
-        ++p_;
-        return true;
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-      skip_space();
-    }
+      return value(items.back(), depth);
+    });
   }
 
   // At the opening quote. Runs of bytes that need no work are appended at once.
