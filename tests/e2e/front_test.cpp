@@ -197,6 +197,27 @@ TEST_F(Front, AReplyOwedPastTheCommitTimeoutIs503AndARetryIsSafe) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'late'"), 1);
 }
 
+// A request that arrives while the one before it on the connection waits for its commit: the loop stops
+// reading the connection then (lazily, once the new bytes show up), and reads again after the reply. Both
+// are answered, in order, and the connection goes on.
+TEST_F(Front, ARequestArrivingWhileTheOneBeforeWaitsIsAnsweredAfterIt) {
+  start({{"storage", {{"sqlite", {{"busy_timeout_ms", 30000}}}}}});
+  const int fd = connect_to(port());
+  {
+    WriteLock lock(db());  // the first request's commit waits for it
+    exchange(fd, post("/v1/events", event("w-1").dump()), 0);
+    // A round trip through the daemon on another connection: by then the loop has read the first request.
+    ASSERT_EQ(client(port()).Get("/healthz")->status, 200);
+    exchange(fd, post("/v1/events", event("w-2").dump()), 0);
+  }
+  const std::string both = exchange(fd, "", 2);
+  EXPECT_EQ(statuses(both), (std::vector<int>{202, 202})) << both;
+  const std::string third = exchange(fd, post("/v1/events", event("w-3").dump()), 1);
+  ::close(fd);
+  EXPECT_EQ(statuses(third), (std::vector<int>{202})) << third;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('w-1', 'w-2', 'w-3')"), 3);
+}
+
 // Senders that push big bodies slowly cannot make the loops hold unbounded memory: past the budget
 // (server.threads x max_body_bytes) a connection reads only up to a head's worth, small requests still
 // get through, and stalled bodies go on once memory is freed.
