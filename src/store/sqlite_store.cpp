@@ -108,8 +108,7 @@ std::string value_rows(size_t rows, int columns) {
 // to a NOT NULL column (source, event_id, type, ts, received_at, tags), so only a repeated id is ignored.
 std::string insert_interactions_sql(size_t rows) {
   return "INSERT OR IGNORE INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, "
-         "ts, "
-         "received_at, channel, role, text, intent, confidence, fallback, escalated, rating, url, name, "
+         "ts, received_at, channel, role, text, intent, confidence, fallback, escalated, rating, url, name, "
          "properties, traits, tags, sentiment) VALUES " +
          value_rows(rows, kInteractionColumns);
 }
