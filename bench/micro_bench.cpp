@@ -60,10 +60,13 @@ void BM_SegmentParseAndTranslate(benchmark::State& state) {
 }
 BENCHMARK(BM_SegmentParseAndTranslate);
 
-// The writer's part of (3): one group commit of 1,000 Segment-like events (ids counting up, half with a
-// customer, half with a visitor), then the tags of the previous group, as the tagging thread sends them.
-// CPU time of the committing thread: the fsync's wait is not in it, its system call is.
+// The writer's part of the load tests: one group commit of `range(0)` requests of `range(1)` Segment-like
+// events each (ids counting up, half with a customer, half with a visitor), then the tags of the previous
+// group, as the tagging thread sends them. /1/1000 is (3)'s shape (a group of ~1,400 events in ~14
+// requests, here one), /13/1 is (2)'s (13 one-event requests per commit). CPU time of the committing
+// thread: the fsync's wait is not in it, its system call is.
 void BM_StoreCommitPerEvent(benchmark::State& state) {
+  const auto requests = static_cast<int>(state.range(0)), per_request = static_cast<int>(state.range(1));
   const std::string dir = "/tmp/tp-micro-bench-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   {
@@ -73,20 +76,23 @@ void BM_StoreCommitPerEvent(benchmark::State& state) {
     int64_t n = 0;
     std::vector<int64_t> last_seqs;
     for (auto _ : state) {
-      tp::WriteBatch events;
-      events.source = "segment";
-      events.received_ms = 1'795'428'000'000;
-      for (int i = 0; i < 1000; ++i, ++n) {
-        tp::Interaction in;
-        in.id = "bench-1-" + std::to_string(n);
-        in.type = tp::EventType::Track;
-        (n % 2 ? in.customer_id : in.anonymous_id) = (n % 2 ? "u-" : "a-") + std::to_string(n % 9000);
-        in.timestamp_ms = events.received_ms;
-        in.name = n % 2 ? "Order Completed" : "Pricing";
-        in.properties_json = R"({"currency":"EUR","total":42.5})";
-        events.events.push_back(std::move(in));
+      std::vector<tp::WriteBatch> group(static_cast<size_t>(requests) + 1);
+      for (int r = 0; r < requests; ++r) {
+        tp::WriteBatch& events = group[static_cast<size_t>(r)];
+        events.source = "segment";
+        events.received_ms = 1'795'428'000'000;
+        for (int i = 0; i < per_request; ++i, ++n) {
+          tp::Interaction in;
+          in.id = "bench-1-" + std::to_string(n);
+          in.type = tp::EventType::Track;
+          (n % 2 ? in.customer_id : in.anonymous_id) = (n % 2 ? "u-" : "a-") + std::to_string(n % 9000);
+          in.timestamp_ms = events.received_ms;
+          in.name = n % 2 ? "Order Completed" : "Pricing";
+          in.properties_json = R"({"currency":"EUR","total":42.5})";
+          events.events.push_back(std::move(in));
+        }
       }
-      tp::WriteBatch tags;
+      tp::WriteBatch& tags = group.back();
       tags.internal = true;
       tags.source = "tagging";
       for (const int64_t seq : last_seqs) {
@@ -99,17 +105,22 @@ void BM_StoreCommitPerEvent(benchmark::State& state) {
         u.tags.rules = {"r1", "r2"};
         tags.tag_updates.push_back(std::move(u));
       }
-      const tp::WriteBatch* batches[] = {&events, &tags};
+      std::vector<const tp::WriteBatch*> batches;
+      for (const auto& b : group) batches.push_back(&b);
       std::vector<tp::BatchCounts> counts;
       store.commit(batches, counts);
       store.housekeeping();  // as the writer does between groups: checkpoint rounds keep the WAL short
-      last_seqs = counts[0].seqs;
+      last_seqs.clear();
+      for (int r = 0; r < requests; ++r)
+        last_seqs.insert(last_seqs.end(), counts[static_cast<size_t>(r)].seqs.begin(),
+                         counts[static_cast<size_t>(r)].seqs.end());
     }
   }
   std::filesystem::remove_all(dir);
-  state.SetItemsProcessed(state.iterations() * 1000);
+  state.SetItemsProcessed(state.iterations() * requests * per_request);
 }
-BENCHMARK(BM_StoreCommitPerEvent)->Iterations(300);
+BENCHMARK(BM_StoreCommitPerEvent)->Args({1, 1000})->Iterations(300);
+BENCHMARK(BM_StoreCommitPerEvent)->Args({13, 1})->Iterations(3000);
 
 }  // namespace
 

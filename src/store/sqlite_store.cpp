@@ -9,6 +9,7 @@
 #include <array>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <tuple>
 #include <type_traits>
 
 #include "store/bucket_lookups.h"
@@ -86,9 +87,8 @@ std::string column_text(SQLite::Statement& st, int i) {
   return st.isColumnNull(i) ? std::string() : st.getColumn(i).getString();
 }
 
-// Rows per multi-row statement (see insert_interactions_chunk_): 32 x 22 parameters, far below SQLite's
-// limit; a group of 100 events runs 3 such statements and 4 single ones.
-constexpr size_t kChunkRows = 32;
+// Rows per multi-row statement at most (see insert_rows_): 32 x 22 parameters, far below SQLite's limit.
+constexpr size_t kMaxRowsPerStatement = 32;
 constexpr int kInteractionColumns = 22;
 constexpr int kTagColumns = 8;
 
@@ -287,19 +287,16 @@ SqliteStore::SqliteStore(SqliteOptions options)
     if (!parent.empty()) std::filesystem::create_directories(parent);
     writer_ = open_connection(true);
     apply_migrations(*writer_, sqlite_migrations(), options_.on_migration);
-    insert_interaction_ = std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(1));
-    insert_interactions_chunk_ =
-        std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(kChunkRows));
+    insert_rows_.resize(kMaxRowsPerStatement + 1);
+    tag_rows_.resize(kMaxRowsPerStatement + 1);
     newest_interactions_ = std::make_unique<SQLite::Statement>(
-        *writer_, "SELECT seq, event_id FROM interactions ORDER BY seq DESC LIMIT ?1");
+        *writer_, "SELECT seq, source, event_id FROM interactions ORDER BY seq DESC LIMIT ?1");
     insert_link_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO identity_links (alias, customer_id, linked_at) VALUES (?1, ?2, ?3)
 ON CONFLICT (alias) DO UPDATE SET customer_id = excluded.customer_id, linked_at = excluded.linked_at
 WHERE identity_links.customer_id <> excluded.customer_id)SQL");
     insert_dead_letter_ = std::make_unique<SQLite::Statement>(
         *writer_, "INSERT INTO dead_letters (source, received_at, reason, raw) VALUES (?1, ?2, ?3, ?4)");
-    update_tags_ = std::make_unique<SQLite::Statement>(*writer_, update_tags_sql(1));
-    update_tags_chunk_ = std::make_unique<SQLite::Statement>(*writer_, update_tags_sql(kChunkRows));
     upsert_customer_ = std::make_unique<SQLite::Statement>(*writer_, R"SQL(
 INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at, persona_weak) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
@@ -319,13 +316,11 @@ SqliteStore::~SqliteStore() {
   }
   checkpoint_cv_.notify_all();
   if (checkpointer_.joinable()) checkpointer_.join();
-  insert_interaction_.reset();
-  insert_interactions_chunk_.reset();
+  insert_rows_.clear();
+  tag_rows_.clear();
   newest_interactions_.reset();
-  update_tags_chunk_.reset();
   insert_link_.reset();
   insert_dead_letter_.reset();
-  update_tags_.reset();
   upsert_customer_.reset();
   idle_readers_.clear();
   writer_.reset();
@@ -406,63 +401,85 @@ void SqliteStore::housekeeping() {
   checkpoint_step_ = CheckpointStep::Idle;
 }
 
-void SqliteStore::insert_events(const WriteBatch& batch, size_t first, size_t n, BatchCounts& counts) {
-  SQLite::Statement& st = n == 1 ? *insert_interaction_ : *insert_interactions_chunk_;
-  std::array<std::string, kChunkRows> tags;  // bound without a copy: alive until the statement ran
-  for (size_t k = 0; k < n; ++k) {
-    tags[k] = tags_to_json(batch.events[first + k].preset_tags);
-    bind_interaction(st, static_cast<int>(k) * kInteractionColumns, batch, batch.events[first + k], tags[k]);
-  }
-  st.exec();
-  const auto inserted = static_cast<size_t>(writer_->getChanges());
-  const int64_t last = writer_->getLastInsertRowid();
-  st.reset();
+SQLite::Statement& SqliteStore::insert_statement(size_t rows) {
+  auto& st = insert_rows_.at(rows);
+  if (!st) st = std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(rows));
+  return *st;
+}
 
-  // Which rows went in. All of them (the usual case): their rowids count up to the last one, in order.
-  // Otherwise (re-deliveries): the newest `inserted` rows are this statement's, in order, and a row is
-  // among them when it is the next of them with its id (an id ignored here cannot come again later).
-  std::vector<std::pair<int64_t, std::string>> newest;
-  if (inserted != n && inserted > 0) {
-    newest_interactions_->bind(1, static_cast<int64_t>(inserted));
-    while (newest_interactions_->executeStep())
-      newest.emplace_back(newest_interactions_->getColumn(0).getInt64(),
-                          newest_interactions_->getColumn(1).getString());
-    newest_interactions_->reset();
-    std::reverse(newest.begin(), newest.end());
-  }
-  size_t next = 0;
-  for (size_t k = 0; k < n; ++k) {
-    const Interaction& in = batch.events[first + k];
-    int64_t seq = 0;
-    if (inserted == n)
-      seq = last - static_cast<int64_t>(n - 1 - k);
-    else if (next < newest.size() && newest[next].second == in.id)
-      seq = newest[next++].first;
-    if (seq == 0) {
-      ++counts.duplicates;
-      counts.seqs.push_back(0);
-      continue;
+SQLite::Statement& SqliteStore::tag_statement(size_t rows) {
+  auto& st = tag_rows_.at(rows);
+  if (!st) st = std::make_unique<SQLite::Statement>(*writer_, update_tags_sql(rows));
+  return *st;
+}
+
+void SqliteStore::insert_events(std::span<const EventRow> all) {
+  std::array<std::string, kMaxRowsPerStatement> tags;  // bound without a copy: alive until the statement ran
+  std::vector<std::tuple<int64_t, std::string, std::string>> newest;  // seq, source, event_id
+  for (size_t first = 0; first < all.size(); first += kMaxRowsPerStatement) {
+    const auto rows = all.subspan(first, std::min(kMaxRowsPerStatement, all.size() - first));
+    const size_t n = rows.size();
+    SQLite::Statement& st = insert_statement(n);
+    for (size_t k = 0; k < n; ++k) {
+      tags[k] = tags_to_json(rows[k].event->preset_tags);
+      bind_interaction(st, static_cast<int>(k) * kInteractionColumns, *rows[k].batch, *rows[k].event,
+                       tags[k]);
     }
-    ++counts.accepted;
-    counts.seqs.push_back(seq);
-    // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
-    // and so do the configured identity traits.
-    for (const std::string& alias : link_aliases(in)) {
-      auto& link = *insert_link_;
-      link.bindNoCopy(1, alias);
-      link.bindNoCopy(2, in.customer_id);
-      link.bind(3, static_cast<int64_t>(batch.received_ms));
-      link.exec();
-      link.reset();
+    st.exec();
+    const auto inserted = static_cast<size_t>(writer_->getChanges());
+    const int64_t last = writer_->getLastInsertRowid();
+    st.reset();
+
+    // Which rows went in. All of them (the usual case): their rowids count up to the last one, in order.
+    // Otherwise (re-deliveries): the newest `inserted` rows are this statement's, in order, and a row is
+    // among them when it is the next of them with its source and id (a key ignored here cannot come again
+    // later in the statement).
+    newest.clear();
+    if (inserted != n && inserted > 0) {
+      newest_interactions_->bind(1, static_cast<int64_t>(inserted));
+      while (newest_interactions_->executeStep())
+        newest.emplace_back(newest_interactions_->getColumn(0).getInt64(),
+                            newest_interactions_->getColumn(1).getString(),
+                            newest_interactions_->getColumn(2).getString());
+      newest_interactions_->reset();
+      std::reverse(newest.begin(), newest.end());
+    }
+    size_t next = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const Interaction& in = *rows[k].event;
+      BatchCounts& counts = *rows[k].counts;
+      int64_t seq = 0;
+      if (inserted == n)
+        seq = last - static_cast<int64_t>(n - 1 - k);
+      else if (next < newest.size() && std::get<2>(newest[next]) == in.id &&
+               std::get<1>(newest[next]) == rows[k].batch->source)
+        seq = std::get<0>(newest[next++]);
+      if (seq == 0) {
+        ++counts.duplicates;
+        counts.seqs.push_back(0);
+        continue;
+      }
+      ++counts.accepted;
+      counts.seqs.push_back(seq);
+      // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
+      // and so do the configured identity traits.
+      for (const std::string& alias : link_aliases(in)) {
+        auto& link = *insert_link_;
+        link.bindNoCopy(1, alias);
+        link.bindNoCopy(2, in.customer_id);
+        link.bind(3, static_cast<int64_t>(rows[k].batch->received_ms));
+        link.exec();
+        link.reset();
+      }
     }
   }
 }
 
 void SqliteStore::write_tag_updates(const std::vector<TagUpdate>& updates) {
-  std::array<std::string, kChunkRows> pain, rules;  // bound without a copy
-  for (size_t first = 0; first < updates.size();) {
-    const size_t n = updates.size() - first >= kChunkRows ? kChunkRows : 1;
-    SQLite::Statement& st = n == 1 ? *update_tags_ : *update_tags_chunk_;
+  std::array<std::string, kMaxRowsPerStatement> pain, rules;  // bound without a copy
+  for (size_t first = 0; first < updates.size(); first += kMaxRowsPerStatement) {
+    const size_t n = std::min(kMaxRowsPerStatement, updates.size() - first);
+    SQLite::Statement& st = tag_statement(n);
     for (size_t k = 0; k < n; ++k) {
       const TagUpdate& u = updates[first + k];
       pain[k] = strings_to_json(u.tags.pain);
@@ -471,16 +488,10 @@ void SqliteStore::write_tag_updates(const std::vector<TagUpdate>& updates) {
     }
     st.exec();
     st.reset();
-    first += n;
   }
 }
 
-void SqliteStore::write_batch(const WriteBatch& batch, BatchCounts& counts) {
-  for (size_t first = 0; first < batch.events.size();) {
-    const size_t n = batch.events.size() - first >= kChunkRows ? kChunkRows : 1;
-    insert_events(batch, first, n, counts);
-    first += n;
-  }
+void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
   write_tag_updates(batch.tag_updates);
   for (const CustomerStateRow& c : batch.customer_updates) {
     auto& st = *upsert_customer_;
@@ -571,16 +582,30 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     throw StorageError(std::string("cannot begin a write transaction: ") + e.what());
   }
   try {
-    for (size_t i = 0; i < batches.size(); ++i) write_batch(*batches[i], counts[i]);
+    // The events of consecutive batches share statements; an erasure must see exactly the events before
+    // it, so a batch that erases ends a run (its own events go in first, as before). Nothing else a batch
+    // writes depends on another batch's events (tags name rows committed earlier; dead letters, customer
+    // state and suppressions are other tables).
+    std::vector<EventRow> rows;
+    for (size_t i = 0; i < batches.size();) {
+      size_t end = i;
+      while (end < batches.size() && batches[end]->erase_customers.empty()) ++end;
+      if (end == i) ++end;  // an erasing batch: a run of its own
+      rows.clear();
+      for (size_t b = i; b < end; ++b)
+        for (const Interaction& in : batches[b]->events) rows.push_back({batches[b], &in, &counts[b]});
+      insert_events(rows);
+      for (size_t b = i; b < end; ++b) write_rest(*batches[b], counts[b]);
+      i = end;
+    }
     writer_->exec("COMMIT");
   } catch (const SQLite::Exception& e) {
-    insert_interaction_->tryReset();
-    insert_interactions_chunk_->tryReset();
+    for (auto* statements : {&insert_rows_, &tag_rows_})
+      for (auto& st : *statements)
+        if (st) st->tryReset();
     newest_interactions_->tryReset();
-    update_tags_chunk_->tryReset();
     insert_link_->tryReset();
     insert_dead_letter_->tryReset();
-    update_tags_->tryReset();
     upsert_customer_->tryReset();
     if (!sqlite3_get_autocommit(writer_->getHandle())) {
       try {

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,11 +59,21 @@ class SqliteStore final : public Store {
  private:
   class ReaderLease;
   std::unique_ptr<SQLite::Database> open_connection(bool writer) const;
-  void write_batch(const WriteBatch& batch, BatchCounts& counts);
-  // Inserts events[first, first + n) with one statement (n == 1 or kChunkRows), then records each one's
-  // outcome in `counts`, in order, and links the identities of those inserted.
-  void insert_events(const WriteBatch& batch, size_t first, size_t n, BatchCounts& counts);
+  // One event to insert, from any batch of the group, and where its outcome goes.
+  struct EventRow {
+    const WriteBatch* batch;
+    const Interaction* event;
+    BatchCounts* counts;
+  };
+  // Everything of a batch but its events (inserted by insert_events, possibly with other batches' events).
+  void write_rest(const WriteBatch& batch, BatchCounts& counts);
+  // Inserts the rows, kMaxRowsPerStatement per statement, and records each one's outcome in its batch's
+  // counts, in order, linking the identities of those inserted.
+  void insert_events(std::span<const EventRow> rows);
   void write_tag_updates(const std::vector<TagUpdate>& updates);
+  // The statement inserting (upserting) exactly `rows` rows, prepared on first use.
+  SQLite::Statement& insert_statement(size_t rows);
+  SQLite::Statement& tag_statement(size_t rows);
   uint32_t erase_customer(const std::string& customer);
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
@@ -70,15 +81,12 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   SnapshotFile snapshot_;  // beside the database: <path>.analytics
   std::unique_ptr<SQLite::Database> writer_;
-  std::unique_ptr<SQLite::Statement> insert_interaction_;
-  // The same for kChunkRows rows at once: SQLite opens and closes a cursor per index for every statement
-  // it runs, which cost about as much as the inserts themselves when each row had its own statement.
-  std::unique_ptr<SQLite::Statement> insert_interactions_chunk_;
+  // Inserts of 1 to 32 rows at once (index: the row count): SQLite opens and closes a cursor per index for
+  // every statement it runs, which cost about as much as the inserts themselves with a statement per row.
+  std::vector<std::unique_ptr<SQLite::Statement>> insert_rows_, tag_rows_;
   std::unique_ptr<SQLite::Statement> newest_interactions_;
   std::unique_ptr<SQLite::Statement> insert_link_;
   std::unique_ptr<SQLite::Statement> insert_dead_letter_;
-  std::unique_ptr<SQLite::Statement> update_tags_;
-  std::unique_ptr<SQLite::Statement> update_tags_chunk_;
   std::unique_ptr<SQLite::Statement> upsert_customer_;
 
   std::mutex readers_mu_;

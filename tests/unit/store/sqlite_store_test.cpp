@@ -460,56 +460,100 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
 }
 
-// Events go in 32 rows per statement. Re-deliveries (of stored ids, and of ids earlier in the same
-// batch) can sit anywhere in such a statement: each event must still get its own outcome, in order, and
-// an accepted one the seq of its own row.
-TEST_F(SqliteStoreTest, EveryEventOfALargeBatchGetsItsOwnOutcomeWhereverTheRepeatsAre) {
+// Events go in up to 32 rows per statement, across the batches of a group. Re-deliveries (of stored keys,
+// of keys earlier in the group, and the same id under another source, which is a different event) can sit
+// anywhere in such a statement: each event must still get its own outcome, in order, and an accepted one
+// the seq of its own row.
+TEST_F(SqliteStoreTest, EveryEventOfAGroupGetsItsOwnOutcomeWhereverTheRepeatsAre) {
   std::mt19937 rng(11);
-  std::set<std::string> stored;
+  std::set<std::pair<std::string, std::string>> stored;  // (source, id)
+  std::vector<std::pair<std::string, std::string>> seen;
   int next_id = 0;
   for (int round = 0; round < 40; ++round) {
-    std::vector<Interaction> events;
-    std::vector<std::string> ids;
-    const int n = 1 + static_cast<int>(rng() % 130);
-    for (int i = 0; i < n; ++i) {
-      std::string id;
-      const unsigned pick = rng() % 10;
-      if (pick == 0 && !stored.empty()) {
-        id = *std::next(stored.begin(), static_cast<long>(rng() % stored.size()));  // stored before
-      } else if (pick == 1 && !ids.empty()) {
-        id = ids[rng() % ids.size()];  // earlier in this batch
-      } else {
-        id = "id-" + std::to_string(next_id++);
+    std::vector<WriteBatch> group;
+    std::vector<std::vector<std::string>> ids;
+    for (int b = 1 + static_cast<int>(rng() % 6); b > 0; --b) {
+      const std::string source = rng() % 2 ? "web" : "app";
+      std::vector<Interaction> events;
+      std::vector<std::string> batch_ids;
+      for (int i = 1 + static_cast<int>(rng() % 70); i > 0; --i) {
+        std::string id;
+        const unsigned pick = rng() % 10;
+        if (pick < 2 && !seen.empty())
+          id = seen[rng() % seen.size()]
+                   .second;  // stored or earlier in the group, maybe under the other source
+        else
+          id = "id-" + std::to_string(next_id++);
+        seen.emplace_back(source, id);
+        batch_ids.push_back(id);
+        events.push_back(
+            event(id, "c" + std::to_string(i % 7), i % 3 == 0 ? "a" + std::to_string(i) : "", 1000 + i));
       }
-      ids.push_back(id);
-      events.push_back(
-          event(id, "c" + std::to_string(i % 7), i % 3 == 0 ? "a" + std::to_string(i) : "", 1000 + i));
+      group.push_back(batch(source, std::move(events)));
+      ids.push_back(std::move(batch_ids));
     }
-    const BatchCounts counts = commit({batch("web", std::move(events))})[0];
-    ASSERT_EQ(counts.seqs.size(), ids.size());
-    size_t accepted = 0;
+    const std::vector<BatchCounts> counts = commit(group);
+    ASSERT_EQ(counts.size(), group.size());
     int64_t previous = 0;
     SQLite::Database raw(path, SQLite::OPEN_READONLY);
-    for (size_t i = 0; i < ids.size(); ++i) {
-      const bool expected_new = stored.insert(ids[i]).second;
-      ASSERT_EQ(counts.seqs[i] != 0, expected_new) << "round " << round << " event " << i << " " << ids[i];
-      if (!expected_new) continue;
-      ++accepted;
-      EXPECT_GT(counts.seqs[i], previous);
-      previous = counts.seqs[i];
-      SQLite::Statement st(raw, "SELECT event_id FROM interactions WHERE seq = ?1");
-      st.bind(1, counts.seqs[i]);
-      ASSERT_TRUE(st.executeStep());
-      EXPECT_EQ(st.getColumn(0).getString(), ids[i]);
+    for (size_t b = 0; b < group.size(); ++b) {
+      ASSERT_EQ(counts[b].seqs.size(), ids[b].size());
+      size_t accepted = 0;
+      for (size_t i = 0; i < ids[b].size(); ++i) {
+        const bool expected_new = stored.insert({group[b].source, ids[b][i]}).second;
+        ASSERT_EQ(counts[b].seqs[i] != 0, expected_new) << "round " << round << " batch " << b << " event "
+                                                        << i << " " << group[b].source << "/" << ids[b][i];
+        if (!expected_new) continue;
+        ++accepted;
+        EXPECT_GT(counts[b].seqs[i], previous);
+        previous = counts[b].seqs[i];
+        SQLite::Statement st(raw, "SELECT source, event_id FROM interactions WHERE seq = ?1");
+        st.bind(1, counts[b].seqs[i]);
+        ASSERT_TRUE(st.executeStep());
+        EXPECT_EQ(st.getColumn(0).getString(), group[b].source);
+        EXPECT_EQ(st.getColumn(1).getString(), ids[b][i]);
+      }
+      EXPECT_EQ(counts[b].accepted, accepted);
+      EXPECT_EQ(counts[b].duplicates, ids[b].size() - accepted);
     }
-    EXPECT_EQ(counts.accepted, accepted);
-    EXPECT_EQ(counts.duplicates, ids.size() - accepted);
   }
   SQLite::Database raw(path, SQLite::OPEN_READONLY);
   EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM interactions").getInt64(),
             static_cast<int64_t>(stored.size()));
-  // Events carrying both ids linked the visitor to the customer, chunked or not.
+  // Events carrying both ids linked the visitor to the customer, in shared statements or not.
   EXPECT_GT(raw.execAndGet("SELECT COUNT(*) FROM identity_links").getInt64(), 0);
+}
+
+// The same id under two sources is two events: a repeat under one source right before a new event with
+// that id under the other, in one statement, must not take the new one's row.
+TEST_F(SqliteStoreTest, ARepeatDoesNotTakeTheRowOfTheSameIdUnderAnotherSource) {
+  commit({batch("web", {event("x", "c", "", 1)})});
+  const auto counts = commit({batch("web", {event("x", "c", "", 2)}), batch("app", {event("x", "c", "", 4)})});
+  EXPECT_EQ(counts[0].duplicates, 1u);
+  EXPECT_EQ(counts[0].seqs[0], 0);
+  EXPECT_EQ(counts[1].accepted, 1u);
+  ASSERT_NE(counts[1].seqs[0], 0);
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  SQLite::Statement st(raw, "SELECT source, event_id FROM interactions WHERE seq = ?1");
+  st.bind(1, counts[1].seqs[0]);
+  ASSERT_TRUE(st.executeStep());
+  EXPECT_EQ(st.getColumn(0).getString(), "app");
+  EXPECT_EQ(st.getColumn(1).getString(), "x");
+}
+
+// An erasure in a group sees exactly the events before it: those are erased, the ones after it are kept.
+TEST_F(SqliteStoreTest, AnErasureInAGroupSeesTheEventsBeforeItOnly) {
+  WriteBatch before = batch("web", {event("b1", "gone", "", 1), event("b2", "kept", "", 2)});
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"gone"};
+  WriteBatch after = batch("web", {event("a1", "gone", "", 3)});
+  const auto counts = commit({before, erase, after});
+  EXPECT_EQ(counts[0].accepted, 2u);
+  EXPECT_EQ(counts[1].erased, 1u);
+  EXPECT_EQ(counts[2].accepted, 1u);
+  EXPECT_THAT(ids(query()), ElementsAre("a1", "b2"));
 }
 
 // Rule ids and pain reasons are stored as JSON arrays: plain ones written directly, others escaped; both
