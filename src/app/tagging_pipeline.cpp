@@ -327,11 +327,10 @@ void TaggingPipeline::process(std::vector<Item>& items) {
   batch.source = "tagging";
   batch.received_ms = now_unix_ms();
   batch.tag_updates.reserve(items.size());
-  std::unordered_set<std::string> touched;
-  // Each customer this batch touches, as remembered before it: only customers whose state changed are
-  // written back. Rewriting every touched customer cost a random page write per event under load (the
-  // table is keyed by customer id), for rows that mostly had not changed.
-  std::unordered_map<std::string, CustomerView> before;
+  // Only customers whose remembered state changed are written back. Rewriting every touched customer cost
+  // a random page write per event under load (the table is keyed by customer id), for rows that mostly
+  // had not changed.
+  std::unordered_set<std::string> changed;
   std::vector<std::pair<std::string, std::string>> links;
   std::vector<std::string> keys;  // each item's resolved customer, for the listeners
   keys.reserve(items.size());
@@ -341,28 +340,20 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     u.version = tagger->version();
     const Interaction& in = item.interaction;
     for (const std::string& alias : link_aliases(in)) links.emplace_back(alias, in.customer_id);
-    if (std::string key = memory_.customer_key(in); !key.empty() && !before.count(key)) {
-      const auto known = memory_.customers().find(key);
-      before.emplace(std::move(key), known != memory_.customers().end() ? known->second : CustomerView{});
-    }
+    bool customer_changed = false;
     try {
-      u.tags = tagger->tag(item.interaction, item.source, memory_);
+      u.tags = tagger->tag(item.interaction, item.source, memory_, nullptr, &customer_changed);
     } catch (const std::exception& e) {
       // Rules and plugins are guarded; this is a last resort so one interaction cannot stop tagging.
       spdlog::error("tagging: interaction {} could not be tagged: {}", item.seq, e.what());
+      customer_changed = true;  // it may have changed before failing: written back to be sure
     }
     keys.push_back(memory_.customer_key(item.interaction));
-    touched.insert(keys.back());
+    if (customer_changed && !keys.back().empty()) changed.insert(keys.back());
     batch.tag_updates.push_back(std::move(u));
   }
-  for (const auto& key : touched) {
-    if (key.empty()) continue;
+  for (const auto& key : changed) {
     const CustomerView& v = memory_.customer(key);
-    const auto was = before.find(key);
-    if (was != before.end() && was->second.persona == v.persona &&
-        was->second.persona_from_plugin == v.persona_from_plugin &&
-        was->second.stages_reached == v.stages_reached)
-      continue;  // its stored row already says this
     batch.customer_updates.push_back(
         {key, v.persona, v.persona_from_plugin, v.stages_reached, batch.received_ms});
   }

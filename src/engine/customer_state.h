@@ -14,6 +14,7 @@ struct CustomerView {
   bool reached(int stage_index) const {
     return stage_index >= 0 && stage_index < 64 && (stages_reached >> stage_index) & 1U;
   }
+  bool operator==(const CustomerView&) const = default;
 };
 
 }  // namespace tp

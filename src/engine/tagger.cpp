@@ -42,10 +42,13 @@ Tagger::Tagger(std::shared_ptr<const RuleSet> rules, const Journey& journey, Sig
 }
 
 TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory& memory,
-                   std::vector<RuleExplanation>* explain) const {
-  memory.link(in);
+                   std::vector<RuleExplanation>* explain, bool* customer_changed) const {
+  const bool linked = memory.link(in);  // may merge a visitor's memory into the customer's
   const std::string customer_key = memory.customer_key(in);
-  const CustomerView before = memory.customer(customer_key);  // rules see the state before this interaction
+  // A reference into an unordered_map stays valid while other keys come and go; only erasing this one
+  // (link, above) would end it.
+  CustomerView& after = memory.customer(customer_key);
+  const CustomerView before = after;  // rules see the state before this interaction
 
   TagSet tags;
   const Tags& preset = in.preset_tags;
@@ -85,13 +88,13 @@ TagSet Tagger::tag(const Interaction& in, std::string_view source, JourneyMemory
       }
   }
 
-  CustomerView& after = memory.customer(customer_key);  // (the reference may have moved on link)
   if (!tags.persona.empty()) {
     after.persona = tags.persona;
     after.persona_from_plugin = tags.persona_origin == TagOrigin::Plugin;
   }
   if (const int stage = journey_.stage_index(tags.stage); stage >= 0 && stage < 64)
     after.stages_reached |= uint64_t{1} << stage;
+  if (customer_changed) *customer_changed = linked || !(after == before);
   return tags;
 }
 

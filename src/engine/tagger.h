@@ -29,9 +29,11 @@ class Tagger {
   Tagger(std::shared_ptr<const RuleSet> rules, const Journey& journey, SignalOptions signals = {},
          PluginHook plugins = {});
 
-  // Tags `in` (stored under `source`) and updates `memory`. `explain` receives the matching rules.
+  // Tags `in` (stored under `source`) and updates `memory`. `explain` receives the matching rules;
+  // `customer_changed`, whether what `memory` remembers of the interaction's customer changed (so that
+  // only changed customers are written back).
   TagSet tag(const Interaction& in, std::string_view source, JourneyMemory& memory,
-             std::vector<RuleExplanation>* explain = nullptr) const;
+             std::vector<RuleExplanation>* explain = nullptr, bool* customer_changed = nullptr) const;
 
   const std::string& version() const { return version_; }
   const RuleSet& rules() const { return *rules_; }

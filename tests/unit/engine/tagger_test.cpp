@@ -182,6 +182,27 @@ TEST(Tagger, StagesReachedFollowTheCustomerAcrossIdentification) {
   EXPECT_TRUE(memory.customer("cust-1").reached(demo_journey().stage_index("purchase")));
 }
 
+// The pipeline writes a customer's memory back only when tag() says it changed: a new stage, a persona, or
+// a visitor's memory merged into a customer's by an identification.
+TEST(Tagger, SaysWhetherTheCustomersMemoryChanged) {
+  Tagger tagger(pack(kPack), demo_journey());
+  JourneyMemory memory;
+  bool changed = false;
+  tagger.tag(page("anon-1", "https://shop.example/checkout/pay"), "segment", memory, nullptr, &changed);
+  EXPECT_TRUE(changed) << "reached purchase";
+  tagger.tag(page("anon-1", "https://shop.example/checkout/again"), "segment", memory, nullptr, &changed);
+  EXPECT_FALSE(changed) << "nothing new";
+  Interaction identified = page("anon-1", "https://shop.example/about");
+  identified.customer_id = "cust-1";
+  tagger.tag(identified, "segment", memory, nullptr, &changed);
+  EXPECT_TRUE(changed) << "the visitor's memory went to the customer";
+  EXPECT_TRUE(memory.customer("cust-1").reached(demo_journey().stage_index("purchase")));
+  tagger.tag(identified, "segment", memory, nullptr, &changed);
+  EXPECT_FALSE(changed) << "linked already";
+  tagger.tag(chat("hello"), "events", memory, nullptr, &changed);
+  EXPECT_TRUE(changed) << "a persona from the chatbot rule";
+}
+
 TEST(Tagger, QuestionTokensAndSimilarity) {
   EXPECT_EQ(question_tokens("Where is my ORDER? where!"),
             (std::vector<std::string>{"is", "my", "order", "where"}));

@@ -528,7 +528,8 @@ TEST_F(SqliteStoreTest, EveryEventOfAGroupGetsItsOwnOutcomeWhereverTheRepeatsAre
 // that id under the other, in one statement, must not take the new one's row.
 TEST_F(SqliteStoreTest, ARepeatDoesNotTakeTheRowOfTheSameIdUnderAnotherSource) {
   commit({batch("web", {event("x", "c", "", 1)})});
-  const auto counts = commit({batch("web", {event("x", "c", "", 2)}), batch("app", {event("x", "c", "", 4)})});
+  const auto counts =
+      commit({batch("web", {event("x", "c", "", 2)}), batch("app", {event("x", "c", "", 4)})});
   EXPECT_EQ(counts[0].duplicates, 1u);
   EXPECT_EQ(counts[0].seqs[0], 0);
   EXPECT_EQ(counts[1].accepted, 1u);
