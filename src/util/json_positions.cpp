@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/text.h"
+
 namespace tp {
 namespace {
 
@@ -70,11 +72,7 @@ class Scanner {
             // Four hex digits, read by hand: std::stoul would throw on "\uZZZZ" (the parser reports it).
             unsigned v = 0;
             for (size_t k = 0; k < 4; ++k) {
-              const char h = t_[i_ + k];
-              const int d = h >= '0' && h <= '9'   ? h - '0'
-                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                   : -1;
+              const int d = hex_value(t_[i_ + k]);
               if (d < 0) return false;
               v = v * 16 + static_cast<unsigned>(d);
             }

@@ -26,6 +26,9 @@ size_t json_nesting_depth(std::string_view json, size_t limit);
 char32_t next_code_point(std::string_view s, size_t& i);
 void append_utf8(char32_t cp, std::string& out);
 
+// The value of one hex digit (either case), or -1.
+int hex_value(char c);
+
 // Lower-case hex of the SHA-256 of `data` (64 characters).
 std::string sha256_hex(std::string_view data);
 
