@@ -73,8 +73,14 @@ void TaggingPipeline::on_committed(WriteBatch& batch, const BatchCounts& counts)
       overflowed_ = true;  // storage keeps them untagged; the scan finds them
       return;
     }
+    const size_t before = queued_;
     queued_ += counts.accepted;
     queue_.push_back({batch.source, std::move(batch.events), counts.seqs, 0});
+    // With work already queued the thread is busy or lingering (see PipelineOptions::linger), and a
+    // lingering thread only wants to hear of a full batch: a wake-up per commit would cost what
+    // lingering saves.
+    const bool filled = before < options_.batch && queued_ >= options_.batch;
+    if (before != 0 && !filled) return;
   }
   cv_.notify_one();
 }
@@ -232,6 +238,13 @@ void TaggingPipeline::run() {
       } else {
         cv_.wait(lock, wake);
       }
+      // Steady traffic (the last batch was taken less than `linger` ago): wait for the rest of it.
+      const auto until = last_taken_ + options_.linger;
+      if (!queue_.empty() && queued_ < options_.batch && !stopping_ && !overflowed_ && !rebuild_requested_ &&
+          std::chrono::steady_clock::now() < until)
+        cv_.wait_until(lock, until, [&] {
+          return stopping_ || overflowed_ || rebuild_requested_ || queued_ >= options_.batch;
+        });
       if (rebuild_requested_) {
         rebuild_requested_ = false;
         lock.unlock();
@@ -258,6 +271,7 @@ void TaggingPipeline::run() {
         maybe_save(/*force=*/true);
         return;
       }
+      if (!queue_.empty()) last_taken_ = std::chrono::steady_clock::now();
       while (!queue_.empty() && items.size() < options_.batch) {
         Handoff& h = queue_.front();
         for (; h.next < h.events.size() && items.size() < options_.batch; ++h.next) {

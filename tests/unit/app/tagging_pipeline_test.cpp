@@ -78,7 +78,8 @@ StoredInteraction by_id(Store& store, const std::string& id) {
 
 // A store, its group-commit writer and a started tagging pipeline, wired as the daemon wires them.
 struct Running {
-  explicit Running(const SqliteOptions& o) : store(o), writer(store, {}), pipeline(store, writer, tagger()) {
+  explicit Running(const SqliteOptions& o, PipelineOptions p = {})
+      : store(o), writer(store, {}), pipeline(store, writer, tagger(), p) {
     writer.set_commit_listener([this](WriteBatch& b, const BatchCounts& c) { pipeline.on_committed(b, c); });
     pipeline.start();
   }
@@ -199,6 +200,46 @@ TEST_F(Pipeline, ReplacingTheTaggerAppliesToLaterInteractions) {
   EXPECT_TRUE(by_id(store, "2").tags.stage.empty());
   EXPECT_EQ(by_id(store, "2").tag_version, empty.rules->version());
   EXPECT_NE(by_id(store, "1").tag_version, by_id(store, "2").tag_version);
+  writer.stop();
+}
+
+// Under steady traffic the pipeline lingers to tag larger batches, but a full batch is taken at once.
+// With a linger far longer than any wait here, the last interactions are tagged only if filling the batch
+// woke the thread.
+TEST_F(Pipeline, AFullBatchIsTaggedWithoutWaitingOutTheLinger) {
+  PipelineOptions p;
+  p.batch = 3;
+  p.linger = std::chrono::minutes(10);
+  Running running(options(), p);
+  auto& [store, writer, pipeline] = running;
+  // The first interaction after a quiet spell is tagged at once.
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "refund")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 1));
+  // Two more, in two commits: fewer than a batch, they wait ...
+  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "hello")})).status, SubmitStatus::Committed);
+  ASSERT_EQ(writer.submit(batch({chat("c", "c2", "hello")})).status, SubmitStatus::Committed);
+  // ... until a third fills the batch.
+  ASSERT_EQ(writer.submit(batch({chat("d", "c2", "refund")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 4));
+  pipeline.stop();
+  EXPECT_EQ(by_id(store, "d").tags.stage, "support");
+  writer.stop();
+}
+
+// Stopping does not wait out the linger: what is queued is tagged and written before stop() returns.
+TEST_F(Pipeline, StopTagsWhatIsLingering) {
+  PipelineOptions p;
+  p.linger = std::chrono::minutes(10);
+  Running running(options(), p);
+  auto& [store, writer, pipeline] = running;
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "hello")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 1));
+  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "refund")})).status, SubmitStatus::Committed);
+  const auto started = std::chrono::steady_clock::now();
+  pipeline.stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::minutes(1));
+  EXPECT_EQ(pipeline.tagged(), 2u);
+  EXPECT_EQ(by_id(store, "b").tags.stage, "support");
   writer.stop();
 }
 
