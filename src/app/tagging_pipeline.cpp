@@ -70,17 +70,20 @@ void TaggingPipeline::on_committed(WriteBatch& batch, const BatchCounts& counts)
           break;
         }
     if (queued_ + counts.accepted > options_.max_queue) {
-      overflowed_ = true;  // storage keeps them untagged; the scan finds them
-      return;
+      // Storage keeps them untagged; the scan finds them. The thread hears of it once, should it be
+      // lingering: it is behind.
+      if (overflowed_) return;
+      overflowed_ = true;
+    } else {
+      const size_t before = queued_;
+      queued_ += counts.accepted;
+      queue_.push_back({batch.source, std::move(batch.events), counts.seqs, 0});
+      // With work already queued the thread is busy or lingering (see PipelineOptions::linger), and a
+      // lingering thread only wants to hear of a full batch: a wake-up per commit would cost what
+      // lingering saves.
+      const bool filled = before < options_.batch && queued_ >= options_.batch;
+      if (before != 0 && !filled) return;
     }
-    const size_t before = queued_;
-    queued_ += counts.accepted;
-    queue_.push_back({batch.source, std::move(batch.events), counts.seqs, 0});
-    // With work already queued the thread is busy or lingering (see PipelineOptions::linger), and a
-    // lingering thread only wants to hear of a full batch: a wake-up per commit would cost what
-    // lingering saves.
-    const bool filled = before < options_.batch && queued_ >= options_.batch;
-    if (before != 0 && !filled) return;
   }
   cv_.notify_one();
 }

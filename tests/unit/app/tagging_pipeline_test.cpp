@@ -226,6 +226,31 @@ TEST_F(Pipeline, AFullBatchIsTaggedWithoutWaitingOutTheLinger) {
   writer.stop();
 }
 
+// A full queue leaves interactions to storage: they are found there by a scan and tagged all the same. The
+// overflow also ends a linger (far longer than any wait here): the thread is behind.
+TEST_F(Pipeline, InteractionsBeyondAFullQueueAreTaggedFromStorage) {
+  PipelineOptions p;
+  p.max_queue = 2;
+  p.linger = std::chrono::minutes(10);
+  Running running(options(), p);
+  auto& [store, writer, pipeline] = running;
+  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "hello")})).status, SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 1));
+  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "hello")})).status, SubmitStatus::Committed);
+  // Three more do not fit beside b.
+  ASSERT_EQ(
+      writer.submit(batch({chat("c", "c2", "refund"), chat("d", "c2", "hi"), chat("e", "c3", "refund")}))
+          .status,
+      SubmitStatus::Committed);
+  ASSERT_TRUE(wait_tagged(pipeline, 5));
+  EXPECT_EQ(pipeline.backlog(), 0u);
+  pipeline.stop();
+  for (const char* id : {"a", "b", "c", "d", "e"})
+    EXPECT_EQ(by_id(store, id).tag_version, tagger()->version()) << id;
+  EXPECT_EQ(by_id(store, "e").tags.stage, "support");
+  writer.stop();
+}
+
 // Stopping does not wait out the linger: what is queued is tagged and written before stop() returns.
 TEST_F(Pipeline, StopTagsWhatIsLingering) {
   PipelineOptions p;
