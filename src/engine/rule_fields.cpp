@@ -31,9 +31,11 @@ constexpr std::array<std::pair<std::string_view, FieldId>, 21> kFields{{
     {"pain", FieldId::Pain},
 }};
 
-std::string join(const std::vector<std::string>& items, size_t max = 5) {
+// Strings are shown quoted; numbers and booleans (`quote` false) as they are.
+std::string join(const std::vector<std::string>& items, bool quote = true, size_t max = 5) {
   std::string out;
-  for (size_t i = 0; i < items.size() && i < max; ++i) out += (i ? ", " : "") + ("\"" + items[i] + "\"");
+  for (size_t i = 0; i < items.size() && i < max; ++i)
+    out += (i ? ", " : "") + (quote ? "\"" + items[i] + "\"" : items[i]);
   if (items.size() > max) out += ", ... (" + std::to_string(items.size()) + " in all)";
   return out;
 }
@@ -84,10 +86,10 @@ std::string Leaf::describe() const {
     case LeafKind::Eq: {
       std::vector<std::string> shown;
       for (const auto& v : values)
-        shown.push_back(v.kind == LiteralValue::Kind::String   ? v.s
+        shown.push_back(v.kind == LiteralValue::Kind::String   ? "\"" + v.s + "\""
                         : v.kind == LiteralValue::Kind::Number ? number_text(v.n)
                                                                : (v.b ? "true" : "false"));
-      return f + (values.size() == 1 ? " is " : " is one of ") + join(shown);
+      return f + (values.size() == 1 ? " is " : " is one of ") + join(shown, /*quote=*/false);
     }
     case LeafKind::Glob:
       return f + " matches " + join(globs);

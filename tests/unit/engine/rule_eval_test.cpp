@@ -218,6 +218,53 @@ TEST(RuleEval, ExplanationsSayWhyInWords) {
   EXPECT_EQ(ex[0].ignored[0], "stage = support (kept 'purchase' from the sender's preset tag)");
 }
 
+// Each kind of condition says in words what held (what `touchpointd rules test --event` prints).
+TEST(RuleEval, EveryKindOfConditionExplainsItself) {
+  const auto rs = rules(R"({"rules": [
+    { "id": "all-kinds", "description": "d",
+      "when": {"all": [
+        {"field": "text", "keywords": ["refund", "money back", "reimburse", "chargeback", "return", "repay"]},
+        {"field": "channel", "in": ["chatbot", "email"]},
+        {"field": "rating", "in": [1, 2]},
+        {"field": "url", "glob": ["*/help/*", "*/faq*"]},
+        {"field": "intent", "regex": "^refund_"},
+        {"field": "confidence", "lt": 0.25},
+        {"field": "rating", "gte": 2},
+        {"field": "properties.order.id", "exists": true},
+        {"field": "fallback", "eq": true},
+        {"reached_stage": "purchase"}
+      ]},
+      "then": {"pain": ["refund_request"]} }
+  ]})");
+  ASSERT_TRUE(rs);
+  Interaction in = chat("I want my money back");
+  in.url = "https://shop.example/help/returns";
+  in.intent = "refund_status";
+  in.confidence = 0.125;
+  in.rating = 2;
+  in.fallback = true;
+  in.properties_json = R"({"order":{"id":"o-1"}})";
+  CustomerView customer;
+  customer.stages_reached = uint64_t{1} << demo_journey().stage_index("purchase");
+  TagSet tags;
+  std::vector<RuleExplanation> ex;
+  rs->apply({in, "events", "c-1"}, customer, tags, &ex);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0].because, (std::vector<std::string>{
+                               "text contains a keyword of \"refund\", \"money back\", \"reimburse\", "
+                               "\"chargeback\", \"return\", ... (6 in all)",
+                               "channel is one of \"chatbot\", \"email\"",
+                               "rating is one of 1, 2",
+                               "url matches \"*/help/*\", \"*/faq*\"",
+                               "intent matches the regex \"^refund_\"",
+                               "confidence < 0.25",
+                               "rating >= 2",
+                               "properties.order.id is present",
+                               "fallback is true",
+                               "the customer already reached stage \"purchase\"",
+                           }));
+}
+
 // Many generated rules and interactions: the indexed path and the one-by-one path must always agree.
 TEST(RuleEval, FastPathAgreesWithNaiveOnGeneratedRulesAndEvents) {
   std::mt19937 rng(42);
