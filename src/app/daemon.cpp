@@ -203,13 +203,14 @@ int run_daemon(const Config& config) {
     batch.source = "erasure";
     batch.received_ms = now_unix_ms();
     batch.erase_customers = {key};
-    batch.suppress_hashes = {SuppressionList::hash(key)};
+    batch.suppress_erased = true;
     const SubmitResult r = writer->submit(std::move(batch));
     if (r.status != SubmitStatus::Committed)
       return {503, 0, false, "storage could not commit the erasure; retry"};
     ErasureOutcome out;
     out.erased = r.counts.erased;
-    suppressed.add(SuppressionList::hash(key));  // later events for this id are dropped
+    // Later events under the id or any alias it had are dropped.
+    for (const std::string& hash : r.counts.suppressed) suppressed.add(hash);
     out.purged = store->purge_deleted();
     pipeline->request_rebuild();  // also removes the saved map snapshot, which holds the customer's key
     // The id itself is personal data: the log says what was done, not to whom.

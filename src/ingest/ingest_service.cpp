@@ -23,7 +23,7 @@ IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, Cou
       suppressed_(suppressed) {}
 
 std::string SuppressionList::hash(std::string_view id) {
-  return "h:" + sha256_hex(id);
+  return suppression_hash(id);
 }
 
 void SuppressionList::add(const std::string& id_hash) {

@@ -503,15 +503,21 @@ void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
     st.exec();
     st.reset();
   }
-  for (const std::string& customer : batch.erase_customers) counts.erased += erase_customer(customer);
+  std::vector<std::string> erased_ids;
+  for (const std::string& customer : batch.erase_customers)
+    counts.erased += erase_customer(customer, erased_ids);
   if (batch.invalidates_analytics || !batch.erase_customers.empty())
     writer_->exec("UPDATE meta SET value = value + 1 WHERE key = 'analytics_generation'");
-  for (const std::string& hash : batch.suppress_hashes) {
+  if (batch.suppress_erased) {
     SQLite::Statement st(
         *writer_, "INSERT INTO suppressed_ids (id_hash, added_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-    st.bind(1, hash);
-    st.bind(2, static_cast<int64_t>(batch.received_ms));
-    st.exec();
+    for (const std::string& id : erased_ids) {
+      counts.suppressed.push_back(suppression_hash(id));
+      st.bind(1, counts.suppressed.back());
+      st.bind(2, static_cast<int64_t>(batch.received_ms));
+      st.exec();
+      st.reset();
+    }
   }
   for (const DeadLetter& d : batch.dead_letters) {
     auto& st = *insert_dead_letter_;
@@ -524,7 +530,7 @@ void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
   }
 }
 
-uint32_t SqliteStore::erase_customer(const std::string& customer) {
+uint32_t SqliteStore::erase_customer(const std::string& customer, std::vector<std::string>& erased_ids) {
   // The customer and every alias linked to it (anonymous ids, former ids).
   std::vector<std::string> ids{customer};
   {
@@ -554,6 +560,7 @@ uint32_t SqliteStore::erase_customer(const std::string& customer) {
     dead.bind(1, id);
     dead.exec();
   }
+  erased_ids.insert(erased_ids.end(), ids.begin(), ids.end());
   return erased;
 }
 

@@ -74,7 +74,8 @@ class SqliteStore final : public Store {
   // The statement inserting (upserting) exactly `rows` rows, prepared on first use.
   SQLite::Statement& insert_statement(size_t rows);
   SQLite::Statement& tag_statement(size_t rows);
-  uint32_t erase_customer(const std::string& customer);
+  // Appends the ids it erased (the customer and its aliases) to erased_ids.
+  uint32_t erase_customer(const std::string& customer, std::vector<std::string>& erased_ids);
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
 

@@ -13,6 +13,7 @@
 
 #include "model/interaction.h"
 #include "model/tag_set.h"
+#include "util/text.h"
 
 namespace tp {
 
@@ -58,7 +59,9 @@ struct WriteBatch {
   // Customers to erase (right to erasure): every interaction under the id or its aliases, the links,
   // the tags and the customer state. Committed with the batch.
   std::vector<std::string> erase_customers;
-  std::vector<std::string> suppress_hashes;  // added to the suppression list (hashes of erased ids)
+  // Every id an erasure removes (the customer and each alias linked to it) joins the suppression list,
+  // in the same transaction, so that no replay under any of them brings the person back.
+  bool suppress_erased = false;
   // The batch changes tags of interactions already counted (retag): saved aggregates become stale.
   // Erasures invalidate them too, without this flag.
   bool invalidates_analytics = false;
@@ -66,11 +69,17 @@ struct WriteBatch {
 };
 
 struct BatchCounts {
-  uint32_t accepted = 0;      // newly stored
-  uint32_t duplicates = 0;    // (source, id) already stored: acknowledged, not stored again
-  std::vector<int64_t> seqs;  // per event: its storage sequence number, 0 for a duplicate
-  uint32_t erased = 0;        // interactions erased
+  uint32_t accepted = 0;                // newly stored
+  uint32_t duplicates = 0;              // (source, id) already stored: acknowledged, not stored again
+  std::vector<int64_t> seqs;            // per event: its storage sequence number, 0 for a duplicate
+  uint32_t erased = 0;                  // interactions erased
+  std::vector<std::string> suppressed;  // hashes added to the suppression list (suppress_erased)
 };
+
+// How an id is kept on the suppression list: "h:" + hex SHA-256 of the id as stored.
+inline std::string suppression_hash(std::string_view id) {
+  return "h:" + sha256_hex(id);
+}
 
 struct StoredInteraction {
   int64_t seq = 0;  // storage order

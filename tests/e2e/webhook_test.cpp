@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <openssl/hmac.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -257,9 +258,26 @@ TEST(Erasure, DeletesEveryInteractionLinkAndAggregateAndLeavesNoTraceInTheFiles)
   EXPECT_EQ(later->status, 202);
   EXPECT_EQ(json::parse(later->body)["accepted"], 0);
   EXPECT_TRUE(json_of(c.Get("/v1/interactions?customer=cust-erase"))["interactions"].empty());
+  // So is every id erased with it: a replay of the anonymous page view (no customer id on it) is dropped
+  // too, and still after a restart.
+  const json replay = {{"id", "v1"},
+                       {"type", "page"},
+                       {"anonymous_id", "anon-erase"},
+                       {"url", "https://shop.example/pricing"}};
+  auto replayed = c.Post("/v1/events", replay.dump(), "application/json");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(json::parse(replayed->body)["accepted"], 0) << replayed->body;
   EXPECT_EQ(metric_value(c.Get("/metrics")->body,
                          R"(touchpoint_events_total{source="events",outcome="suppressed"})"),
-            1);
+            2);
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait(), 0);
+  DaemonProcess restarted(dir.path(), test_config(dir.path(), {{"server", {{"admin_token", admin}}}}));
+  auto c2 = client(restarted.port());
+  auto after_restart = c2.Post("/v1/events", replay.dump(), "application/json");
+  ASSERT_TRUE(after_restart);
+  EXPECT_EQ(json::parse(after_restart->body)["accepted"], 0) << after_restart->body;
+  EXPECT_EQ(json_of(c2.Get("/v1/interactions"))["interactions"].size(), 1u);  // k1 only
 }
 
 }  // namespace

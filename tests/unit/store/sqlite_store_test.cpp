@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 
 Interaction event(const std::string& id, const std::string& customer, const std::string& anonymous,
                   int64_t ts, const std::string& session = "") {
@@ -321,7 +322,10 @@ TEST_F(SqliteStoreTest, AFailedTransactionKeepsNothing) {
   first.dead_letters.push_back({"web", 1, "[]", "raw"});
   const WriteBatch second = batch("web", {event("ok3", "c", "", 3), event("boom", "c", "", 4)});
   std::vector<const WriteBatch*> ptrs{&first, &second};
-  std::vector<BatchCounts> counts{BatchCounts{7, 7, {}}};
+  BatchCounts stale;
+  stale.accepted = 7;
+  stale.duplicates = 7;
+  std::vector<BatchCounts> counts{stale};
   try {
     store->commit(ptrs, counts);
     FAIL() << "the commit should have failed";
@@ -555,6 +559,25 @@ TEST_F(SqliteStoreTest, AnErasureInAGroupSeesTheEventsBeforeItOnly) {
   EXPECT_EQ(counts[1].erased, 1u);
   EXPECT_EQ(counts[2].accepted, 1u);
   EXPECT_THAT(ids(query()), ElementsAre("a1", "b2"));
+}
+
+// An erasure suppresses the customer and every alias it erased with it (an anonymous id linked by an
+// event), in its own transaction and for good: a replay under any of those ids must find it.
+TEST_F(SqliteStoreTest, AnErasureSuppressesTheCustomerAndEveryAliasItErased) {
+  commit({batch("web", {event("e1", "erin", "anon-erin", 1), event("e2", "frank", "anon-frank", 2)})});
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"erin"};
+  erase.suppress_erased = true;
+  const auto counts = commit({erase});
+  EXPECT_THAT(counts[0].suppressed,
+              UnorderedElementsAre(suppression_hash("erin"), suppression_hash("anon-erin")));
+  store.reset();
+  store = open();
+  EXPECT_THAT(store->suppressed(),
+              UnorderedElementsAre(suppression_hash("erin"), suppression_hash("anon-erin")));
+  EXPECT_THAT(ids(query()), ElementsAre("e2"));
 }
 
 // Rule ids and pain reasons are stored as JSON arrays: plain ones written directly, others escaped; both
