@@ -196,8 +196,7 @@ int run_daemon(const Config& config) {
   auto& reloads = metrics.counter("touchpoint_rule_reloads_total", "Rule reloads by outcome.", {"outcome"});
   // Right to erasure: delete, make it unrecoverable from the files, rebuild what was derived.
   auto erase = [&](const std::string& id) -> ErasureOutcome {
-    const std::string key =
-        config.privacy.pseudonym_key.empty() ? id : pseudonymize(id, config.privacy.pseudonym_key);
+    const std::string key = stored_id(id, config.privacy.pseudonym_key);
     WriteBatch batch;
     batch.internal = true;
     batch.source = "erasure";
@@ -423,9 +422,11 @@ int run_daemon(const Config& config) {
             add_stream_route(http->routes(), {changes, config.server.read_token,
                                               static_cast<int>(config.server.max_streams)});
             add_dashboard_routes(http->routes());
-            add_read_routes(http->routes(), {*store, metrics, config.server.read_token, [&] {
-                                               return !writer->last_commit_failed() && store->writable();
-                                             }});
+            add_read_routes(
+                http->routes(),
+                {*store, metrics, config.server.read_token,
+                 [&] { return !writer->last_commit_failed() && store->writable(); },
+                 [key = config.privacy.pseudonym_key](const std::string& id) { return stored_id(id, key); }});
             port = http->bind();
             for (const auto& s : config.sources) {
               if (s.kind == "webhook") {

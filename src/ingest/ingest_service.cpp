@@ -1,5 +1,6 @@
 #include "ingest/ingest_service.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "model/interaction_json.h"
@@ -62,29 +63,36 @@ namespace {
 
 // Finds the configured identity traits/properties in an event: links their values, and replaces hashed
 // ones in the stored traits by their hash.
+// The traits and properties the config names as ids. Each is stored the way ids are (hashed_traits hashed;
+// with a pseudonym key, every one as its pseudonym, so no id the operator declared sits in the stored
+// traits as sent), and linked in that form to the event's customer, when it has one.
 void link_identities(Interaction& in, const PrivacyOptions& p) {
-  if (in.customer_id.empty() && p.hashed_traits.empty()) return;
-  auto scan = [&](std::string& object_json, const std::vector<std::string>& names, bool hash) {
+  const std::string& key = p.pseudonym_key;
+  if (in.customer_id.empty() && p.hashed_traits.empty() && key.empty()) return;
+  auto scan = [&](std::string& object_json, const std::vector<std::string>& names, bool hash,
+                  const std::vector<std::string>& skip) {
     if (names.empty() || object_json.empty()) return;
     json obj = json::parse(object_json, nullptr, false);
     if (!obj.is_object()) return;
     bool changed = false;
     for (const auto& name : names) {
+      if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;  // hashed already
       auto it = obj.find(name);
       if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) continue;
       std::string alias = it->get<std::string>();
-      if (hash) {
-        alias = hashed_identity(alias);
-        *it = alias;  // the value is only ever stored hashed
+      if (hash) alias = hashed_identity(alias);
+      if (!key.empty()) alias = pseudonymize(alias, key);
+      if (hash || !key.empty()) {
+        *it = alias;  // the value is only ever stored in this form
         changed = true;
       }
       if (!in.customer_id.empty()) in.extra_aliases.push_back(alias);
     }
     if (changed) object_json = obj.dump(-1, ' ', false, json::error_handler_t::replace);
   };
-  scan(in.traits_json, p.hashed_traits, true);
-  scan(in.traits_json, p.link_traits, false);
-  scan(in.properties_json, p.link_properties, false);
+  scan(in.traits_json, p.hashed_traits, true, {});
+  scan(in.traits_json, p.link_traits, false, p.hashed_traits);
+  scan(in.properties_json, p.link_properties, false, {});
 }
 
 }  // namespace
@@ -98,7 +106,7 @@ void IngestService::protect(Interaction& in) const {
   if (!privacy_.pseudonym_key.empty()) {
     if (!in.customer_id.empty()) in.customer_id = pseudonymize(in.customer_id, privacy_.pseudonym_key);
     if (!in.anonymous_id.empty()) in.anonymous_id = pseudonymize(in.anonymous_id, privacy_.pseudonym_key);
-    for (auto& alias : in.extra_aliases) alias = pseudonymize(alias, privacy_.pseudonym_key);
+    // extra_aliases are in their stored form already (link_identities).
   }
 }
 

@@ -680,4 +680,16 @@ std::string pseudonymize(std::string_view id, std::string_view key) {
   return out;
 }
 
+bool is_pseudonym(std::string_view id) {
+  if (id.size() != 34 || id.substr(0, 2) != "p_") return false;
+  for (const char c : id.substr(2))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+std::string stored_id(std::string_view id, std::string_view pseudonym_key) {
+  if (pseudonym_key.empty() || is_pseudonym(id)) return std::string(id);
+  return pseudonymize(id, pseudonym_key);
+}
+
 }  // namespace tp

@@ -58,4 +58,12 @@ bool iban_valid(std::string_view iban);    // spaces allowed; known country, 15-
 // pseudonym without a secret could be reversed by hashing guessed ids).
 std::string pseudonymize(std::string_view id, std::string_view key);
 
+// Whether `id` already has a pseudonym's form ("p_" + 32 lower-case hex digits), so that an id read back
+// from storage can be given to a lookup as it is.
+bool is_pseudonym(std::string_view id);
+
+// How an id sent by a client is stored: its pseudonym when there is a key (unless it already is one),
+// else the id itself.
+std::string stored_id(std::string_view id, std::string_view pseudonym_key);
+
 }  // namespace tp

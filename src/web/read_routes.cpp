@@ -32,6 +32,7 @@ void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
       if (target->size() > kMaxFilterBytes)
         return send_json(res, 400, error_body(name, "is longer than 512 bytes").dump());
     }
+    if (!q.customer.empty() && d->stored_id) q.customer = d->stored_id(q.customer);
     if (req.has_param("limit")) {
       const std::string v = req.get_param_value("limit");
       size_t n = 0;

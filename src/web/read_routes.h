@@ -17,6 +17,9 @@ struct ReadRoutesDeps {
   MetricsRegistry& metrics;
   std::string read_token;       // empty: reads are open
   std::function<bool()> ready;  // storage can take writes now
+  // A customer or anonymous id as the client sent it to the form it is stored in (its pseudonym when
+  // privacy.pseudonym_key is set); empty: ids are stored as sent.
+  std::function<std::string(const std::string&)> stored_id;
 };
 
 void add_read_routes(httplib::Server& server, ReadRoutesDeps deps);

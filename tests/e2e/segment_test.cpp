@@ -1,6 +1,8 @@
 // Segment / RudderStack server SDKs pointed at touchpointd: their request shapes, their auth, and
 // identity resolution from identify/alias.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <fstream>
 #include <sstream>
@@ -196,6 +198,74 @@ std::string sha256_hex(const std::string& text) {
     out += buf;
   }
   return out;
+}
+
+// The pseudonym a key gives an id, computed here independently of the daemon's code.
+std::string expected_pseudonym(const std::string& id, const std::string& key) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(id.data()), id.size(), mac, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "p_";
+  for (unsigned i = 0; i < 16; ++i) out += {kHex[mac[i] >> 4], kHex[mac[i] & 15]};
+  return out;
+}
+
+std::string database_bytes(const std::filesystem::path& dir) {
+  std::ifstream db(dir / "touchpoint.db", std::ios::binary), wal(dir / "touchpoint.db-wal", std::ios::binary);
+  std::stringstream all;
+  all << db.rdbuf() << wal.rdbuf();
+  return all.str();
+}
+
+// With a pseudonym key, no customer, visitor or linked id is stored as sent; the API still takes the ids
+// the client knows (or the pseudonyms it read back), for reads and for erasure.
+TEST(Pseudonyms, IdsAreStoredAsPseudonymsAndLookupsTakeTheClientsIds) {
+  TempDir dir;
+  const std::string key = "e2e-pseudonym-key-0123456789";
+  const std::string admin = "admin-token-0123456789";
+  DaemonProcess daemon(dir.path(),
+                       test_config(dir.path(), {{"privacy", {{"pseudonym_key", key}}},
+                                                {"identity", {{"link_traits", {"chatbot_user_id"}}}},
+                                                {"server", {{"admin_token", admin}}}}));
+  auto c = client(daemon.port());
+  const json chat = {{"id", "turn-1"}, {"type", "message"},    {"anonymous_id", "botuser-qx81"},
+                     {"role", "user"}, {"channel", "chatbot"}, {"text", "where is my order?"}};
+  ASSERT_EQ(c.Post("/v1/events", chat.dump(), "application/json")->status, 202);
+  const json identify = {{"messageId", "id-1"},
+                         {"userId", "custid-zq47"},
+                         {"anonymousId", "visitor-mv55"},
+                         {"traits", {{"chatbot_user_id", "botuser-qx81"}}}};
+  ASSERT_EQ(c.Post("/v1/identify", identify.dump(), "application/json")->status, 202);
+  const json other = {{"id", "turn-2"}, {"type", "message"}, {"customer_id", "custid-keep"}, {"text", "hi"}};
+  ASSERT_EQ(c.Post("/v1/events", other.dump(), "application/json")->status, 202);
+
+  const std::string pseudonym = expected_pseudonym("custid-zq47", key);
+  for (const std::string& asked : {std::string("custid-zq47"), pseudonym}) {
+    const json rows = json_of(c.Get("/v1/interactions?customer=" + asked))["interactions"];
+    ASSERT_EQ(rows.size(), 2u) << asked;  // the identify and, through the linked chatbot id, the chat turn
+    for (const auto& row : rows) {
+      EXPECT_EQ(row["customer_id"], pseudonym) << row.dump();
+      // The linked trait is an id: stored as its pseudonym, the same one the chat turn's visitor id got.
+      if (row["id"] == "id-1")
+        EXPECT_EQ(row["traits"]["chatbot_user_id"], expected_pseudonym("botuser-qx81", key)) << row.dump();
+      else
+        EXPECT_EQ(row["anonymous_id"], expected_pseudonym("botuser-qx81", key)) << row.dump();
+    }
+  }
+  const std::string files = database_bytes(dir.path());
+  for (const char* raw : {"custid-zq47", "visitor-mv55", "botuser-qx81", "custid-keep"})
+    EXPECT_EQ(files.find(raw), std::string::npos) << raw << " is stored as sent";
+
+  // Erasure by the id the client knows takes the customer and the linked ids' interactions.
+  auto r = c.Delete("/v1/customers/custid-zq47", {{"Authorization", "Bearer " + admin}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["erased"], 2);
+  const json left = json_of(c.Get("/v1/interactions"))["interactions"];
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["id"], "turn-2");
 }
 
 TEST(IdentityLinks, ConfiguredTraitsLinkChatbotUsersToCustomersAndEmailsAreStoredHashed) {

@@ -413,6 +413,20 @@ TEST(Pseudonymize, IsTheTruncatedHmacSha256) {
   EXPECT_EQ(pseudonymize("customer-42", "another-key"), "p_773257978299480553f45ab2767e856c");
 }
 
+// A lookup may name a customer by the id the client knows or by the pseudonym it read back.
+TEST(Pseudonymize, StoredIdMapsClientIdsAndKeepsPseudonyms) {
+  const std::string p = pseudonymize("customer-42", "pseudonym-key-2026");
+  EXPECT_TRUE(is_pseudonym(p));
+  EXPECT_EQ(stored_id("customer-42", "pseudonym-key-2026"), p);
+  EXPECT_EQ(stored_id(p, "pseudonym-key-2026"), p);
+  EXPECT_EQ(stored_id("customer-42", ""), "customer-42");  // no key: ids are stored as sent
+  for (const std::string not_one :
+       {"p_", "p_b12f62a7293452be0533057c795e85f", "p_b12f62a7293452be0533057c795e85ff0",
+        "p_B12F62A7293452BE0533057C795E85FF", "q_b12f62a7293452be0533057c795e85ff",
+        "p_b12f62a7293452be0533057c795e85fg", "customer-42"})
+    EXPECT_FALSE(is_pseudonym(not_one)) << not_one;
+}
+
 TEST(Pseudonymize, DeterministicDistinctAndShaped) {
   const std::string a = pseudonymize("customer-42", "k1");
   EXPECT_EQ(a, pseudonymize("customer-42", "k1"));
