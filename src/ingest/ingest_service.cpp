@@ -121,6 +121,7 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
   p.outcome.source = source;
   p.outcome.errors = json::array();
   FieldErrors event_errors;
+  size_t first_not_kept = 0;
 
   for (size_t i = 0; i < events.size(); ++i) {
     const json& event = *events[i];
@@ -145,13 +146,32 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
     for (const auto& e : event_errors) {
       json entry = {{"index", i}, {"field", e.field}, {"error", e.error}};
       reasons.push_back(entry);
-      p.outcome.errors.push_back(std::move(entry));
+      if (p.outcome.errors.size() < kMaxListedErrors) {
+        p.outcome.errors.push_back(std::move(entry));
+      } else {
+        ++p.outcome.errors_omitted;
+      }
     }
-    batch.dead_letters.push_back({source, received_ms, reasons.dump(),
-                                  truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace),
-                                                limits_.dead_letter_raw_bytes)});
+    if (++p.outcome.rejected <= kMaxDeadLettersPerRequest) {
+      batch.dead_letters.push_back({source, received_ms, reasons.dump(),
+                                    truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace),
+                                                  limits_.dead_letter_raw_bytes)});
+    } else if (p.outcome.rejected == kMaxDeadLettersPerRequest + 1) {
+      first_not_kept = i;
+    }
   }
-  p.outcome.rejected = batch.dead_letters.size();
+  if (p.outcome.rejected > kMaxDeadLettersPerRequest) {
+    const size_t more = p.outcome.rejected - kMaxDeadLettersPerRequest;
+    const json reason = json::array(
+        {{{"index", first_not_kept},
+          {"field", ""},
+          {"error", std::to_string(more) + " more rejected events of this request (from "
+                                           "this index on) are counted but not kept one by one"}}});
+    batch.dead_letters.push_back(
+        {source, received_ms, reason.dump(),
+         truncate_utf8(events[first_not_kept]->dump(-1, ' ', false, json::error_handler_t::replace),
+                       limits_.dead_letter_raw_bytes)});
+  }
   p.outcome.none_valid = batch.events.empty() && p.outcome.suppressed == 0;
   return p;
 }
@@ -172,6 +192,7 @@ IngestReply IngestService::finish(Outcome outcome, const SubmitResult& result) c
                 {"duplicates", result.counts.duplicates},
                 {"rejected", outcome.rejected},
                 {"errors", std::move(outcome.errors)}};
+  if (outcome.errors_omitted) reply.body["errors_omitted"] = outcome.errors_omitted;
   if (outcome.none_valid) reply.body["error"] = "no valid events";
   return reply;
 }

@@ -46,6 +46,13 @@ struct PrivacyOptions {
 // "h:" + hex SHA-256 of the trimmed, lower-cased value: how a hashed identity trait is linked and stored.
 std::string hashed_identity(std::string_view value);
 
+// A reply lists at most this many problems (`errors`) and counts the rest (`errors_omitted`): a 1 MiB body
+// of empty objects is 350,000 invalid events, and listing all of them took 800 MB and a 75 MB reply.
+inline constexpr size_t kMaxListedErrors = 100;
+// Likewise a request keeps at most this many rejected events as dead letters one by one; one more dead
+// letter counts the rest (the same body stored 76 MB of dead letters).
+inline constexpr size_t kMaxDeadLettersPerRequest = 100;
+
 struct IngestLimits {
   size_t max_event_bytes = 32 * 1024;
   size_t dead_letter_raw_bytes = 8192;
@@ -101,7 +108,8 @@ class IngestService {
   // What a request's reply needs once its batch committed.
   struct Outcome {
     std::string source;
-    nlohmann::json errors;
+    nlohmann::json errors;      // the first kMaxListedErrors problems
+    size_t errors_omitted = 0;  // problems beyond them, counted only
     size_t rejected = 0, suppressed = 0;
     bool none_valid = false;
   };

@@ -120,6 +120,41 @@ TEST_F(IngestServiceTest, AllInvalidIs400AndEveryEventIsDeadLettered) {
   EXPECT_EQ(store->dead_letters(10).size(), 2u);
 }
 
+// A small body can hold a great many invalid events (a 1 MiB body of `{}` is 350,000). The reply lists the
+// first problems and counts the rest; the first rejected events are dead letters one by one and one more
+// counts the rest; the counts stay exact. The valid events are stored as ever.
+TEST_F(IngestServiceTest, ManyInvalidEventsAreCountedButListedAndKeptOnlyUpToACap) {
+  const size_t invalid = kMaxDeadLettersPerRequest + 150;
+  json body = json::array({valid("first")});
+  for (size_t i = 0; i < invalid; ++i) body.push_back(json::object());  // three problems each
+  body.push_back(valid("last"));
+  const IngestReply reply = service().ingest("events", pointers(body), kNative, kReceived);
+
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body["accepted"], 2);
+  EXPECT_EQ(reply.body["rejected"], invalid);
+  ASSERT_EQ(reply.body["errors"].size(), kMaxListedErrors);
+  EXPECT_EQ(reply.body["errors"][0]["index"], 1);
+  EXPECT_EQ(reply.body["errors_omitted"], 3 * invalid - kMaxListedErrors);
+  EXPECT_EQ(events_total.value({"events", "rejected"}), invalid);
+  EXPECT_EQ(store->interactions({}).size(), 2u);
+
+  const auto letters = store->dead_letters(1000);  // newest first
+  ASSERT_EQ(letters.size(), kMaxDeadLettersPerRequest + 1);
+  const json summary = json::parse(letters[0].letter.reason_json);
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(summary[0]["index"], kMaxDeadLettersPerRequest + 1);  // the first rejected event not kept
+  EXPECT_THAT(summary[0]["error"].get<std::string>(), HasSubstr("150 more rejected events"));
+  EXPECT_EQ(letters[0].letter.raw, "{}");
+  EXPECT_EQ(json::parse(letters.back().letter.reason_json)[0]["index"], 1);
+
+  // Below the caps nothing is omitted and no summary is written.
+  const json few = json::array({json::object(), valid("ok")});
+  const IngestReply small = service().ingest("events", pointers(few), kNative, kReceived);
+  EXPECT_FALSE(small.body.contains("errors_omitted"));
+  EXPECT_EQ(store->dead_letters(1000).size(), kMaxDeadLettersPerRequest + 2);
+}
+
 TEST_F(IngestServiceTest, DuplicatesAreCountedNotStoredAgain) {
   const json body = json::array({valid("d1"), valid("d2")});
   IngestService ingest = service();
