@@ -162,6 +162,100 @@ TEST(RuleCompile, TypeChecksOperatorsAgainstFields) {
   EXPECT_NE(find(load, "pain reasons are lower-case words"), nullptr);
 }
 
+// Each malformed part of a pack is reported with the JSON pointer of what is wrong (from which the position
+// comes), and nothing about it throws. One pack per case, so each message is the one expected.
+TEST(RuleCompile, EachMalformedPartIsReportedWhereItIs) {
+  const std::string ok_rule =
+      R"({"id": "r", "description": "d", "when": {"field": "channel", "eq": "chatbot"}, "then": {"stage": "support"}})";
+  const auto pack_with_when = [](const std::string& when) {
+    return R"({"rules": [{"id": "r", "description": "d", "when": )" + when +
+           R"(, "then": {"stage": "support"}}]})";
+  };
+  struct Case {
+    std::string pack, pointer, message;
+  };
+  const std::vector<Case> cases = {
+      {R"([1, 2])", "", "a rule pack is a JSON object"},
+      {R"({"required_engine_version": "latest", "rules": []})", "/required_engine_version",
+       "must be a version"},
+      {R"({"lists": [], "rules": []})", "/lists", "lists must be an object of named string lists"},
+      {R"({"lists": {"l": "refund"}, "rules": []})", "/lists/l", "a list is an array of strings"},
+      {R"({"lists": {"l": ["a", 2]}, "rules": []})", "/lists/l/1", "list items must be strings"},
+      {R"({"macros": [], "rules": []})", "/macros", "macros must be an object of named conditions"},
+      {R"({"rules": {}})", "/rules", "\"rules\" must be an array"},
+      {R"({"rules": [7]})", "/rules/0", "a rule is an object with id, description"},
+      {R"({"rules": [{"id": "r", "description": 5, "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})",
+       "/rules/0/description", "description must be a string"},
+      {R"({"rules": [{"id": "r", "description": "d", "priority": 1.5, "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})",
+       "/rules/0/priority", "priority must be a whole number"},
+      {R"({"rules": [{"id": "r", "description": "d", "enabled": "no", "when": {"field": "channel", "eq": "x"}, "then": {"stage": "support"}}]})",
+       "/rules/0/enabled", "enabled must be true or false"},
+      {R"({"rules": [{"id": "r", "description": "d", "then": {"stage": "support"}}]})", "/rules/0",
+       "rule 'r' has no \"when\" condition"},
+      {R"({"rules": [{"id": "r", "description": "d", "when": {"field": "channel", "eq": "x"}}]})", "/rules/0",
+       "rule 'r' has no \"then\" actions"},
+      {pack_with_when(R"({"field": "channel", "in": "chatbot"})"), "/rules/0/when/in",
+       "\"in\" takes an array"},
+      {pack_with_when(R"({"field": "channel", "in": []})"), "/rules/0/when/in",
+       "\"in\" needs at least one value"},
+      {pack_with_when(R"({"field": "channel", "eq": {"a": 1}})"), "/rules/0/when/eq",
+       "values are strings, numbers or booleans"},
+      {pack_with_when(R"({"field": "confidence", "eq": "high"})"), "/rules/0/when/eq",
+       "'confidence' cannot equal a value of this type"},
+      {pack_with_when(R"({"field": "type", "eq": "click"})"), "/rules/0/when/eq",
+       "type is one of message, page"},
+      {pack_with_when(R"({"field": "url", "glob": []})"), "/rules/0/when/glob",
+       "'glob' needs at least one pattern"},
+      {pack_with_when(R"({"field": "text", "regex": ["a", "b"]})"), "/rules/0/when/regex",
+       "'regex' takes one pattern; combine alternatives with |"},
+      {pack_with_when(R"({"field": "rating", "lt": "3"})"), "/rules/0/when/lt", "'lt' takes a number"},
+      {pack_with_when(R"({"field": "url", "exists": 1})"), "/rules/0/when/exists",
+       "'exists' takes true or false"},
+      {pack_with_when(R"({"macro": 7})"), "/rules/0/when/macro", "must be the name of a macro"},
+      {pack_with_when(R"({"colour": "red"})"), "/rules/0/when",
+       "a condition needs one of: all, any, not, macro"},
+      {pack_with_when(R"({"field": "text", "keywords": ["refund", 3]})"), "/rules/0/when/keywords/1",
+       "must be a string (or \"@list\")"},
+      {R"({"rules": [{"id": "r", "description": "d", "when": {"field": "channel", "eq": "x"}, "then": {"persona_override": "yes", "persona": "first-time-buyer"}}]})",
+       "/rules/0/then/persona_override", "persona_override must be true or false"},
+      {R"({"rules": [{"id": "r", "description": "d", "when": {"field": "channel", "eq": "x"}, "then": {"persona_override": true, "stage": "support"}}]})",
+       "/rules/0/then/persona_override", "persona_override needs a persona to set"},
+  };
+  for (const Case& c : cases) {
+    RuleLoad load;
+    ASSERT_NO_THROW(load = compile(c.pack)) << c.pack;
+    EXPECT_FALSE(load.ok()) << c.pack;
+    const RuleDiagnostic* d = find(load, c.message);
+    ASSERT_NE(d, nullptr) << c.pack << "\n" << all_diagnostics(load);
+    EXPECT_EQ(d->pointer, c.pointer) << c.pack;
+    EXPECT_GE(d->line, 1u) << c.pack;
+  }
+  // Nesting beyond 32 levels is refused, not recursed into.
+  std::string deep = R"({"field": "channel", "eq": "x"})";
+  for (int i = 0; i < 40; ++i) deep = R"({"not": )" + deep + "}";
+  const auto nested = compile(pack_with_when(deep));
+  EXPECT_NE(find(nested, "conditions are nested deeper than 32"), nullptr) << all_diagnostics(nested);
+  EXPECT_TRUE(compile(R"({"rules": [)" + ok_rule + "]}").ok());
+}
+
+// "enabled": false keeps a rule in the pack, checked like any other, without applying it.
+TEST(RuleCompile, ADisabledRuleIsCheckedButNotApplied) {
+  const auto load = compile(R"({"rules": [
+    { "id": "off", "description": "d", "enabled": false, "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "support"} },
+    { "id": "on", "description": "d", "enabled": true, "when": {"field": "text", "keywords": ["refund"]}, "then": {"pain": ["refund_request"]} }
+  ]})");
+  ASSERT_TRUE(load.ok()) << all_diagnostics(load);
+  EXPECT_EQ(load.rules->rule_count(), 1u);
+  const TagSet tags = tag(*load.rules, chat("a refund please"));
+  EXPECT_TRUE(tags.stage.empty());
+  EXPECT_EQ(tags.rules, std::vector<std::string>{"on"});
+  // Still checked: an error in a disabled rule is an error.
+  const auto bad = compile(R"({"rules": [
+    { "id": "off", "description": "d", "enabled": false, "when": {"field": "text", "keywords": ["refund"]}, "then": {"stage": "nowhere"} }
+  ]})");
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(RuleCompile, RequiredEngineVersion) {
   EXPECT_TRUE(compile(R"({"required_engine_version": "1.0", "rules": []})").ok());
   const auto newer = compile(R"({"required_engine_version": "1.7", "rules": []})");
