@@ -4,7 +4,9 @@
 // serve at the end. (A number beyond a double once ended the process.)
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,67 @@ namespace {
 using json = nlohmann::json;
 
 class HostileBodies : public DaemonTest {};
+
+// Edits a well-formed body 1-5 times: a piece inserted, bytes erased, or a byte replaced by a piece.
+std::string mutate(std::string body, std::mt19937& rng) {
+  static const std::vector<std::string> pieces = {"{",
+                                                  "}",
+                                                  "[",
+                                                  "]",
+                                                  "\"",
+                                                  ":",
+                                                  ",",
+                                                  "\\",
+                                                  " ",
+                                                  "0",
+                                                  "9",
+                                                  "-",
+                                                  "+",
+                                                  ".",
+                                                  "e",
+                                                  "E",
+                                                  "t",
+                                                  "n",
+                                                  "\x01",
+                                                  "\x7f",
+                                                  "\xC3\xA9",
+                                                  "\xC3",
+                                                  "\xED\xA0\x80",
+                                                  "\xF4\x90\x80\x80",
+                                                  "1e400",
+                                                  "-1e999",
+                                                  "99999999999999999999999",
+                                                  "null",
+                                                  "true",
+                                                  "\"x\"",
+                                                  "{}",
+                                                  "[]",
+                                                  "\\u0000",
+                                                  "\\ud800",
+                                                  "\\uZZZZ"};
+  for (int edits = 1 + static_cast<int>(rng() % 5); edits > 0; --edits) {
+    const size_t at = rng() % (body.size() + 1);
+    switch (rng() % 3) {
+      case 0:
+        body.insert(at, pieces[rng() % pieces.size()]);
+        break;
+      case 1:
+        if (at < body.size()) body.erase(at, 1 + rng() % 3);
+        break;
+      default:
+        if (at < body.size()) body.replace(at, 1, pieces[rng() % pieces.size()]);
+        break;
+    }
+  }
+  return body;
+}
+
+std::string fixture(const std::string& path) {
+  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing) {
   start();
@@ -58,61 +121,12 @@ TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing
       {"/v1/track",
        json{{"messageId", "m9"}, {"userId", "u"}, {"event", "E"}, {"properties", {{"n", 1}}}}.dump()},
   };
-  const std::vector<std::string> pieces = {"{",
-                                           "}",
-                                           "[",
-                                           "]",
-                                           "\"",
-                                           ":",
-                                           ",",
-                                           "\\",
-                                           " ",
-                                           "0",
-                                           "9",
-                                           "-",
-                                           "+",
-                                           ".",
-                                           "e",
-                                           "E",
-                                           "t",
-                                           "n",
-                                           "\x01",
-                                           "\x7f",
-                                           "\xC3\xA9",
-                                           "\xC3",
-                                           "\xED\xA0\x80",
-                                           "\xF4\x90\x80\x80",
-                                           "1e400",
-                                           "-1e999",
-                                           "99999999999999999999999",
-                                           "null",
-                                           "true",
-                                           "\"x\"",
-                                           "{}",
-                                           "[]",
-                                           "\\u0000",
-                                           "\\ud800",
-                                           "\\uZZZZ"};
   std::mt19937 rng(20261206);
   auto c = client(port());
   int accepted = 0, refused = 0;
   for (int i = 0; i < 600; ++i) {
     const auto& [path, base] = bases[rng() % bases.size()];
-    std::string body = base;
-    for (int edits = 1 + static_cast<int>(rng() % 5); edits > 0; --edits) {
-      const size_t at = rng() % (body.size() + 1);
-      switch (rng() % 3) {
-        case 0:
-          body.insert(at, pieces[rng() % pieces.size()]);
-          break;
-        case 1:
-          if (at < body.size()) body.erase(at, 1 + rng() % 3);
-          break;
-        default:
-          if (at < body.size()) body.replace(at, 1, pieces[rng() % pieces.size()]);
-          break;
-      }
-    }
+    const std::string body = mutate(base, rng);
     auto r = c.Post(path, body, "application/json");
     ASSERT_TRUE(r) << "no answer on " << path << " to: " << body;
     ASSERT_TRUE(r->status == 202 || r->status == 400) << r->status << " on " << path << " to: " << body;
@@ -121,6 +135,47 @@ TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing
   // Both sides were exercised: some mutations leave valid requests, most do not.
   EXPECT_GT(accepted, 20);
   EXPECT_GT(refused, 300);
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  EXPECT_EQ(c.Get("/readyz")->status, 200);
+}
+
+// The same for every webhook adapter, from its documented payloads: answered below 500 (the adapters answer
+// 2xx for what they store or ignore and 400 for what they cannot read), and the daemon keeps serving.
+TEST_F(HostileBodies, MutatedWebhookPayloadsAreAnsweredAndTheDaemonKeepsServing) {
+  const std::vector<std::pair<std::string, std::string>> bases = {
+      {"dialogflow-es", "dialogflow-es/google_assistant.json"},
+      {"dialogflow-es", "dialogflow-es/twitter_fallback.json"},
+      {"dialogflow-cx", "dialogflow-cx/text_turn.json"},
+      {"dialogflow-cx", "dialogflow-cx/live_agent_handoff.json"},
+      {"rasa", "rasa/broker_user_event.json"},
+      {"rasa", "rasa/tracker_moodbot.json"},
+      {"botframework", "botframework/message_user.json"},
+      {"intercom", "intercom/conversation_user_replied.json"},
+      {"intercom", "intercom/conversation_rating_added.json"},
+      {"zendesk", "zendesk/event_comment_added_requester.json"},
+      {"zendesk", "zendesk/trigger_rated_bad.json"},
+      {"generic", "generic/botpress_batch.json"},
+  };
+  json sources = json::object();
+  for (const auto& [adapter, _] : bases) {
+    sources[adapter] = {{"kind", "webhook"}, {"adapter", adapter}, {"verification", "none"}};
+    if (adapter == "generic")
+      sources[adapter]["config"] = json::parse(fixture("generic/botpress_config.json"));
+  }
+  start({{"sources", sources}});
+  std::mt19937 rng(20261207);
+  auto c = client(port());
+  int stored_or_ignored = 0, refused = 0;
+  for (int i = 0; i < 720; ++i) {
+    const auto& [adapter, file] = bases[rng() % bases.size()];
+    const std::string body = mutate(fixture(file), rng);
+    auto r = c.Post("/v1/webhooks/" + adapter, body, "application/json");
+    ASSERT_TRUE(r) << "no answer from " << adapter << " to: " << body;
+    ASSERT_LT(r->status, 500) << adapter << " answered " << r->status << " to: " << body;
+    (r->status < 300 ? stored_or_ignored : refused) += 1;
+  }
+  EXPECT_GT(stored_or_ignored, 20);
+  EXPECT_GT(refused, 200);
   EXPECT_EQ(c.Get("/healthz")->status, 200);
   EXPECT_EQ(c.Get("/readyz")->status, 200);
 }
