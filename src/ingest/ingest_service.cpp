@@ -219,8 +219,11 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   WriteBatch batch;
   batch.source = source;
   batch.received_ms = received_ms;
+  // The first problems are listed (in the reply and the dead letter), the rest counted: see kMaxListedErrors.
   json error_list = json::array();
-  for (const auto& e : errors) error_list.push_back({{"field", e.field}, {"error", e.error}});
+  for (size_t i = 0; i < errors.size() && i < kMaxListedErrors; ++i)
+    error_list.push_back({{"field", errors[i].field}, {"error", errors[i].error}});
+  const size_t errors_omitted = errors.size() - error_list.size();
   size_t suppressed = 0;
   for (auto& in : interactions) {
     protect(in);
@@ -231,9 +234,14 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
     batch.events.push_back(std::move(in));
   }
   if (suppressed && events_total_) events_total_->inc({source, "suppressed"}, suppressed);
-  if (!errors.empty())
+  if (!errors.empty()) {
+    json reason = error_list;
+    if (errors_omitted)
+      reason.push_back(
+          {{"field", ""}, {"error", std::to_string(errors_omitted) + " more problems not listed"}});
     batch.dead_letters.push_back(
-        {source, received_ms, error_list.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+        {source, received_ms, reason.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+  }
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
     ignored += suppressed;
@@ -262,6 +270,7 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
                 {"ignored", ignored},
                 {"rejected", rejected},
                 {"errors", std::move(error_list)}};
+  if (errors_omitted) reply.body["errors_omitted"] = errors_omitted;
   if (none_valid) reply.body["error"] = "the payload could not be understood";
   return reply;
 }

@@ -155,6 +155,32 @@ TEST_F(IngestServiceTest, ManyInvalidEventsAreCountedButListedAndKeptOnlyUpToACa
   EXPECT_EQ(store->dead_letters(1000).size(), kMaxDeadLettersPerRequest + 2);
 }
 
+// A webhook payload whose many parts cannot be read: the reply lists the first problems and counts the rest,
+// and the one dead letter (the raw payload) holds the same first problems and a note of how many more.
+TEST_F(IngestServiceTest, AWebhookPayloadWithManyProblemsListsOnlyTheFirst) {
+  FieldErrors errors;
+  for (int i = 0; i < 250; ++i) errors.push_back({"/events[" + std::to_string(i) + "]/id", "is required"});
+  Interaction in;
+  in.id = "ok-1";
+  in.type = EventType::Message;
+  in.customer_id = "c-1";
+  std::vector<Interaction> interactions{in};
+  const IngestReply reply = service().ingest_translated("hook", std::move(interactions), errors, 250, 0,
+                                                        R"({"events":[]})", kReceived);
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body["accepted"], 1);
+  EXPECT_EQ(reply.body["rejected"], 250);
+  ASSERT_EQ(reply.body["errors"].size(), kMaxListedErrors);
+  EXPECT_EQ(reply.body["errors"][0]["field"], "/events[0]/id");
+  EXPECT_EQ(reply.body["errors_omitted"], 250 - kMaxListedErrors);
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 1u);
+  const json reason = json::parse(letters[0].letter.reason_json);
+  ASSERT_EQ(reason.size(), kMaxListedErrors + 1);
+  EXPECT_EQ(reason.back()["error"], std::to_string(250 - kMaxListedErrors) + " more problems not listed");
+  EXPECT_EQ(letters[0].letter.raw, R"({"events":[]})");
+}
+
 TEST_F(IngestServiceTest, DuplicatesAreCountedNotStoredAgain) {
   const json body = json::array({valid("d1"), valid("d2")});
   IngestService ingest = service();
