@@ -202,6 +202,7 @@ int run_daemon(const Config& config) {
     batch.source = "erasure";
     batch.received_ms = now_unix_ms();
     batch.erase_customers = {key};
+    if (key != id) batch.erase_mentions = {id};
     batch.suppress_erased = true;
     const SubmitResult r = writer->submit(std::move(batch));
     if (r.status != SubmitStatus::Committed)

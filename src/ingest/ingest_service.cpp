@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "model/interaction_json.h"
 #include "util/metrics.h"
@@ -153,9 +154,9 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
       }
     }
     if (++p.outcome.rejected <= kMaxDeadLettersPerRequest) {
-      batch.dead_letters.push_back({source, received_ms, reasons.dump(),
-                                    truncate_utf8(event.dump(-1, ' ', false, json::error_handler_t::replace),
-                                                  limits_.dead_letter_raw_bytes)});
+      batch.dead_letters.push_back(
+          {source, received_ms, reasons.dump(),
+           dead_letter_raw(event.dump(-1, ' ', false, json::error_handler_t::replace))});
     } else if (p.outcome.rejected == kMaxDeadLettersPerRequest + 1) {
       first_not_kept = i;
     }
@@ -169,8 +170,7 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
                                            "this index on) are counted but not kept one by one"}}});
     batch.dead_letters.push_back(
         {source, received_ms, reason.dump(),
-         truncate_utf8(events[first_not_kept]->dump(-1, ' ', false, json::error_handler_t::replace),
-                       limits_.dead_letter_raw_bytes)});
+         dead_letter_raw(events[first_not_kept]->dump(-1, ' ', false, json::error_handler_t::replace))});
   }
   p.outcome.none_valid = batch.events.empty() && p.outcome.suppressed == 0;
   return p;
@@ -239,8 +239,7 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
     if (errors_omitted)
       reason.push_back(
           {{"field", ""}, {"error", std::to_string(errors_omitted) + " more problems not listed"}});
-    batch.dead_letters.push_back(
-        {source, received_ms, reason.dump(), truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+    batch.dead_letters.push_back({source, received_ms, reason.dump(), dead_letter_raw(raw)});
   }
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
@@ -275,6 +274,54 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
   return reply;
 }
 
+// The keys under which senders put a customer's or visitor's id (canonical, Segment).
+constexpr std::string_view kIdKeys[] = {"customer_id", "anonymous_id", "userId", "anonymousId", "previousId"};
+
+// A dead letter is stored too, so it gets what an interaction gets before storage, as far as text that
+// failed to parse allows: the ids under the keys above and the configured identity traits and properties
+// become pseudonyms when there is a key (wherever they sit, when the text is JSON), personal data in the
+// whole text is redacted when redaction is on. Then it is truncated.
+std::string IngestService::dead_letter_raw(std::string_view raw) const {
+  std::string text(raw);
+  const std::string& key = privacy_.pseudonym_key;
+  if (!key.empty()) {
+    json doc = json::parse(text, nullptr, false);
+    if (!doc.is_discarded()) {
+      const auto listed = [](const std::vector<std::string>& names, const std::string& k) {
+        return std::find(names.begin(), names.end(), k) != names.end();
+      };
+      bool changed = false;
+      const std::function<void(json&)> walk = [&](json& j) {
+        if (j.is_array()) {
+          for (auto& v : j) walk(v);
+          return;
+        }
+        if (!j.is_object()) return;
+        for (auto it = j.begin(); it != j.end(); ++it) {
+          const std::string& k = it.key();
+          if (it->is_string() && !it->get_ref<const std::string&>().empty()) {
+            const std::string& v = it->get_ref<const std::string&>();
+            if (listed(privacy_.hashed_traits, k)) {
+              *it = pseudonymize(v.rfind("h:", 0) == 0 ? v : hashed_identity(v), key);
+              changed = true;
+            } else if (std::find(std::begin(kIdKeys), std::end(kIdKeys), k) != std::end(kIdKeys) ||
+                       listed(privacy_.link_traits, k) || listed(privacy_.link_properties, k)) {
+              if (!is_pseudonym(v)) *it = pseudonymize(v, key);
+              changed = true;
+            }
+          } else {
+            walk(*it);
+          }
+        }
+      };
+      walk(doc);
+      if (changed) text = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+  }
+  if (privacy_.redact) text = redact(text, privacy_.kinds);
+  return truncate_utf8(text, limits_.dead_letter_raw_bytes);
+}
+
 WriteBatch IngestService::body_dead_letter(const std::string& source, std::string_view raw,
                                            const std::string& field, const std::string& error,
                                            int64_t received_ms) const {
@@ -283,7 +330,7 @@ WriteBatch IngestService::body_dead_letter(const std::string& source, std::strin
   batch.received_ms = received_ms;
   batch.dead_letters.push_back({source, received_ms,
                                 json::array({{{"field", field}, {"error", error}}}).dump(),
-                                truncate_utf8(raw, limits_.dead_letter_raw_bytes)});
+                                dead_letter_raw(raw)});
   return batch;
 }
 

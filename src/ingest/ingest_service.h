@@ -120,6 +120,8 @@ class IngestService {
   Prepared prepare(const std::string& source, const std::vector<const nlohmann::json*>& events,
                    const EventTranslator& translate, int64_t received_ms) const;
   IngestReply finish(Outcome outcome, const SubmitResult& result) const;
+  // What a dead letter keeps of a rejected event or payload (see the definition).
+  std::string dead_letter_raw(std::string_view raw) const;
   WriteBatch body_dead_letter(const std::string& source, std::string_view raw, const std::string& field,
                               const std::string& error, int64_t received_ms) const;
   void count_body_dead_letter(const std::string& source, const SubmitResult& result) const;

@@ -506,6 +506,11 @@ void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
   std::vector<std::string> erased_ids;
   for (const std::string& customer : batch.erase_customers)
     counts.erased += erase_customer(customer, erased_ids);
+  for (const std::string& mention : batch.erase_mentions) {
+    SQLite::Statement dead(*writer_, "DELETE FROM dead_letters WHERE instr(raw, ?1) > 0");
+    dead.bind(1, mention);
+    dead.exec();
+  }
   if (batch.invalidates_analytics || !batch.erase_customers.empty())
     writer_->exec("UPDATE meta SET value = value + 1 WHERE key = 'analytics_generation'");
   if (batch.suppress_erased) {

@@ -62,6 +62,9 @@ struct WriteBatch {
   // Every id an erasure removes (the customer and each alias linked to it) joins the suppression list,
   // in the same transaction, so that no replay under any of them brings the person back.
   bool suppress_erased = false;
+  // Other forms of the erased ids (the id as the client sent it, when it is stored as a pseudonym): dead
+  // letters, which keep what was sent, that mention one of them go too.
+  std::vector<std::string> erase_mentions;
   // The batch changes tags of interactions already counted (retag): saved aggregates become stale.
   // Erasures invalidate them too, without this flag.
   bool invalidates_analytics = false;

@@ -1,5 +1,6 @@
 // Segment / RudderStack server SDKs pointed at touchpointd: their request shapes, their auth, and
 // identity resolution from identify/alias.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -240,6 +241,18 @@ TEST(Pseudonyms, IdsAreStoredAsPseudonymsAndLookupsTakeTheClientsIds) {
   ASSERT_EQ(c.Post("/v1/identify", identify.dump(), "application/json")->status, 202);
   const json other = {{"id", "turn-2"}, {"type", "message"}, {"customer_id", "custid-keep"}, {"text", "hi"}};
   ASSERT_EQ(c.Post("/v1/events", other.dump(), "application/json")->status, 202);
+  // A rejected event is kept as a dead letter: with its ids as pseudonyms and its text redacted too.
+  const json rejected = {{"id", "bad-1"},
+                         {"type", "message"},
+                         {"customer_id", "custid-zq47"},
+                         {"rating", 9},
+                         {"text", "reach me at zq47.private@example.org"}};
+  ASSERT_EQ(c.Post("/v1/events", rejected.dump(), "application/json")->status, 400);
+  const auto dead_letters = [&] {
+    SQLite::Database db((dir.path() / "touchpoint.db").string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("SELECT COUNT(*) FROM dead_letters").getInt();
+  };
+  ASSERT_EQ(dead_letters(), 1);
 
   const std::string pseudonym = expected_pseudonym("custid-zq47", key);
   for (const std::string& asked : {std::string("custid-zq47"), pseudonym}) {
@@ -255,7 +268,8 @@ TEST(Pseudonyms, IdsAreStoredAsPseudonymsAndLookupsTakeTheClientsIds) {
     }
   }
   const std::string files = database_bytes(dir.path());
-  for (const char* raw : {"custid-zq47", "visitor-mv55", "botuser-qx81", "custid-keep"})
+  for (const char* raw :
+       {"custid-zq47", "visitor-mv55", "botuser-qx81", "custid-keep", "zq47.private@example.org"})
     EXPECT_EQ(files.find(raw), std::string::npos) << raw << " is stored as sent";
 
   // Erasure by the id the client knows takes the customer and the linked ids' interactions.
@@ -266,6 +280,7 @@ TEST(Pseudonyms, IdsAreStoredAsPseudonymsAndLookupsTakeTheClientsIds) {
   const json left = json_of(c.Get("/v1/interactions"))["interactions"];
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["id"], "turn-2");
+  EXPECT_EQ(dead_letters(), 0);  // the rejected event mentioned the customer: it went too
 }
 
 TEST(IdentityLinks, ConfiguredTraitsLinkChatbotUsersToCustomersAndEmailsAreStoredHashed) {

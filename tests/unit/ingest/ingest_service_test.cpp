@@ -181,6 +181,45 @@ TEST_F(IngestServiceTest, AWebhookPayloadWithManyProblemsListsOnlyTheFirst) {
   EXPECT_EQ(letters[0].letter.raw, R"({"events":[]})");
 }
 
+// A dead letter is stored too: personal data in it is redacted like an interaction's text, and with a
+// pseudonym key the ids in it are pseudonyms, so a rejected event does not keep what a stored one would not.
+TEST_F(IngestServiceTest, DeadLettersAreRedactedAndKeepIdsAsPseudonyms) {
+  PrivacyOptions privacy;
+  privacy.pseudonym_key = "unit-pseudonym-key-0123456789";
+  privacy.link_traits = {"chatbot_user_id"};
+  privacy.hashed_traits = {"email"};
+  IngestService ingest(*writer, {}, &events_total, privacy);
+  const json body =
+      json::array({{{"id", "r1"},
+                    {"type", "message"},
+                    {"customer_id", "cust-secret"},
+                    {"rating", 9},
+                    {"text", "mail jane.doe@example.com or call +1 415 555 0100"}},
+                   {{"messageId", "s1"},
+                    {"userId", "user-secret"},
+                    {"anonymousId", "anon-secret"},
+                    {"traits", {{"chatbot_user_id", "bot-secret"}, {"email", "Jane.Doe@Example.com"}}}}});
+  const IngestReply reply = ingest.ingest("events", pointers(body), kNative, kReceived);
+  EXPECT_EQ(reply.body["rejected"], 2);
+  EXPECT_EQ(
+      ingest.reject_body("events", "{not json, mail jane.doe@example.com", "body", "bad", kReceived).status,
+      400);
+
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 3u);
+  std::string all;
+  for (const auto& l : letters) all += l.letter.raw + "\n";
+  for (const char* kept : {"jane.doe@example.com", "Jane.Doe@Example.com", "415 555", "cust-secret",
+                           "user-secret", "anon-secret", "bot-secret"})
+    EXPECT_EQ(all.find(kept), std::string::npos) << kept << " kept in:\n" << all;
+  EXPECT_NE(all.find("[email]"), std::string::npos) << all;
+  EXPECT_NE(all.find(pseudonymize("cust-secret", privacy.pseudonym_key)), std::string::npos) << all;
+  EXPECT_NE(all.find(pseudonymize("bot-secret", privacy.pseudonym_key)), std::string::npos) << all;
+  EXPECT_NE(all.find(pseudonymize(hashed_identity("Jane.Doe@Example.com"), privacy.pseudonym_key)),
+            std::string::npos)
+      << all;
+}
+
 TEST_F(IngestServiceTest, DuplicatesAreCountedNotStoredAgain) {
   const json body = json::array({valid("d1"), valid("d2")});
   IngestService ingest = service();
