@@ -62,8 +62,6 @@ std::string hashed_identity(std::string_view value) {
 
 namespace {
 
-// Finds the configured identity traits/properties in an event: links their values, and replaces hashed
-// ones in the stored traits by their hash.
 // The traits and properties the config names as ids. Each is stored the way ids are (hashed_traits hashed;
 // with a pseudonym key, every one as its pseudonym, so no id the operator declared sits in the stored
 // traits as sent), and linked in that form to the event's customer, when it has one.
