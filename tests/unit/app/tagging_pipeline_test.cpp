@@ -203,23 +203,32 @@ TEST_F(Pipeline, ReplacingTheTaggerAppliesToLaterInteractions) {
   writer.stop();
 }
 
-// Under steady traffic the pipeline lingers to tag larger batches, but a full batch is taken at once.
-// With a linger far longer than any wait here, the last interactions are tagged only if filling the batch
-// woke the thread.
-TEST_F(Pipeline, AFullBatchIsTaggedWithoutWaitingOutTheLinger) {
+// Commits events as one request does; a failed commit fails the test.
+void commit(GroupCommitWriter& writer, std::vector<Interaction> events) {
+  ASSERT_EQ(writer.submit(batch(std::move(events))).status, SubmitStatus::Committed);
+}
+
+// A linger far longer than any wait in these tests: whatever is tagged in time was not waited out.
+PipelineOptions lingering() {
   PipelineOptions p;
-  p.batch = 3;
   p.linger = std::chrono::minutes(10);
+  return p;
+}
+
+// Under steady traffic the pipeline lingers to tag larger batches, but a full batch is taken at once.
+TEST_F(Pipeline, AFullBatchIsTaggedWithoutWaitingOutTheLinger) {
+  PipelineOptions p = lingering();
+  p.batch = 3;
   Running running(options(), p);
   auto& [store, writer, pipeline] = running;
   // The first interaction after a quiet spell is tagged at once.
-  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "refund")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("a", "c1", "refund")});
   ASSERT_TRUE(wait_tagged(pipeline, 1));
   // Two more, in two commits: fewer than a batch, they wait ...
-  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "hello")})).status, SubmitStatus::Committed);
-  ASSERT_EQ(writer.submit(batch({chat("c", "c2", "hello")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("b", "c1", "hello")});
+  commit(writer, {chat("c", "c2", "hello")});
   // ... until a third fills the batch.
-  ASSERT_EQ(writer.submit(batch({chat("d", "c2", "refund")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("d", "c2", "refund")});
   ASSERT_TRUE(wait_tagged(pipeline, 4));
   pipeline.stop();
   EXPECT_EQ(by_id(store, "d").tags.stage, "support");
@@ -227,21 +236,16 @@ TEST_F(Pipeline, AFullBatchIsTaggedWithoutWaitingOutTheLinger) {
 }
 
 // A full queue leaves interactions to storage: they are found there by a scan and tagged all the same. The
-// overflow also ends a linger (far longer than any wait here): the thread is behind.
+// overflow also ends a linger: the thread is behind.
 TEST_F(Pipeline, InteractionsBeyondAFullQueueAreTaggedFromStorage) {
-  PipelineOptions p;
+  PipelineOptions p = lingering();
   p.max_queue = 2;
-  p.linger = std::chrono::minutes(10);
   Running running(options(), p);
   auto& [store, writer, pipeline] = running;
-  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "hello")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("a", "c1", "hello")});
   ASSERT_TRUE(wait_tagged(pipeline, 1));
-  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "hello")})).status, SubmitStatus::Committed);
-  // Three more do not fit beside b.
-  ASSERT_EQ(
-      writer.submit(batch({chat("c", "c2", "refund"), chat("d", "c2", "hi"), chat("e", "c3", "refund")}))
-          .status,
-      SubmitStatus::Committed);
+  commit(writer, {chat("b", "c1", "hello")});
+  commit(writer, {chat("c", "c2", "refund"), chat("d", "c2", "hi"), chat("e", "c3", "refund")});  // beyond
   ASSERT_TRUE(wait_tagged(pipeline, 5));
   EXPECT_EQ(pipeline.backlog(), 0u);
   pipeline.stop();
@@ -253,13 +257,11 @@ TEST_F(Pipeline, InteractionsBeyondAFullQueueAreTaggedFromStorage) {
 
 // Stopping does not wait out the linger: what is queued is tagged and written before stop() returns.
 TEST_F(Pipeline, StopTagsWhatIsLingering) {
-  PipelineOptions p;
-  p.linger = std::chrono::minutes(10);
-  Running running(options(), p);
+  Running running(options(), lingering());
   auto& [store, writer, pipeline] = running;
-  ASSERT_EQ(writer.submit(batch({chat("a", "c1", "hello")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("a", "c1", "hello")});
   ASSERT_TRUE(wait_tagged(pipeline, 1));
-  ASSERT_EQ(writer.submit(batch({chat("b", "c1", "refund")})).status, SubmitStatus::Committed);
+  commit(writer, {chat("b", "c1", "refund")});
   const auto started = std::chrono::steady_clock::now();
   pipeline.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::minutes(1));
