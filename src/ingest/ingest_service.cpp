@@ -4,6 +4,7 @@
 #include <cctype>
 #include <functional>
 
+#include "ingest/event_body.h"
 #include "model/interaction_json.h"
 #include "util/metrics.h"
 #include "util/text.h"
@@ -282,7 +283,9 @@ constexpr std::string_view kIdKeys[] = {"customer_id", "anonymous_id", "userId",
 std::string IngestService::dead_letter_raw(std::string_view raw) const {
   std::string text(raw);
   const std::string& key = privacy_.pseudonym_key;
-  if (!key.empty()) {
+  // Only text within the nesting limit is parsed: the walk below recurses, and a body refused for its
+  // depth (a 400 whose raw text lands here) could otherwise exhaust the stack.
+  if (!key.empty() && json_nesting_depth(text, kMaxJsonDepth) <= kMaxJsonDepth) {
     json doc = json::parse(text, nullptr, false);
     if (!doc.is_discarded()) {
       const auto listed = [](const std::vector<std::string>& names, const std::string& k) {

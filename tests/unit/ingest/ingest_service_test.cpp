@@ -218,6 +218,10 @@ TEST_F(IngestServiceTest, DeadLettersAreRedactedAndKeepIdsAsPseudonyms) {
   EXPECT_NE(all.find(pseudonymize(hashed_identity("Jane.Doe@Example.com"), privacy.pseudonym_key)),
             std::string::npos)
       << all;
+  // A body refused for its depth is kept as text: never parsed (the walk over it would recurse that deep).
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  EXPECT_EQ(ingest.reject_body("events", deep, "body", "nested too deeply", kReceived).status, 400);
+  EXPECT_EQ(store->dead_letters(1)[0].letter.raw, deep.substr(0, IngestLimits{}.dead_letter_raw_bytes));
 }
 
 TEST_F(IngestServiceTest, DuplicatesAreCountedNotStoredAgain) {
