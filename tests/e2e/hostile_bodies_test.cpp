@@ -1,7 +1,8 @@
 // Hostile and broken bodies against the real daemon: well-formed requests mutated byte by byte (brackets,
 // quotes, escapes, control and non-ASCII bytes, numbers past a double, lone surrogates) on every ingest
 // route. Each must be answered 202 or 400, never 5xx, never a dropped connection, and the daemon must still
-// serve at the end. (A number beyond a double once ended the process.)
+// serve at the end. (A number beyond a double once ended the process; so did a deeply nested body once
+// pseudonyms were on.) The canonical and Segment routes are tried with the privacy options off and on.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -57,7 +58,9 @@ std::string mutate(std::string body, std::mt19937& rng) {
                                                   "[]",
                                                   "\\u0000",
                                                   "\\ud800",
-                                                  "\\uZZZZ"};
+                                                  "\\uZZZZ",
+                                                  std::string(100, '['),
+                                                  std::string(100000, '{')};
   for (int edits = 1 + static_cast<int>(rng() % 5); edits > 0; --edits) {
     const size_t at = rng() % (body.size() + 1);
     switch (rng() % 3) {
@@ -82,8 +85,17 @@ std::string fixture(const std::string& path) {
   return ss.str();
 }
 
-TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing) {
-  start();
+// Runs the mutation test on the daemon as started; with the privacy options on, the same requests also go
+// through pseudonyms, identity traits and the dead letters' id scan.
+class HostileBodiesWithPrivacy : public HostileBodies, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(HostileBodiesWithPrivacy, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing) {
+  if (GetParam()) {
+    start({{"privacy", {{"pseudonym_key", "hostile-pseudonym-key-0123456789"}}},
+           {"identity", {{"link_traits", {"chatbot_user_id"}}, {"hashed_traits", {"email"}}}}});
+  } else {
+    start();
+  }
   const std::vector<std::pair<std::string, std::string>> bases = {
       {"/v1/events", json{{"id", "e1"},
                           {"type", "message"},
@@ -120,6 +132,12 @@ TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing
            .dump()},
       {"/v1/track",
        json{{"messageId", "m9"}, {"userId", "u"}, {"event", "E"}, {"properties", {{"n", 1}}}}.dump()},
+      {"/v1/identify",
+       json{{"messageId", "i9"},
+            {"userId", "u"},
+            {"anonymousId", "a"},
+            {"traits", {{"chatbot_user_id", "b-1"}, {"email", " X@Example.com "}, {"n", {1, 2}}}}}
+           .dump()},
   };
   std::mt19937 rng(20261206);
   auto c = client(port());
@@ -132,6 +150,13 @@ TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing
     ASSERT_TRUE(r->status == 202 || r->status == 400) << r->status << " on " << path << " to: " << body;
     (r->status == 202 ? accepted : refused) += 1;
   }
+  // Valid JSON nested far beyond the limit, on every route: refused, and its dead letter kept as text.
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  for (const auto& [path, _] : bases) {
+    auto r = c.Post(path, deep, "application/json");
+    ASSERT_TRUE(r) << "no answer on " << path << " to a deeply nested body";
+    EXPECT_EQ(r->status, 400) << path;
+  }
   // Both sides were exercised: some mutations leave valid requests, most do not.
   EXPECT_GT(accepted, 20);
   EXPECT_GT(refused, 300);
@@ -141,6 +166,8 @@ TEST_F(HostileBodies, MutatedRequestsAreAnswered202Or400AndTheDaemonKeepsServing
 
 // The same for every webhook adapter, from its documented payloads: answered below 500 (the adapters answer
 // 2xx for what they store or ignore and 400 for what they cannot read), and the daemon keeps serving.
+INSTANTIATE_TEST_SUITE_P(PrivacyOffAndOn, HostileBodiesWithPrivacy, ::testing::Bool());
+
 TEST_F(HostileBodies, MutatedWebhookPayloadsAreAnsweredAndTheDaemonKeepsServing) {
   const std::vector<std::pair<std::string, std::string>> bases = {
       {"dialogflow-es", "dialogflow-es/google_assistant.json"},
