@@ -201,6 +201,12 @@ TEST_F(HostileBodies, MutatedWebhookPayloadsAreAnsweredAndTheDaemonKeepsServing)
     ASSERT_LT(r->status, 500) << adapter << " answered " << r->status << " to: " << body;
     (r->status < 300 ? stored_or_ignored : refused) += 1;
   }
+  const std::string deep = std::string(200000, '[') + std::string(200000, ']');  // valid JSON, far too deep
+  for (const auto& [adapter, _] : bases) {
+    auto r = c.Post("/v1/webhooks/" + adapter, deep, "application/json");
+    ASSERT_TRUE(r) << "no answer from " << adapter << " to a deeply nested body";
+    EXPECT_EQ(r->status, 400) << adapter;
+  }
   EXPECT_GT(stored_or_ignored, 20);
   EXPECT_GT(refused, 200);
   EXPECT_EQ(c.Get("/healthz")->status, 200);
