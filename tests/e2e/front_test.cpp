@@ -9,8 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "daemon_process.h"
@@ -251,6 +253,83 @@ TEST_F(Front, BufferedRequestBytesStayWithinTheBudget) {
   EXPECT_EQ(first_status(reply), 202) << reply;
   ::close(slow[0]);
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('big', 'small')"), 2);
+}
+
+// A connected socket whose receive buffer is small, so that replies pile up on the daemon's side.
+int connect_small_window(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int size = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect");
+  return fd;
+}
+
+// Sends all of `bytes` (the daemon reads them as it answers), reading nothing.
+void send_all(int fd, const std::string& bytes) {
+  for (size_t off = 0; off < bytes.size();) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 10000) <= 0) return;  // the daemon stopped reading: the rest stays unsent
+    const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n <= 0 && errno != EAGAIN) return;
+    if (n > 0) off += static_cast<size_t>(n);
+  }
+}
+
+// Pipelined requests whose replies are larger than every buffer between the loop and the sender: each
+// carries 110 invalid events, so each reply lists 100 problems (about 7 KB); 1,500 of them are 10 MB.
+std::string pipelined_invalid_batches(int n) {
+  json bad = json::array();
+  for (int i = 0; i < 110; ++i) bad.push_back(json::object());
+  const std::string one = post("/v1/events", bad.dump());
+  std::string all;
+  for (int i = 0; i < n; ++i) all += one;
+  return all;
+}
+
+// A sender that reads its replies slowly gets every one, in order, however far the loop has to wait to
+// write them; a sender that stops reading is dropped after server.read_timeout_s, and the daemon goes on.
+TEST_F(Front, ASlowReaderGetsEveryReplyAndOneThatStopsReadingIsDropped) {
+  start({{"server", {{"read_timeout_s", 1}}}});
+  const int requests = 1500;
+  const std::string bytes = pipelined_invalid_batches(requests);
+
+  const int slow = connect_small_window(port());
+  std::thread sender([&] { send_all(slow, bytes); });
+  std::string got;
+  int answered = 0;
+  for (;;) {  // reads 4 KB at a time until every reply has come
+    pollfd p{slow, POLLIN, 0};
+    if (::poll(&p, 1, 10000) <= 0) break;
+    char buf[4096];
+    const ssize_t n = ::recv(slow, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+    answered = response_count(got);
+    if (answered >= requests) break;
+  }
+  sender.join();
+  ::close(slow);
+  ASSERT_EQ(answered, requests);
+  const std::vector<int> codes = statuses(got);
+  EXPECT_EQ(std::count(codes.begin(), codes.end(), 400), requests);
+
+  const int stalled = connect_small_window(port());
+  std::thread stalled_sender([&] { send_all(stalled, bytes); });
+  // Reads nothing: the daemon drops the connection (a readiness wait for the hang-up, not a timing check).
+  pollfd p{stalled, POLLRDHUP, 0};
+  EXPECT_EQ(::poll(&p, 1, 30000), 1) << "the connection was not dropped";
+  EXPECT_NE(p.revents & (POLLRDHUP | POLLHUP | POLLERR), 0);
+  stalled_sender.join();
+  ::close(stalled);
+  EXPECT_EQ(client(port()).Get("/healthz")->status, 200);
+  EXPECT_EQ(
+      first_status(raw_exchange(port(), post("/v1/events", event("after").dump(), "Connection: close\r\n"))),
+      202);
 }
 
 // server.event_loops 0: the thread pool serves the port itself, as before the front existed; and
