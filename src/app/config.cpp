@@ -18,7 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-// Expands ${NAME} and ${NAME:-default} in every string of the document, in place.
+// Expands ${NAME} and ${NAME:-default} in every string of the document, in place; $${ is a literal ${.
 void expand_env(json& node, const std::string& path, const EnvLookup& env,
                 std::vector<ConfigProblem>& problems) {
   if (node.is_object()) {
@@ -39,6 +39,11 @@ void expand_env(json& node, const std::string& path, const EnvLookup& env,
         break;
       }
       out.append(s, pos, start - pos);
+      if (start > pos && s[start - 1] == '$') {  // "$${": the "$" is in `out` already; keep "{" as written
+        out += '{';
+        pos = start + 2;
+        continue;
+      }
       const size_t end = s.find('}', start);
       if (end == std::string::npos) {
         problems.push_back({path, "unterminated ${ in string"});

@@ -1,5 +1,6 @@
 #include "app/webhook_sources.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace tp {
@@ -14,7 +15,10 @@ WebhookSources build_webhook_sources(const Config& config, std::vector<Problem>&
     std::vector<std::string> adapter_problems;
     const nlohmann::json adapter_config = nlohmann::json::parse(s.adapter_config_json, nullptr, false);
     ws.adapter = make_adapter(s.adapter, adapter_config, adapter_problems);
-    for (const auto& p : adapter_problems) problems.push_back({path + "/config", p});
+    // A name that is no adapter's is the "adapter" field's problem; anything else is about its config.
+    const auto& names = adapter_names();
+    const bool known = std::find(names.begin(), names.end(), s.adapter) != names.end();
+    for (const auto& p : adapter_problems) problems.push_back({path + (known ? "/config" : "/adapter"), p});
     if (!ws.adapter && adapter_problems.empty()) problems.push_back({path + "/adapter", "unknown adapter"});
     const nlohmann::json verification = nlohmann::json::parse(s.verification_json, nullptr, false);
     VerifierConfigLoad v = parse_verifier_config(verification, path + "/verification");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/webhook_sources.h"
 #include "model/journey.h"
 
 namespace tp {
@@ -427,6 +428,36 @@ TEST(AcceptsUnauthenticated, OpenReadsOrAnOpenSource) {
   open.auth = AuthType::None;
   c.sources.push_back(open);
   EXPECT_TRUE(accepts_unauthenticated(c));
+}
+
+// "$${" writes a literal "${" (a secret or a path may hold one); the rest still expands.
+TEST(ConfigEnv, DoubleDollarKeepsALiteralDollarBrace) {
+  const ConfigLoad load = parse(R"({"server": {"read_token": "a$${NOT_A_VAR}b-${TOKEN}"},
+                                   "sources": {"events": {"kind": "native"}}})",
+                                env_of({{"TOKEN", "t0k3n-0123456789abcdef"}}));
+  ASSERT_TRUE(load.ok()) << load.problems.front().path << ": " << load.problems.front().message;
+  EXPECT_EQ(load.config.server.read_token, "a${NOT_A_VAR}b-t0k3n-0123456789abcdef");
+}
+
+// Webhook sources are built when the config is checked: each problem names the field it is about.
+TEST(WebhookSourceConfig, ProblemsNameTheFieldTheyAreAbout) {
+  const ConfigLoad load = parse(R"({"sources": {
+    "unknown": {"kind": "webhook", "adapter": "nope", "verification": "none"},
+    "configured": {"kind": "webhook", "adapter": "rasa", "config": {"x": 1}, "verification": "none"},
+    "generic": {"kind": "webhook", "adapter": "generic", "config": {"map": {}}, "verification": "none"},
+    "ok": {"kind": "webhook", "adapter": "dialogflow-es", "verification": "none"}
+  }})");
+  ASSERT_TRUE(load.ok()) << load.problems.front().path;
+  std::vector<Problem> problems;
+  const WebhookSources sources = build_webhook_sources(load.config, problems);
+  std::vector<std::string> paths;
+  for (const auto& p : problems) paths.push_back(p.path);
+  EXPECT_THAT(paths, ::testing::Contains("/sources/unknown/adapter"));
+  EXPECT_THAT(paths, ::testing::Contains("/sources/configured/config"));
+  EXPECT_THAT(paths, ::testing::Contains(::testing::StartsWith("/sources/generic/config")));
+  EXPECT_THAT(paths, ::testing::Not(::testing::Contains(::testing::StartsWith("/sources/ok"))));
+  EXPECT_EQ(sources.count("ok"), 1u);
+  EXPECT_EQ(sources.count("unknown"), 0u);
 }
 
 }  // namespace
