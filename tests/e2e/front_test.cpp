@@ -31,9 +31,11 @@ std::string post(const std::string& path, const std::string& body, const std::st
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
-// A connected socket, or throws.
-int connect_to(int port) {
+// A connected socket, or throws. `receive_buffer` > 0: that small a receive window (set before connecting),
+// so that replies pile up on the daemon's side.
+int connect_to(int port, int receive_buffer = 0) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (receive_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -255,20 +257,6 @@ TEST_F(Front, BufferedRequestBytesStayWithinTheBudget) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('big', 'small')"), 2);
 }
 
-// A connected socket whose receive buffer is small, so that replies pile up on the daemon's side.
-int connect_small_window(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int size = 4096;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error("connect");
-  return fd;
-}
-
 // Sends all of `bytes` (the daemon reads them as it answers), reading nothing.
 void send_all(int fd, const std::string& bytes) {
   for (size_t off = 0; off < bytes.size();) {
@@ -298,7 +286,7 @@ TEST_F(Front, ASlowReaderGetsEveryReplyAndOneThatStopsReadingIsDropped) {
   const int requests = 1500;
   const std::string bytes = pipelined_invalid_batches(requests);
 
-  const int slow = connect_small_window(port());
+  const int slow = connect_to(port(), 4096);
   std::thread sender([&] { send_all(slow, bytes); });
   std::string got;
   int answered = 0;
@@ -318,7 +306,7 @@ TEST_F(Front, ASlowReaderGetsEveryReplyAndOneThatStopsReadingIsDropped) {
   const std::vector<int> codes = statuses(got);
   EXPECT_EQ(std::count(codes.begin(), codes.end(), 400), requests);
 
-  const int stalled = connect_small_window(port());
+  const int stalled = connect_to(port(), 4096);
   std::thread stalled_sender([&] { send_all(stalled, bytes); });
   // Reads nothing: the daemon drops the connection (a readiness wait for the hang-up, not a timing check).
   pollfd p{stalled, POLLRDHUP, 0};
