@@ -83,11 +83,13 @@ while kill -0 "$TP_PID" 2>/dev/null; do sleep 0.1; done
 # on). Each run gets a fresh daemon and an empty database, and the two alternate twice; the better run of
 # each counts, so neither side pays for a bigger database or a noisy minute on a shared machine.
 sed 's/"engine": {/"engine": { "analytics": false,/' "$WORK/touchpoint.json" >"$WORK/touchpoint-noagg.json"
-batch_run() {  # $1 tag, $2 config, $3 id style (uuid) -> "rps p50 p99 non2xx errors transactions stored"
-  local tag=$1 config=$2 ids=${3:-} port pid result tx
+# A run on a fresh daemon and database: $1 tag, $2 config, $3 the script's id style (uuid, random), $4 route
+# and $5 script (default: /v1/batch, batch.lua) -> "rps p50 p99 non2xx errors transactions stored"
+fresh_run() {
+  local tag=$1 config=$2 ids=${3:-} route=${4:-/v1/batch} script=${5:-$ROOT/bench/wrk/batch.lua} port pid result tx
   sed "s|$WORK/bench.db|$WORK/bench-$tag.db|" "$config" >"$WORK/$tag.json"
   port=$(start_and_wait "$WORK/$tag.log" "$ROOT/$BUILD/src/app/touchpointd" serve --config "$WORK/$tag.json")
-  result=$(run_wrk "http://127.0.0.1:$port/v1/batch" "$ROOT/bench/wrk/batch.lua" "$tag" "$ids")
+  result=$(run_wrk "http://127.0.0.1:$port$route" "$script" "$tag" "$ids")
   tx=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^touchpoint_commit_transactions /{print $2}')
   pid=$(cat "$WORK/$tag.log.pid")
   kill -TERM "$pid"
@@ -95,11 +97,14 @@ batch_run() {  # $1 tag, $2 config, $3 id style (uuid) -> "rps p50 p99 non2xx er
   echo "$result $tx $(sqlite3 "$WORK/bench-$tag.db" "SELECT COUNT(*) FROM interactions")"
 }
 for round in 1 2; do
-  batch_run "agg$round" "$WORK/touchpoint.json" >>"$WORK/agg.txt"
-  batch_run "noagg$round" "$WORK/touchpoint-noagg.json" >>"$WORK/noagg.txt"
+  fresh_run "agg$round" "$WORK/touchpoint.json" >>"$WORK/agg.txt"
+  fresh_run "noagg$round" "$WORK/touchpoint-noagg.json" >>"$WORK/noagg.txt"
 done
 # (3) again with random UUIDs as ids, as Segment's SDKs send them: the idempotency index's worst case.
-read -r U_RPS U_P50 U_P99 U_NON2XX U_ERR _ _ < <(batch_run "uuid" "$WORK/touchpoint.json" uuid)
+read -r U_RPS U_P50 U_P99 U_NON2XX U_ERR _ _ < <(fresh_run "uuid" "$WORK/touchpoint.json" uuid)
+# (2) again with customer and session ids drawn at random, as real traffic's are: each commit's index
+# entries land on random pages instead of neighbouring ones.
+read -r R_RPS R_P50 R_P99 R_NON2XX R_ERR _ _ < <(fresh_run "random" "$WORK/touchpoint.json" random /v1/events "$ROOT/bench/wrk/single.lua")
 read -r T_RPS T_P50 T_P99 T_NON2XX T_ERR TRANSACTIONS STORED < <(sort -g -r "$WORK/agg.txt" | head -1)
 read -r N_RPS N_P50 N_P99 N_NON2XX N_ERR _ _ < <(sort -g -r "$WORK/noagg.txt" | head -1)
 
@@ -107,11 +112,13 @@ export CONNECTIONS
 awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$B_ERR" \
     -v s_rps="$S_RPS" -v s50="$S_P50" -v s99="$S_P99" -v sn="$S_NON2XX" -v se="$S_ERR" \
     -v t_rps="$T_RPS" -v t50="$T_P50" -v t99="$T_P99" -v tn="$T_NON2XX" -v te="$T_ERR" \
+    -v r_rps="$R_RPS" -v r50="$R_P50" -v r99="$R_P99" -v rn="$R_NON2XX" -v re="$R_ERR" \
     -v u_rps="$U_RPS" -v u50="$U_P50" -v u99="$U_P99" -v un="$U_NON2XX" -v ue="$U_ERR" \
     -v stored="$STORED" -v tx="$TRANSACTIONS" -v n_rps="$N_RPS" -v commit_ms="$COMMIT_MS" -v s_tx="$S_TX" -v secs="$DURATION" 'BEGIN {
   printf "\n%-44s %12s %9s %9s %8s %7s\n", "run", "events/s", "p50 ms", "p99 ms", "non-2xx", "errors"
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(1) httplib 204 baseline", b_rps, b50, b99, bn, be
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(2) touchpointd POST /v1/events, 1 event", s_rps, s50, s99, sn, se
+  printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(2) the same with random customer/session ids", r_rps, r50, r99, rn, re
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(3) touchpointd POST /v1/batch, 100 events", t_rps * 100, t50, t99, tn, te
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(3) the same with random UUID ids", u_rps * 100, u50, u99, un, ue
   ratio = s_rps / b_rps
@@ -121,7 +128,7 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
   printf "p99 at %s connections: (2) %.2f ms, (3) %.2f ms   (target < 10 ms)\n", ENVIRON["CONNECTIONS"], s99, t99
   printf "rows stored: %d in %d group-commit transactions (%.0f events per fsync)\n", stored, tx, (tx > 0 ? stored / tx : 0)
   printf "aggregation off: (3) %.0f events/s; with the map and FAQ on: %.0f (%.0f%% of off; target >= 90%%)\n", n_rps * 100, t_rps * 100, (n_rps > 0 ? 100 * t_rps / n_rps : 0)
-  if (sn + tn + se + te + un + ue > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
+  if (sn + tn + se + te + un + ue + rn + re > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
 }'
 echo
 echo "micro-benchmarks (per-event CPU work on the ingest path):"
