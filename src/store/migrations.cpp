@@ -113,6 +113,31 @@ CREATE INDEX interactions_customer ON interactions (seq >> 16, customer_id) WHER
 CREATE INDEX interactions_anonymous ON interactions (seq >> 16, anonymous_id) WHERE anonymous_id IS NOT NULL;
 CREATE INDEX interactions_session ON interactions (seq >> 16, session_id) WHERE session_id IS NOT NULL;
 )SQL"},
+      {6, "customer, visitor and session lookups written behind ingest", R"SQL(
+-- The lookups by customer, visitor and session move out of interactions' own indexes into tables of their
+-- own, which the writer fills behind the rows (store/lookup_keys.h) instead of in each row's commit. Real
+-- ids arrive in random order: each index took a write to a random page of its bucket for nearly every
+-- event, ~13 pages per index for a commit of 13 single-event requests; a batch of keys, sorted and written
+-- a slice per commit, writes each page about once per batch. Rows after lookup_keys_through are found by
+-- a scan of that short tail (store/bucket_lookups.h). Same key as the indexes of migration 5.
+CREATE TABLE customer_keys (bucket INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (bucket, id, seq)) WITHOUT ROWID;
+CREATE TABLE visitor_keys (bucket INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (bucket, id, seq)) WITHOUT ROWID;
+CREATE TABLE session_keys (bucket INTEGER NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (bucket, id, seq)) WITHOUT ROWID;
+INSERT INTO customer_keys SELECT seq >> 16, customer_id, seq FROM interactions WHERE customer_id IS NOT NULL
+  ORDER BY 1, 2, 3;
+INSERT INTO visitor_keys SELECT seq >> 16, anonymous_id, seq FROM interactions WHERE anonymous_id IS NOT NULL
+  ORDER BY 1, 2, 3;
+INSERT INTO session_keys SELECT seq >> 16, session_id, seq FROM interactions WHERE session_id IS NOT NULL
+  ORDER BY 1, 2, 3;
+-- Every row up to this seq has its keys in the tables above.
+INSERT INTO meta (key, value) VALUES ('lookup_keys_through', (SELECT COALESCE(MAX(seq), 0) FROM interactions));
+DROP INDEX interactions_customer;
+DROP INDEX interactions_anonymous;
+DROP INDEX interactions_session;
+)SQL"},
   };
   return kMigrations;
 }

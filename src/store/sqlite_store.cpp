@@ -301,6 +301,8 @@ WHERE identity_links.customer_id <> excluded.customer_id)SQL");
 INSERT INTO customer_state (customer_id, persona, stages_reached, updated_at, persona_weak) VALUES (?1, ?2, ?3, ?4, ?5)
 ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reached = excluded.stages_reached,
   updated_at = excluded.updated_at, persona_weak = excluded.persona_weak)SQL");
+    lookup_keys_ = std::make_unique<LookupKeyWriter>(*writer_, options_.lookup_batch_rows,
+                                                     options_.lookup_keys_per_commit);
     writer_->exec("PRAGMA wal_autocheckpoint = 0");
     sqlite3_wal_hook(writer_->getHandle(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
@@ -322,6 +324,7 @@ SqliteStore::~SqliteStore() {
   insert_link_.reset();
   insert_dead_letter_.reset();
   upsert_customer_.reset();
+  lookup_keys_.reset();
   idle_readers_.clear();
   writer_.reset();
 }
@@ -461,6 +464,7 @@ void SqliteStore::insert_events(std::span<const EventRow> all) {
       }
       ++counts.accepted;
       counts.seqs.push_back(seq);
+      lookup_keys_->inserted(seq, in.customer_id, in.anonymous_id, in.session_id);
       // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
       // and so do the configured identity traits.
       for (const std::string& alias : link_aliases(in)) {
@@ -544,16 +548,31 @@ uint32_t SqliteStore::erase_customer(const std::string& customer, std::vector<st
     while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
   }
   uint32_t erased = 0;
+  using namespace bucket_lookups;
+  SQLite::Statement rows(*writer_, std::string(kBucketsCte) +
+                                       "SELECT seq, customer_id, anonymous_id, session_id FROM interactions "
+                                       "WHERE seq IN " +
+                                       kSeqsOfId);
+  SQLite::Statement delete_tags(*writer_, "DELETE FROM interaction_tags WHERE seq = ?1");
+  SQLite::Statement delete_row(*writer_, "DELETE FROM interactions WHERE seq = ?1");
   for (const auto& id : ids) {
-    using namespace bucket_lookups;
-    SQLite::Statement tags(
-        *writer_, std::string(kBucketsCte) + "DELETE FROM interaction_tags WHERE seq IN " + kSeqsOfId);
-    tags.bind(1, id);
-    tags.exec();
-    SQLite::Statement rows(*writer_,
-                           std::string(kBucketsCte) + "DELETE FROM interactions WHERE seq IN " + kSeqsOfId);
+    // The rows first, then each one with its tags and its lookup keys (the keys hold the ids too).
+    std::vector<std::pair<int64_t, LookupKeyWriter::RowIds>> found;
     rows.bind(1, id);
-    erased += static_cast<uint32_t>(rows.exec());
+    while (rows.executeStep())
+      found.push_back(
+          {rows.getColumn(0).getInt64(), {column_text(rows, 1), column_text(rows, 2), column_text(rows, 3)}});
+    rows.reset();
+    for (const auto& [seq, row_ids] : found) {
+      lookup_keys_->erase_row(seq, row_ids);
+      delete_tags.bind(1, seq);
+      delete_tags.exec();
+      delete_tags.reset();
+      delete_row.bind(1, seq);
+      erased += static_cast<uint32_t>(delete_row.exec());
+      delete_row.reset();
+    }
+    lookup_keys_->rows_erased();
     SQLite::Statement links(*writer_, "DELETE FROM identity_links WHERE alias = ?1 OR customer_id = ?1");
     links.bind(1, id);
     links.exec();
@@ -594,6 +613,7 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     throw StorageError(std::string("cannot begin a write transaction: ") + e.what());
   }
   try {
+    lookup_keys_->begin();
     // The events of consecutive batches share statements; an erasure must see exactly the events before
     // it, so a batch that erases ends a run (its own events go in first, as before). Nothing else a batch
     // writes depends on another batch's events (tags name rows committed earlier; dead letters, customer
@@ -610,8 +630,11 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
       for (size_t b = i; b < end; ++b) write_rest(*batches[b], counts[b]);
       i = end;
     }
+    lookup_keys_->step();  // in this transaction: the mark and the keys never disagree, even after a crash
     writer_->exec("COMMIT");
+    lookup_keys_->committed();
   } catch (const SQLite::Exception& e) {
+    lookup_keys_->rolled_back();
     for (auto* statements : {&insert_rows_, &tag_rows_})
       for (auto& st : *statements)
         if (st) st->tryReset();

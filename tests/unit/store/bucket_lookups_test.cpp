@@ -1,6 +1,7 @@
-// The lookups by customer, visitor and session must seek the bucketed indexes of migration 5, never scan:
-// SQLite uses an expression index only when the query's expression reads like the index's, and a scan
-// would still return the right rows, only slowly at millions of rows. So the plans are checked here.
+// The lookups by customer, visitor and session must seek the bucketed key tables of migration 6, once per
+// bucket, and reach the rows not in them yet by a rowid range (the tail after lookup_keys_through), never
+// scan interactions: a scan would still return the right rows, only slowly at millions of rows. So the
+// plans are checked here.
 #include "store/bucket_lookups.h"
 
 #include <SQLiteCpp/Database.h>
@@ -44,26 +45,31 @@ class BucketLookups : public ::testing::Test {
   std::unique_ptr<SQLite::Database> db;
 };
 
-constexpr const char* kCustomerSeek = "INDEX interactions_customer (<expr>=? AND customer_id=?)";
-constexpr const char* kVisitorSeek = "INDEX interactions_anonymous (<expr>=? AND anonymous_id=?)";
+constexpr const char* kCustomerSeek = "SEARCH customer_keys USING PRIMARY KEY (bucket=? AND id=?)";
+constexpr const char* kVisitorSeek = "SEARCH visitor_keys USING PRIMARY KEY (bucket=? AND id=?)";
+constexpr const char* kTailRange = "SEARCH interactions USING INTEGER PRIMARY KEY (rowid>?)";
 
-TEST_F(BucketLookups, RowsOfAnIdSeekTheCustomerAndVisitorIndexes) {
+TEST_F(BucketLookups, RowsOfAnIdSeekTheCustomerAndVisitorKeysAndTheTail) {
   const std::string p = plan_where(std::string("i.seq IN ") + bucket_lookups::kSeqsOfId);
   EXPECT_THAT(p, HasSubstr(kCustomerSeek));
   EXPECT_THAT(p, HasSubstr(kVisitorSeek));
+  EXPECT_THAT(p, HasSubstr(kTailRange));
   EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
 }
 
-TEST_F(BucketLookups, ASessionSeeksTheSessionIndex) {
+TEST_F(BucketLookups, ASessionSeeksTheSessionKeysAndTheTail) {
   const std::string p = plan_where(bucket_lookups::kSessionFilter);
-  EXPECT_THAT(p, HasSubstr("INDEX interactions_session (<expr>=? AND session_id=?)"));
+  EXPECT_THAT(p, HasSubstr("SEARCH session_keys USING PRIMARY KEY (bucket=? AND id=?)"));
+  EXPECT_THAT(p, HasSubstr(kTailRange));
   EXPECT_THAT(p, Not(HasSubstr("SCAN i")));
+  EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
 }
 
-TEST_F(BucketLookups, ACustomersCandidatesSeekTheIndexesForTheIdAndEveryAlias) {
+TEST_F(BucketLookups, ACustomersCandidatesSeekTheKeysForTheIdAndEveryAlias) {
   const std::string p = plan_where(bucket_lookups::kCustomerCandidates);
   EXPECT_THAT(p, HasSubstr(kCustomerSeek));
   EXPECT_THAT(p, HasSubstr(kVisitorSeek));
+  EXPECT_THAT(p, HasSubstr(kTailRange));
   EXPECT_THAT(p, Not(HasSubstr("SCAN interactions")));
 }
 

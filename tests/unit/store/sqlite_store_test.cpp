@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "store/backends.h"
+#include "store/bucket_lookups.h"
 #include "store/migrations.h"
 #include "support/temp_dir.h"
 
@@ -640,14 +641,232 @@ TEST_F(SqliteStoreTest, AVersion4DatabaseIsUpgradedAndItsRowsStayFindable) {
   std::vector<int> told;
   o.on_migration = [&](int from, int version, std::string_view) { told.push_back(from * 10 + version); };
   store = std::make_unique<SqliteStore>(o);
-  EXPECT_EQ(told, std::vector<int>{45});                       // from 4 to 5
+  EXPECT_EQ(told, (std::vector<int>{45, 46}));                 // from 4: to 5, then to 6
   commit({batch("s", {event("new1", "erin", "anon-e", 3)})});  // links anon-e to erin
   EXPECT_THAT(ids(query("", "erin")), ElementsAre("new1", "old2", "old1"));
   EXPECT_THAT(ids(query("", "", "sx")), ElementsAre("old2", "old1"));
-  SQLite::Database check(old_path, SQLite::OPEN_READONLY);
-  EXPECT_THAT(
-      check.execAndGet("SELECT sql FROM sqlite_master WHERE name = 'interactions_customer'").getString(),
-      HasSubstr("seq >> 16"));
+}
+
+// The number of keys in a key table, and the lookup mark (migration 6).
+int64_t count_of(SQLite::Database& db, const std::string& table) {
+  return db.execAndGet("SELECT count(*) FROM " + table).getInt64();
+}
+int64_t keys_through(SQLite::Database& db) {
+  return db.execAndGet("SELECT value FROM meta WHERE key = 'lookup_keys_through'").getInt64();
+}
+
+// The key tables agree with the rows: every key names an existing row with that id, and every row up to
+// the mark has a key for each of its ids.
+void expect_keys_agree(SQLite::Database& db, const std::string& when) {
+  const int64_t mark = keys_through(db);
+  for (const auto& [table, column] : bucket_lookups::kKeyTables) {
+    const std::string t = table, c = column;
+    EXPECT_EQ(
+        db.execAndGet("SELECT count(*) FROM " + t + " k WHERE NOT EXISTS (SELECT 1 FROM interactions i " +
+                      "WHERE i.seq = k.seq AND i." + c + " = k.id AND k.bucket = i.seq >> 16)")
+            .getInt64(),
+        0)
+        << t << " has keys of no row, " << when;
+    EXPECT_EQ(db.execAndGet("SELECT count(*) FROM interactions i WHERE i.seq <= " + std::to_string(mark) +
+                            " AND i." + c + " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM " + t +
+                            " k WHERE k.bucket = i.seq >> 16 AND k.id = i." + c + " AND k.seq = i.seq)")
+                  .getInt64(),
+              0)
+        << "rows up to the mark without their key in " << t << ", " << when;
+  }
+}
+
+// A version-5 database (bucketed indexes on interactions) gets key tables holding every old row's keys, a
+// mark at its newest row, and no more indexes on interactions beyond the time index.
+TEST_F(SqliteStoreTest, AVersion5DatabaseGetsItsKeysWrittenAndItsIndexesDropped) {
+  store.reset();
+  const std::string old_path = dir.file("v5.db");
+  {
+    SQLite::Database db(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    std::vector<Migration> up_to_5;
+    for (const auto& m : sqlite_migrations())
+      if (m.version <= 5) up_to_5.push_back(m);
+    apply_migrations(db, up_to_5);
+    db.exec(
+        R"SQL(INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at)
+      VALUES ('s', 'o1', 'track', 'fay', NULL, 'sy', 1, 1), ('s', 'o2', 'page', NULL, 'anon-f', 'sy', 2, 2),
+             ('s', 'o3', 'page', 'gus', 'anon-g', NULL, 3, 3))SQL");
+  }
+  SqliteOptions o;
+  o.path = old_path;
+  store = std::make_unique<SqliteStore>(o);
+  {
+    SQLite::Database check(old_path, SQLite::OPEN_READONLY);
+    EXPECT_EQ(count_of(check, "customer_keys"), 2);
+    EXPECT_EQ(count_of(check, "visitor_keys"), 2);
+    EXPECT_EQ(count_of(check, "session_keys"), 2);
+    EXPECT_EQ(keys_through(check), 3);
+    EXPECT_EQ(check
+                  .execAndGet("SELECT group_concat(name) FROM sqlite_master WHERE type = 'index' AND "
+                              "tbl_name = 'interactions' AND sql IS NOT NULL")
+                  .getString(),
+              "interactions_ts");
+  }
+  EXPECT_THAT(ids(query("", "fay")), ElementsAre("o1"));
+  EXPECT_THAT(ids(query("", "", "sy")), ElementsAre("o2", "o1"));
+  commit({batch("s", {event("n1", "fay", "anon-f", 4)})});  // links anon-f to fay
+  EXPECT_THAT(ids(query("", "fay")), ElementsAre("n1", "o2", "o1"));
+  EXPECT_THAT(ids(query("", "gus")), ElementsAre("o3"));
+}
+
+// The keys of new rows are written in batches of lookup_batch_rows, in the commit that reaches that many
+// rows past the mark; until then the rows are found in the tail. Every row is found at every step, whether
+// its keys are written or not, and the mark survives a reopen.
+TEST_F(SqliteStoreTest, LookupKeysAreWrittenInBatchesAndRowsAreFoundEitherWay) {
+  store.reset();
+  SqliteOptions o;
+  o.path = path;
+  o.lookup_batch_rows = 3;
+  store = std::make_unique<SqliteStore>(o);
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  std::vector<std::string> expected;  // newest first
+  for (int n = 1; n <= 8; ++n) {
+    const std::string id = "e" + std::to_string(n);
+    commit({batch("s", {event(id, n % 2 ? "odd" : "even", "anon-" + std::to_string(n % 2), n, "sess")})});
+    if (n % 2) expected.insert(expected.begin(), id);
+    // Marks at 3 and 6: the commits that reach 3 rows past the mark write the keys of all of them.
+    EXPECT_EQ(keys_through(check), n / 3 * 3) << "after " << n;
+    EXPECT_EQ(count_of(check, "customer_keys"), n / 3 * 3) << "after " << n;
+    EXPECT_EQ(count_of(check, "session_keys"), n / 3 * 3) << "after " << n;
+    EXPECT_EQ(ids(query("", "odd")), expected) << "after " << n;
+    EXPECT_EQ(query("", "", "sess").size(), static_cast<size_t>(n)) << "after " << n;
+  }
+  store.reset();
+  store = std::make_unique<SqliteStore>(o);
+  EXPECT_EQ(ids(query("", "odd")), expected);
+  commit({batch("s", {event("e9", "odd", "", 9)})});  // 3 past the mark of 6
+  EXPECT_EQ(keys_through(check), 9);
+  EXPECT_THAT(ids(query("", "odd")), ElementsAre("e9", "e7", "e5", "e3", "e1"));
+}
+
+// A batch's keys go in slices, at least lookup_keys_per_commit keys and four per row the commit added, and
+// the mark moves only with the last slice. Rows whose keys are written but still after the mark are found
+// once, not twice.
+TEST_F(SqliteStoreTest, LookupKeysGoInSlicesAndTheMarkMovesWithTheLast) {
+  store.reset();
+  SqliteOptions o;
+  o.path = path;
+  o.lookup_batch_rows = 6;
+  o.lookup_keys_per_commit = 1;
+  store = std::make_unique<SqliteStore>(o);
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  auto keys = [&] { return count_of(check, "customer_keys") + count_of(check, "session_keys"); };
+  // Each row has a customer and a session key: 12 keys for a batch of 6 rows, 4 per commit of one row.
+  const std::vector<int64_t> want_keys = {0, 0, 0, 0, 0, 4, 8, 12, 12, 12, 12, 16};
+  const std::vector<int64_t> want_mark = {0, 0, 0, 0, 0, 0, 0, 6, 6, 6, 6, 6};
+  for (int n = 1; n <= 12; ++n) {
+    commit({batch("s", {event("e" + std::to_string(n), "c" + std::to_string(n % 2), "", n, "sess")})});
+    EXPECT_EQ(keys(), want_keys[n - 1]) << "after " << n;
+    EXPECT_EQ(keys_through(check), want_mark[n - 1]) << "after " << n;
+    EXPECT_EQ(query("", "", "sess").size(), static_cast<size_t>(n)) << "after " << n;
+    EXPECT_EQ(query("", "c1").size(), static_cast<size_t>((n + 1) / 2)) << "after " << n;
+    expect_keys_agree(check, "after " + std::to_string(n));
+  }
+  // A commit of many rows writes four keys per row of it: the backlog shrinks however large the groups.
+  std::vector<Interaction> many;
+  for (int n = 13; n <= 40; ++n) many.push_back(event("e" + std::to_string(n), "c", "", n, "s2"));
+  commit({batch("s", std::move(many))});
+  EXPECT_EQ(keys_through(check), 40);
+  EXPECT_EQ(keys(), 80);
+}
+
+// A commit that fails after inserting rows, with a batch half written by earlier commits: the keys and the
+// mark still agree with the rows afterwards, and every row is found.
+TEST_F(SqliteStoreTest, AFailedCommitLeavesTheLookupKeysConsistent) {
+  store.reset();
+  SqliteOptions o;
+  o.path = path;
+  o.lookup_batch_rows = 3;
+  o.lookup_keys_per_commit = 1;
+  store = std::make_unique<SqliteStore>(o);
+  {
+    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
+    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
+  }
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  auto one = [](int n) {  // three keys per row: 9 per batch of 3 rows, 4 written per commit of one row
+    const std::string s = std::to_string(n);
+    return event("e" + s, "cx", "anon-" + s, n, "sess-" + s);
+  };
+  for (int n = 1; n <= 4; ++n) commit({batch("s", {one(n)})});
+  ASSERT_EQ(keys_through(check), 0);  // 8 of the batch's 9 keys written
+  // e5 goes in, then an erasure (of nobody: the keys not written are read again), then the insert fails.
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"nobody"};
+  EXPECT_THROW(commit({batch("s", {one(5)}), erase, batch("s", {event("boom", "cx", "", 6)})}), StorageError);
+  expect_keys_agree(check, "after the failure");
+  for (int n = 6; n <= 12; ++n) {
+    commit({batch("s", {one(n)})});
+    expect_keys_agree(check, "after " + std::to_string(n));
+  }
+  EXPECT_GE(keys_through(check),
+            5);  // the batch the failure interrupted (seqs 1-4, then e6 took 5) completed
+  EXPECT_EQ(query("", "cx").size(), 11u);  // e1-e4, e6-e12
+}
+
+// SQLite gives a new row the largest seq plus one: when an erasure removes the newest rows, their seqs come
+// again, and a row under the mark would never get its keys. The mark comes down with the erasure, in the
+// same transaction as rows inserted after it.
+TEST_F(SqliteStoreTest, RowsThatReuseAnErasedSeqAreFound) {
+  store.reset();
+  SqliteOptions o;
+  o.path = path;
+  o.lookup_batch_rows = 1;
+  store = std::make_unique<SqliteStore>(o);
+  commit({batch("s", {event("a1", "ann", "", 1), event("b1", "bob", "", 2), event("b2", "bob", "", 3)})});
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  ASSERT_EQ(keys_through(check), 3);
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"bob"};
+  const auto counts = commit({erase, batch("s", {event("c1", "cy", "", 4)})});  // one transaction
+  EXPECT_EQ(counts[0].erased, 2u);
+  ASSERT_EQ(counts[1].seqs, std::vector<int64_t>{2});  // bob's first seq again
+  EXPECT_THAT(ids(query("", "cy")), ElementsAre("c1"));
+  commit({batch("s", {event("d1", "dee", "", 5)})});  // seq 3 again
+  EXPECT_THAT(ids(query("", "dee")), ElementsAre("d1"));
+  EXPECT_THAT(ids(query("", "cy")), ElementsAre("c1"));
+  EXPECT_EQ(keys_through(check), 3);
+  EXPECT_EQ(count_of(check, "customer_keys"), 3);  // ann, cy, dee
+}
+
+// An erasure removes the keys of the erased rows from every key table (the keys hold the ids), those
+// already written and those in the tail alike, and leaves the keys of everyone else.
+TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
+  store.reset();
+  SqliteOptions o;
+  o.path = path;
+  o.lookup_batch_rows = 4;
+  store = std::make_unique<SqliteStore>(o);
+  commit({batch("s", {event("h1", "hal", "anon-h", 1, "sh"), event("i1", "ida", "anon-i", 2, "si"),
+                      event("h2", "", "anon-h", 3, "sh2"), event("i2", "ida", "", 4, "si")})});
+  commit({batch("s", {event("h3", "hal", "", 5, "sh3")})});  // in the tail
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  ASSERT_EQ(keys_through(check), 4);
+  WriteBatch erase;
+  erase.source = "erasure";
+  erase.internal = true;
+  erase.erase_customers = {"hal"};
+  EXPECT_EQ(commit({erase})[0].erased, 3u);
+  const std::string any_hal_key = R"SQL(SELECT count(*) FROM (
+      SELECT id FROM customer_keys UNION ALL SELECT id FROM visitor_keys UNION ALL SELECT id FROM session_keys)
+    WHERE id IN ('hal', 'anon-h', 'sh', 'sh2', 'sh3'))SQL";
+  EXPECT_EQ(check.execAndGet(any_hal_key).getInt64(), 0);
+  EXPECT_EQ(count_of(check, "customer_keys"), 2);  // ida's two rows
+  EXPECT_EQ(count_of(check, "visitor_keys"), 1);
+  EXPECT_EQ(count_of(check, "session_keys"), 2);
+  EXPECT_THAT(ids(query("", "ida")), ElementsAre("i2", "i1"));
+  EXPECT_TRUE(query("", "hal").empty());
+  EXPECT_TRUE(query("", "", "sh3").empty());
 }
 
 // Lookups by customer, visitor and session seek each bucket of 65,536 rows (migration 5): rows of one
