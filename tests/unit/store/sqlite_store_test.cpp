@@ -44,6 +44,15 @@ WriteBatch batch(const std::string& source, std::vector<Interaction> events, int
   return b;
 }
 
+// The internal batch that erases these customers.
+WriteBatch erasure_of(std::vector<std::string> customers) {
+  WriteBatch b;
+  b.source = "erasure";
+  b.internal = true;
+  b.erase_customers = std::move(customers);
+  return b;
+}
+
 std::vector<std::string> ids(const std::vector<StoredInteraction>& rows) {
   std::vector<std::string> out;
   for (const auto& r : rows) out.push_back(r.interaction.id);
@@ -78,6 +87,34 @@ class SqliteStoreTest : public ::testing::Test {
     q.session = session;
     q.limit = limit;
     return store->interactions(q);
+  }
+
+  // Reopens the store writing lookup keys in batches of `rows` and slices of at least `per_commit` keys
+  // (small figures make the batches visible in a few commits).
+  void reopen_with_lookup_batches(int64_t rows, size_t per_commit = SqliteOptions{}.lookup_keys_per_commit) {
+    store.reset();
+    SqliteOptions o;
+    o.path = path;
+    o.lookup_batch_rows = rows;
+    o.lookup_keys_per_commit = per_commit;
+    store = std::make_unique<SqliteStore>(o);
+  }
+
+  // Closes the store and writes a database at schema `version` holding the interactions of `values` (an
+  // SQL VALUES list for source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at).
+  std::string database_at_version(const std::string& file, int version, const std::string& values) {
+    store.reset();
+    const std::string old_path = dir.file(file);
+    SQLite::Database db(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    std::vector<Migration> upto;
+    for (const auto& m : sqlite_migrations())
+      if (m.version <= version) upto.push_back(m);
+    apply_migrations(db, upto);
+    db.exec(
+        "INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, "
+        "received_at) VALUES " +
+        values);
+    return old_path;
   }
 
   testing::TempDir dir;
@@ -452,10 +489,7 @@ TEST_F(SqliteStoreTest, AnalyticsGenerationMovesOnlyWithWritesThatMakeAggregates
   commit({retag});
   EXPECT_EQ(store->analytics_generation(), g0 + 1);
 
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"bob"};
+  const WriteBatch erase = erasure_of({"bob"});
   commit({erase});
   EXPECT_EQ(store->analytics_generation(), g0 + 2);
 
@@ -550,10 +584,7 @@ TEST_F(SqliteStoreTest, ARepeatDoesNotTakeTheRowOfTheSameIdUnderAnotherSource) {
 // An erasure in a group sees exactly the events before it: those are erased, the ones after it are kept.
 TEST_F(SqliteStoreTest, AnErasureInAGroupSeesTheEventsBeforeItOnly) {
   WriteBatch before = batch("web", {event("b1", "gone", "", 1), event("b2", "kept", "", 2)});
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"gone"};
+  const WriteBatch erase = erasure_of({"gone"});
   WriteBatch after = batch("web", {event("a1", "gone", "", 3)});
   const auto counts = commit({before, erase, after});
   EXPECT_EQ(counts[0].accepted, 2u);
@@ -566,10 +597,7 @@ TEST_F(SqliteStoreTest, AnErasureInAGroupSeesTheEventsBeforeItOnly) {
 // event), in its own transaction and for good: a replay under any of those ids must find it.
 TEST_F(SqliteStoreTest, AnErasureSuppressesTheCustomerAndEveryAliasItErased) {
   commit({batch("web", {event("e1", "erin", "anon-erin", 1), event("e2", "frank", "anon-frank", 2)})});
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"erin"};
+  WriteBatch erase = erasure_of({"erin"});
   erase.suppress_erased = true;
   const auto counts = commit({erase});
   EXPECT_THAT(counts[0].suppressed,
@@ -624,18 +652,9 @@ TEST_F(SqliteStoreTest, TagListsKeepTheirStringsWhateverTheyHold) {
 // A database written by a version before migration 5 (plain customer/visitor/session indexes) is upgraded
 // at open: its indexes become bucketed and its rows stay findable.
 TEST_F(SqliteStoreTest, AVersion4DatabaseIsUpgradedAndItsRowsStayFindable) {
-  store.reset();
-  const std::string old_path = dir.file("v4.db");
-  {
-    SQLite::Database db(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    std::vector<Migration> up_to_4;
-    for (const auto& m : sqlite_migrations())
-      if (m.version <= 4) up_to_4.push_back(m);
-    apply_migrations(db, up_to_4);
-    db.exec(
-        R"SQL(INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at)
-      VALUES ('s', 'old1', 'track', 'erin', NULL, 'sx', 1, 1), ('s', 'old2', 'page', NULL, 'anon-e', 'sx', 2, 2))SQL");
-  }
+  const std::string old_path = database_at_version(
+      "v4.db", 4,
+      "('s', 'old1', 'track', 'erin', NULL, 'sx', 1, 1), ('s', 'old2', 'page', NULL, 'anon-e', 'sx', 2, 2)");
   SqliteOptions o;
   o.path = old_path;
   std::vector<int> told;
@@ -679,19 +698,10 @@ void expect_keys_agree(SQLite::Database& db, const std::string& when) {
 // A version-5 database (bucketed indexes on interactions) gets key tables holding every old row's keys, a
 // mark at its newest row, and no more indexes on interactions beyond the time index.
 TEST_F(SqliteStoreTest, AVersion5DatabaseGetsItsKeysWrittenAndItsIndexesDropped) {
-  store.reset();
-  const std::string old_path = dir.file("v5.db");
-  {
-    SQLite::Database db(old_path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    std::vector<Migration> up_to_5;
-    for (const auto& m : sqlite_migrations())
-      if (m.version <= 5) up_to_5.push_back(m);
-    apply_migrations(db, up_to_5);
-    db.exec(
-        R"SQL(INSERT INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at)
-      VALUES ('s', 'o1', 'track', 'fay', NULL, 'sy', 1, 1), ('s', 'o2', 'page', NULL, 'anon-f', 'sy', 2, 2),
-             ('s', 'o3', 'page', 'gus', 'anon-g', NULL, 3, 3))SQL");
-  }
+  const std::string old_path = database_at_version(
+      "v5.db", 5,
+      "('s', 'o1', 'track', 'fay', NULL, 'sy', 1, 1), ('s', 'o2', 'page', NULL, 'anon-f', "
+      "'sy', 2, 2), ('s', 'o3', 'page', 'gus', 'anon-g', NULL, 3, 3)");
   SqliteOptions o;
   o.path = old_path;
   store = std::make_unique<SqliteStore>(o);
@@ -718,11 +728,7 @@ TEST_F(SqliteStoreTest, AVersion5DatabaseGetsItsKeysWrittenAndItsIndexesDropped)
 // rows past the mark; until then the rows are found in the tail. Every row is found at every step, whether
 // its keys are written or not, and the mark survives a reopen.
 TEST_F(SqliteStoreTest, LookupKeysAreWrittenInBatchesAndRowsAreFoundEitherWay) {
-  store.reset();
-  SqliteOptions o;
-  o.path = path;
-  o.lookup_batch_rows = 3;
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(3);
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   std::vector<std::string> expected;  // newest first
   for (int n = 1; n <= 8; ++n) {
@@ -736,8 +742,7 @@ TEST_F(SqliteStoreTest, LookupKeysAreWrittenInBatchesAndRowsAreFoundEitherWay) {
     EXPECT_EQ(ids(query("", "odd")), expected) << "after " << n;
     EXPECT_EQ(query("", "", "sess").size(), static_cast<size_t>(n)) << "after " << n;
   }
-  store.reset();
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(3);  // the keys not written yet are read back from the rows
   EXPECT_EQ(ids(query("", "odd")), expected);
   commit({batch("s", {event("e9", "odd", "", 9)})});  // 3 past the mark of 6
   EXPECT_EQ(keys_through(check), 9);
@@ -748,12 +753,7 @@ TEST_F(SqliteStoreTest, LookupKeysAreWrittenInBatchesAndRowsAreFoundEitherWay) {
 // the mark moves only with the last slice. Rows whose keys are written but still after the mark are found
 // once, not twice.
 TEST_F(SqliteStoreTest, LookupKeysGoInSlicesAndTheMarkMovesWithTheLast) {
-  store.reset();
-  SqliteOptions o;
-  o.path = path;
-  o.lookup_batch_rows = 6;
-  o.lookup_keys_per_commit = 1;
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(6, 1);
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   auto keys = [&] { return count_of(check, "customer_keys") + count_of(check, "session_keys"); };
   // Each row has a customer and a session key: 12 keys for a batch of 6 rows, 4 per commit of one row.
@@ -778,12 +778,7 @@ TEST_F(SqliteStoreTest, LookupKeysGoInSlicesAndTheMarkMovesWithTheLast) {
 // A commit that fails after inserting rows, with a batch half written by earlier commits: the keys and the
 // mark still agree with the rows afterwards, and every row is found.
 TEST_F(SqliteStoreTest, AFailedCommitLeavesTheLookupKeysConsistent) {
-  store.reset();
-  SqliteOptions o;
-  o.path = path;
-  o.lookup_batch_rows = 3;
-  o.lookup_keys_per_commit = 1;
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(3, 1);
   {
     SQLite::Database admin(path, SQLite::OPEN_READWRITE);
     admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
@@ -797,18 +792,15 @@ TEST_F(SqliteStoreTest, AFailedCommitLeavesTheLookupKeysConsistent) {
   for (int n = 1; n <= 4; ++n) commit({batch("s", {one(n)})});
   ASSERT_EQ(keys_through(check), 0);  // 8 of the batch's 9 keys written
   // e5 goes in, then an erasure (of nobody: the keys not written are read again), then the insert fails.
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"nobody"};
+  const WriteBatch erase = erasure_of({"nobody"});
   EXPECT_THROW(commit({batch("s", {one(5)}), erase, batch("s", {event("boom", "cx", "", 6)})}), StorageError);
   expect_keys_agree(check, "after the failure");
   for (int n = 6; n <= 12; ++n) {
     commit({batch("s", {one(n)})});
     expect_keys_agree(check, "after " + std::to_string(n));
   }
-  EXPECT_GE(keys_through(check),
-            5);  // the batch the failure interrupted (seqs 1-4, then e6 took 5) completed
+  // The batch the failure interrupted (seqs 1-4, then e6 took 5) was completed.
+  EXPECT_GE(keys_through(check), 5);
   EXPECT_EQ(query("", "cx").size(), 11u);  // e1-e4, e6-e12
 }
 
@@ -816,18 +808,11 @@ TEST_F(SqliteStoreTest, AFailedCommitLeavesTheLookupKeysConsistent) {
 // again, and a row under the mark would never get its keys. The mark comes down with the erasure, in the
 // same transaction as rows inserted after it.
 TEST_F(SqliteStoreTest, RowsThatReuseAnErasedSeqAreFound) {
-  store.reset();
-  SqliteOptions o;
-  o.path = path;
-  o.lookup_batch_rows = 1;
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(1);
   commit({batch("s", {event("a1", "ann", "", 1), event("b1", "bob", "", 2), event("b2", "bob", "", 3)})});
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   ASSERT_EQ(keys_through(check), 3);
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"bob"};
+  const WriteBatch erase = erasure_of({"bob"});
   const auto counts = commit({erase, batch("s", {event("c1", "cy", "", 4)})});  // one transaction
   EXPECT_EQ(counts[0].erased, 2u);
   ASSERT_EQ(counts[1].seqs, std::vector<int64_t>{2});  // bob's first seq again
@@ -842,20 +827,13 @@ TEST_F(SqliteStoreTest, RowsThatReuseAnErasedSeqAreFound) {
 // An erasure removes the keys of the erased rows from every key table (the keys hold the ids), those
 // already written and those in the tail alike, and leaves the keys of everyone else.
 TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
-  store.reset();
-  SqliteOptions o;
-  o.path = path;
-  o.lookup_batch_rows = 4;
-  store = std::make_unique<SqliteStore>(o);
+  reopen_with_lookup_batches(4);
   commit({batch("s", {event("h1", "hal", "anon-h", 1, "sh"), event("i1", "ida", "anon-i", 2, "si"),
                       event("h2", "", "anon-h", 3, "sh2"), event("i2", "ida", "", 4, "si")})});
   commit({batch("s", {event("h3", "hal", "", 5, "sh3")})});  // in the tail
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   ASSERT_EQ(keys_through(check), 4);
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"hal"};
+  const WriteBatch erase = erasure_of({"hal"});
   EXPECT_EQ(commit({erase})[0].erased, 3u);
   const std::string any_hal_key = R"SQL(SELECT count(*) FROM (
       SELECT id FROM customer_keys UNION ALL SELECT id FROM visitor_keys UNION ALL SELECT id FROM session_keys)
@@ -890,10 +868,7 @@ TEST_F(SqliteStoreTest, LookupsAndErasureReachRowsInEveryBucket) {
   EXPECT_THAT(ids(query("", "", "sess")), ElementsAre("e3", "e2", "e1"));
   EXPECT_THAT(ids(query("", "dave")), ElementsAre("e4"));
 
-  WriteBatch erase;
-  erase.source = "erasure";
-  erase.internal = true;
-  erase.erase_customers = {"carol"};
+  const WriteBatch erase = erasure_of({"carol"});
   EXPECT_EQ(commit({erase})[0].erased, 3u);
   EXPECT_TRUE(query("", "carol").empty());
   EXPECT_TRUE(query("", "", "sess").empty());
