@@ -155,8 +155,6 @@ void LookupKeyWriter::erase_row(int64_t seq, const RowIds& ids) {
 }
 
 void LookupKeyWriter::rows_erased() {
-  const int64_t newest = db_.execAndGet("SELECT COALESCE(MAX(seq), 0) FROM interactions").getInt64();
-  if (newest < through_) set_mark(newest);
   reload();
 }
 

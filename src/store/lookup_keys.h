@@ -46,10 +46,8 @@ class LookupKeyWriter {
   void step();
   // Deletes the keys of one row about to be erased (in the open transaction).
   void erase_row(int64_t seq, const RowIds& ids);
-  // After the rows of an erasure are deleted, before anything else is inserted. SQLite gives a new row the
-  // largest seq plus one, so when the newest rows were erased their seqs come again; a seq at or below the
-  // mark would then never get its keys, so the mark comes down to the newest remaining row. The keys not
-  // written yet are read again from the rows that remain.
+  // After the rows of an erasure are deleted: the keys not written yet are read again from the rows that
+  // remain. (The store never gives an erased row's seq to a new row, so the mark can stay where it is.)
   void rows_erased();
   // The open transaction committed, or is being rolled back (the keys not written yet are then read again
   // when the next transaction begins; keys written again are no-ops).

@@ -106,11 +106,13 @@ std::string value_rows(size_t rows, int columns) {
 // default for NOT NULL), SQLite keeps a statement journal for a multi-row statement, copying every page it
 // touches (~10% of the writer's work). IGNORE also covers NOT NULL, and bind_interaction never binds NULL
 // to a NOT NULL column (source, event_id, type, ts, received_at, tags), so only a repeated id is ignored.
-std::string insert_interactions_sql(size_t rows) {
-  return "INSERT OR IGNORE INTO interactions (source, event_id, type, customer_id, anonymous_id, session_id, "
+// with_seq: the first parameter is the row's seq (SqliteStore::insert_at_floor); otherwise SQLite numbers it.
+std::string insert_interactions_sql(size_t rows, bool with_seq = false) {
+  return std::string("INSERT OR IGNORE INTO interactions (") + (with_seq ? "seq, " : "") +
+         "source, event_id, type, customer_id, anonymous_id, session_id, "
          "ts, received_at, channel, role, text, intent, confidence, fallback, escalated, rating, url, name, "
          "properties, traits, tags, sentiment) VALUES " +
-         value_rows(rows, kInteractionColumns);
+         value_rows(rows, kInteractionColumns + (with_seq ? 1 : 0));
 }
 
 std::string update_tags_sql(size_t rows) {
@@ -303,6 +305,8 @@ ON CONFLICT (customer_id) DO UPDATE SET persona = excluded.persona, stages_reach
   updated_at = excluded.updated_at, persona_weak = excluded.persona_weak)SQL");
     lookup_keys_ = std::make_unique<LookupKeyWriter>(*writer_, options_.lookup_batch_rows,
                                                      options_.lookup_keys_per_commit);
+    insert_at_floor_ = std::make_unique<SQLite::Statement>(*writer_, insert_interactions_sql(1, true));
+    read_seq_floor();
     writer_->exec("PRAGMA wal_autocheckpoint = 0");
     sqlite3_wal_hook(writer_->getHandle(), &SqliteStore::on_wal_commit, this);
     checkpointer_ = std::thread([this] { checkpoint_loop(); });
@@ -325,6 +329,7 @@ SqliteStore::~SqliteStore() {
   insert_dead_letter_.reset();
   upsert_customer_.reset();
   lookup_keys_.reset();
+  insert_at_floor_.reset();
   idle_readers_.clear();
   writer_.reset();
 }
@@ -416,12 +421,61 @@ SQLite::Statement& SqliteStore::tag_statement(size_t rows) {
   return *st;
 }
 
+void SqliteStore::record_inserted(const EventRow& row, int64_t seq) {
+  const Interaction& in = *row.event;
+  ++row.counts->accepted;
+  row.counts->seqs.push_back(seq);
+  lookup_keys_->inserted(seq, in.customer_id, in.anonymous_id, in.session_id);
+  // An event that carries both ids links the anonymous visitor to the customer (Segment semantics), and so
+  // do the configured identity traits.
+  for (const std::string& alias : link_aliases(in)) {
+    auto& link = *insert_link_;
+    link.bindNoCopy(1, alias);
+    link.bindNoCopy(2, in.customer_id);
+    link.bind(3, static_cast<int64_t>(row.batch->received_ms));
+    link.exec();
+    link.reset();
+  }
+}
+
+namespace {
+void record_duplicate(BatchCounts& counts) {
+  ++counts.duplicates;
+  counts.seqs.push_back(0);
+}
+}  // namespace
+
+size_t SqliteStore::insert_at_floor(std::span<const EventRow> rows) {
+  size_t k = 0;
+  for (; k < rows.size() && below_floor_; ++k) {
+    const std::string tags = tags_to_json(rows[k].event->preset_tags);
+    auto& st = *insert_at_floor_;
+    st.bind(1, seq_floor_ + 1);
+    bind_interaction(st, 1, *rows[k].batch, *rows[k].event, tags);
+    st.exec();
+    const bool went_in = writer_->getChanges() == 1;
+    st.reset();
+    if (!went_in) {
+      record_duplicate(*rows[k].counts);
+      continue;
+    }
+    record_inserted(rows[k], seq_floor_ + 1);
+    below_floor_ = false;  // SQLite numbers the next rows above this one
+  }
+  return k;
+}
+
 void SqliteStore::insert_events(std::span<const EventRow> all) {
   std::array<std::string, kMaxRowsPerStatement> tags;  // bound without a copy: alive until the statement ran
   std::vector<std::tuple<int64_t, std::string, std::string>> newest;  // seq, source, event_id
-  for (size_t first = 0; first < all.size(); first += kMaxRowsPerStatement) {
+  for (size_t first = 0; first < all.size();) {
+    if (below_floor_) {
+      first += insert_at_floor(all.subspan(first));
+      continue;
+    }
     const auto rows = all.subspan(first, std::min(kMaxRowsPerStatement, all.size() - first));
     const size_t n = rows.size();
+    first += n;
     SQLite::Statement& st = insert_statement(n);
     for (size_t k = 0; k < n; ++k) {
       tags[k] = tags_to_json(rows[k].event->preset_tags);
@@ -449,32 +503,16 @@ void SqliteStore::insert_events(std::span<const EventRow> all) {
     }
     size_t next = 0;
     for (size_t k = 0; k < n; ++k) {
-      const Interaction& in = *rows[k].event;
-      BatchCounts& counts = *rows[k].counts;
       int64_t seq = 0;
       if (inserted == n)
         seq = last - static_cast<int64_t>(n - 1 - k);
-      else if (next < newest.size() && std::get<2>(newest[next]) == in.id &&
+      else if (next < newest.size() && std::get<2>(newest[next]) == rows[k].event->id &&
                std::get<1>(newest[next]) == rows[k].batch->source)
         seq = std::get<0>(newest[next++]);
-      if (seq == 0) {
-        ++counts.duplicates;
-        counts.seqs.push_back(0);
-        continue;
-      }
-      ++counts.accepted;
-      counts.seqs.push_back(seq);
-      lookup_keys_->inserted(seq, in.customer_id, in.anonymous_id, in.session_id);
-      // An event that carries both ids links the anonymous visitor to the customer (Segment semantics),
-      // and so do the configured identity traits.
-      for (const std::string& alias : link_aliases(in)) {
-        auto& link = *insert_link_;
-        link.bindNoCopy(1, alias);
-        link.bindNoCopy(2, in.customer_id);
-        link.bind(3, static_cast<int64_t>(rows[k].batch->received_ms));
-        link.exec();
-        link.reset();
-      }
+      if (seq == 0)
+        record_duplicate(*rows[k].counts);
+      else
+        record_inserted(rows[k], seq);
     }
   }
 }
@@ -508,8 +546,19 @@ void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
     st.reset();
   }
   std::vector<std::string> erased_ids;
+  const int64_t newest_before = batch.erase_customers.empty() ? 0 : newest_seq();
   for (const std::string& customer : batch.erase_customers)
     counts.erased += erase_customer(customer, erased_ids);
+  if (counts.erased > 0 && newest_before > seq_floor_) {
+    // The largest seq used so far, for good (see seq_floor_).
+    seq_floor_ = newest_before;
+    SQLite::Statement floor(*writer_,
+                            "INSERT INTO meta (key, value) VALUES ('seq_floor', ?1) "
+                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    floor.bind(1, seq_floor_);
+    floor.exec();
+    below_floor_ = newest_seq() < seq_floor_;
+  }
   for (const std::string& mention : batch.erase_mentions) {
     SQLite::Statement dead(*writer_, "DELETE FROM dead_letters WHERE instr(raw, ?1) > 0");
     dead.bind(1, mention);
@@ -605,6 +654,17 @@ bool SqliteStore::purge_deleted() {
   }
 }
 
+int64_t SqliteStore::newest_seq() {
+  return writer_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM interactions").getInt64();
+}
+
+void SqliteStore::read_seq_floor() {
+  seq_floor_ =
+      writer_->execAndGet("SELECT COALESCE((SELECT value FROM meta WHERE key = 'seq_floor'), 0)").getInt64();
+  below_floor_ = newest_seq() < seq_floor_;
+  floor_stale_ = false;
+}
+
 void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector<BatchCounts>& counts) {
   counts.assign(batches.size(), BatchCounts{});
   try {
@@ -613,6 +673,7 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     throw StorageError(std::string("cannot begin a write transaction: ") + e.what());
   }
   try {
+    if (floor_stale_) read_seq_floor();
     lookup_keys_->begin();
     // The events of consecutive batches share statements; an erasure must see exactly the events before
     // it, so a batch that erases ends a run (its own events go in first, as before). Nothing else a batch
@@ -635,6 +696,8 @@ void SqliteStore::commit(std::span<const WriteBatch* const> batches, std::vector
     lookup_keys_->committed();
   } catch (const SQLite::Exception& e) {
     lookup_keys_->rolled_back();
+    floor_stale_ = true;  // read again at the next transaction
+    insert_at_floor_->tryReset();
     for (auto* statements : {&insert_rows_, &tag_rows_})
       for (auto& st : *statements)
         if (st) st->tryReset();

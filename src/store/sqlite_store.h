@@ -82,6 +82,12 @@ class SqliteStore final : public Store {
   SQLite::Statement& tag_statement(size_t rows);
   // Appends the ids it erased (the customer and its aliases) to erased_ids.
   uint32_t erase_customer(const std::string& customer, std::vector<std::string>& erased_ids);
+  void read_seq_floor();
+  int64_t newest_seq();
+  // While below the floor: inserts rows one at a time at floor + 1 until one goes in (the others are
+  // duplicates), recording their outcomes; returns how many rows of `rows` it took.
+  size_t insert_at_floor(std::span<const EventRow> rows);
+  void record_inserted(const EventRow& row, int64_t seq);  // counts, lookup keys and identity links
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop();
 
@@ -96,6 +102,14 @@ class SqliteStore final : public Store {
   std::unique_ptr<SQLite::Statement> insert_dead_letter_;
   std::unique_ptr<SQLite::Statement> upsert_customer_;
   std::unique_ptr<LookupKeyWriter> lookup_keys_;
+  // SQLite gives a new row the largest seq plus one, so when an erasure removes the newest rows their seqs
+  // would come again, and whatever remembers a seq (a pending tag update, a scan's position, the lookup
+  // keys' mark) would take the new row for the old. An erasure records the largest seq it saw in meta
+  // (seq_floor); while the table's largest seq is below it, the next row is given floor + 1 explicitly,
+  // after which SQLite's numbering goes on above it. Writer thread only; read again after a failure.
+  int64_t seq_floor_ = 0;
+  bool below_floor_ = false, floor_stale_ = false;
+  std::unique_ptr<SQLite::Statement> insert_at_floor_;  // one row, its seq bound first
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
