@@ -853,6 +853,74 @@ TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
   EXPECT_TRUE(query("", "", "sh3").empty());
 }
 
+// Random groups of events (re-deliveries among them), erasures, failed commits and restarts, with small
+// lookup batches: after every step the key tables agree with the rows, and every lookup by customer and
+// by session returns exactly what a scan of the whole table finds.
+TEST_F(SqliteStoreTest, LookupsMatchAFullScanThroughRandomWritesErasuresFailuresAndRestarts) {
+  reopen_with_lookup_batches(40, 2);
+  {
+    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
+    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
+  }
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  std::mt19937 rng(7);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto scan_ids = [&](const std::string& where, const std::string& value) {
+    SQLite::Statement st(check, R"SQL(SELECT i.event_id FROM interactions i
+      LEFT JOIN identity_links lc ON lc.alias = i.customer_id
+      LEFT JOIN identity_links la ON la.alias = i.anonymous_id WHERE )SQL" +
+                                    where);
+    st.bind(1, value);
+    std::multiset<std::string> out;
+    while (st.executeStep()) out.insert(st.getColumn(0).getString());
+    return out;
+  };
+  auto as_set = [](const std::vector<StoredInteraction>& rows) {
+    std::multiset<std::string> out;
+    for (const auto& r : rows) out.insert(r.interaction.id);
+    return out;
+  };
+  int next_id = 0;
+  for (int step = 0; step < 250; ++step) {
+    std::vector<WriteBatch> group;
+    for (int b = pick(3) + 1; b > 0; --b) {
+      std::vector<Interaction> events;
+      for (int e = pick(12) + 1; e > 0; --e) {
+        const bool again = next_id > 0 && pick(8) == 0;  // a re-delivery of an earlier id
+        const std::string id = "e" + std::to_string(again ? pick(next_id) : next_id++);
+        events.push_back(event(id, pick(3) ? "c" + std::to_string(pick(8)) : "",
+                               pick(2) ? "a" + std::to_string(pick(8)) : "c" + std::to_string(pick(8)), step,
+                               pick(3) ? "s" + std::to_string(pick(6)) : ""));
+      }
+      group.push_back(batch("s", std::move(events)));
+      if (pick(20) == 0) group.push_back(erasure_of({"c" + std::to_string(pick(8))}));
+    }
+    if (pick(30) == 0) {
+      group.push_back(batch("s", {event("boom", "c1", "", step)}));
+      EXPECT_THROW(commit(group), StorageError);
+    } else {
+      commit(group);
+    }
+    if (pick(30) == 0) reopen_with_lookup_batches(40, 2);
+    const std::string when = "at step " + std::to_string(step);
+    expect_keys_agree(check, when);
+    for (int c = 0; c < 8; ++c) {
+      const std::string customer = "c" + std::to_string(c);
+      EXPECT_EQ(as_set(query("", customer, "", 1000)),
+                scan_ids("COALESCE(lc.customer_id, i.customer_id, la.customer_id) = ?1", customer))
+          << customer << " " << when;
+    }
+    for (int n = 0; n < 6; ++n) {
+      const std::string session = "s" + std::to_string(n);
+      EXPECT_EQ(as_set(query("", "", session, 1000)), scan_ids("i.session_id = ?1", session))
+          << session << " " << when;
+    }
+    if (HasFailure()) break;
+  }
+  EXPECT_GT(keys_through(check), 0);
+}
+
 // Lookups by customer, visitor and session seek each bucket of 65,536 rows (migration 5): rows of one
 // customer spread over several buckets are all found, and all erased.
 TEST_F(SqliteStoreTest, LookupsAndErasureReachRowsInEveryBucket) {
