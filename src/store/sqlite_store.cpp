@@ -115,10 +115,13 @@ std::string insert_interactions_sql(size_t rows, bool with_seq = false) {
          value_rows(rows, kInteractionColumns + (with_seq ? 1 : 0));
 }
 
+// Only for rows that still exist: tagging trails the commit, and an erasure may have removed the row (and
+// its tags) since; its tags must not come back.
 std::string update_tags_sql(size_t rows) {
   return "INSERT INTO interaction_tags (persona, stage, touchpoint, sentiment, pain, rules, version, seq) "
-         "VALUES " +
+         "SELECT * FROM (VALUES " +
          value_rows(rows, kTagColumns) +
+         ") AS v WHERE EXISTS (SELECT 1 FROM interactions i WHERE i.seq = v.column8)"
          " ON CONFLICT (seq) DO UPDATE SET persona = excluded.persona, stage = excluded.stage, "
          "touchpoint = excluded.touchpoint, sentiment = excluded.sentiment, pain = excluded.pain, "
          "rules = excluded.rules, version = excluded.version";

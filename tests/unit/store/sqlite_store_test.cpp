@@ -830,6 +830,28 @@ TEST_F(SqliteStoreTest, AnErasedSeqIsNeverGivenAgain) {
   EXPECT_EQ(count_of(check, "customer_keys"), 3);  // ann, dee twice
 }
 
+// Tagging trails the commit: a tag update for a row can arrive after an erasure removed the row (and its
+// tags). It must not leave a tags row behind for the erased interaction.
+TEST_F(SqliteStoreTest, ATagUpdateForAnErasedRowLeavesNothing) {
+  const auto seqs = commit({batch("s", {event("g1", "gil", "", 1), event("h1", "hank", "", 2)})})[0].seqs;
+  ASSERT_EQ(seqs.size(), 2u);
+  EXPECT_EQ(commit({erasure_of({"gil"})})[0].erased, 1u);
+  WriteBatch tags;
+  tags.source = "tagging";
+  tags.internal = true;
+  for (const int64_t seq : seqs) {
+    TagUpdate u{seq, {}, "v1"};
+    u.tags.persona = "shopper";
+    u.tags.pain = {"unanswered"};
+    tags.tag_updates.push_back(u);
+  }
+  commit({tags});
+  SQLite::Database check(path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(check.execAndGet("SELECT group_concat(seq) FROM interaction_tags").getString(),
+            std::to_string(seqs[1]));
+  EXPECT_EQ(query("", "hank").at(0).tags.persona, "shopper");
+}
+
 // An erasure removes the keys of the erased rows from every key table (the keys hold the ids), those
 // already written and those in the tail alike, and leaves the keys of everyone else.
 TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
