@@ -100,6 +100,13 @@ class SqliteStoreTest : public ::testing::Test {
     store = std::make_unique<SqliteStore>(o);
   }
 
+  // Another connection adds a trigger that aborts the insert of event id "boom", mid-transaction.
+  void make_inserts_of_boom_fail() {
+    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
+    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
+                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
+  }
+
   // Closes the store and writes a database at schema `version` holding the interactions of `values` (an
   // SQL VALUES list for source, event_id, type, customer_id, anonymous_id, session_id, ts, received_at).
   std::string database_at_version(const std::string& file, int version, const std::string& values) {
@@ -350,12 +357,7 @@ TEST_F(SqliteStoreTest, DeadLettersAreStoredAndReadBackNewestFirst) {
 }
 
 TEST_F(SqliteStoreTest, AFailedTransactionKeepsNothing) {
-  {
-    // Another connection adds a trigger that aborts one particular insert, mid-transaction.
-    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
-    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
-                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
-  }
+  make_inserts_of_boom_fail();
   WriteBatch first = batch("web", {event("ok1", "cust", "anon", 1), event("ok2", "c", "", 2)});
   first.dead_letters.push_back({"web", 1, "[]", "raw"});
   const WriteBatch second = batch("web", {event("ok3", "c", "", 3), event("boom", "c", "", 4)});
@@ -779,11 +781,7 @@ TEST_F(SqliteStoreTest, LookupKeysGoInSlicesAndTheMarkMovesWithTheLast) {
 // mark still agree with the rows afterwards, and every row is found.
 TEST_F(SqliteStoreTest, AFailedCommitLeavesTheLookupKeysConsistent) {
   reopen_with_lookup_batches(3, 1);
-  {
-    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
-    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
-                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
-  }
+  make_inserts_of_boom_fail();
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   auto one = [](int n) {  // three keys per row: 9 per batch of 3 rows, 4 written per commit of one row
     const std::string s = std::to_string(n);
@@ -880,11 +878,7 @@ TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
 // by session returns exactly what a scan of the whole table finds.
 TEST_F(SqliteStoreTest, LookupsMatchAFullScanThroughRandomWritesErasuresFailuresAndRestarts) {
   reopen_with_lookup_batches(40, 2);
-  {
-    SQLite::Database admin(path, SQLite::OPEN_READWRITE);
-    admin.exec(R"(CREATE TRIGGER boom BEFORE INSERT ON interactions WHEN NEW.event_id = 'boom'
-                  BEGIN SELECT RAISE(ABORT, 'boom'); END)");
-  }
+  make_inserts_of_boom_fail();
   SQLite::Database check(path, SQLite::OPEN_READONLY);
   std::mt19937 rng(7);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
