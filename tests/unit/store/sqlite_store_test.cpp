@@ -771,10 +771,13 @@ TEST_F(SqliteStoreTest, LookupKeysGoInSlicesAndTheMarkMovesWithTheLast) {
   }
   // A commit of many rows writes four keys per row of it: the backlog shrinks however large the groups.
   std::vector<Interaction> many;
-  for (int n = 13; n <= 40; ++n) many.push_back(event("e" + std::to_string(n), "c", "", n, "s2"));
+  // (88 rows: keys go 32 to a statement, the rest one by one.)
+  for (int n = 13; n <= 100; ++n) many.push_back(event("e" + std::to_string(n), "c", "", n, "s2"));
   commit({batch("s", std::move(many))});
-  EXPECT_EQ(keys_through(check), 40);
-  EXPECT_EQ(keys(), 80);
+  EXPECT_EQ(keys_through(check), 100);
+  EXPECT_EQ(keys(), 200);
+  expect_keys_agree(check, "after the large commit");
+  EXPECT_EQ(query("", "c", "", 1000).size(), 88u);
 }
 
 // A commit that fails after inserting rows, with a batch half written by earlier commits: the keys and the
