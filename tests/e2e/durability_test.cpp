@@ -84,9 +84,12 @@ TEST(Durability, KillNineUnderLoadLosesNoAcknowledgedEvent) {
           // Single events and small batches, as real senders mix them.
           json batch = json::array();
           const int n = 1 + i % 5;
-          for (int k = 0; k < n; ++k)
-            batch.push_back(
-                event("k-" + std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(k)));
+          for (int k = 0; k < n; ++k) {
+            json e = event("k-" + std::to_string(t) + "-" + std::to_string(i) + "-" + std::to_string(k),
+                           "c-" + std::to_string(t));
+            e["session_id"] = "s-" + std::to_string(t) + "-" + std::to_string(i % 7);
+            batch.push_back(e);
+          }
           auto r = c.Post("/v1/events", batch.dump(), "application/json");
           if (!r) continue;  // the daemon is gone: no acknowledgement, no promise
           if (r->status == 202) {
@@ -115,6 +118,27 @@ TEST(Durability, KillNineUnderLoadLosesNoAcknowledgedEvent) {
   for (const auto& id : acknowledged) missing += stored.count(id) ? 0 : 1;
   EXPECT_EQ(missing, 0u) << "of " << acknowledged.size() << " acknowledged events";
   EXPECT_EQ(integrity(db), "ok");
+  // The lookup keys, written behind the rows, agree with them after the crash: no key without its row, and
+  // every row up to the mark has its keys; a customer's lookup finds every one of its stored rows.
+  {
+    SQLite::Database d(db, SQLite::OPEN_READONLY);
+    EXPECT_EQ(
+        d.execAndGet("SELECT count(*) FROM customer_keys k WHERE NOT EXISTS (SELECT 1 FROM interactions i "
+                     "WHERE i.seq = k.seq AND i.customer_id = k.id)")
+            .getInt64(),
+        0);
+    EXPECT_EQ(
+        d.execAndGet("SELECT count(*) FROM interactions i WHERE i.seq <= (SELECT value FROM meta WHERE key = "
+                     "'lookup_keys_through') AND NOT EXISTS (SELECT 1 FROM session_keys k WHERE k.seq = "
+                     "i.seq AND k.id = i.session_id)")
+            .getInt64(),
+        0);
+    const auto rows = d.execAndGet("SELECT count(*) FROM interactions WHERE customer_id = 'c-3'").getInt64();
+    const auto r = c.Get("/v1/interactions?customer=c-3&limit=1000");
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(static_cast<int64_t>(json::parse(r->body)["interactions"].size()),
+              std::min<int64_t>(rows, 1000));
+  }
   // And it goes on accepting.
   EXPECT_EQ(c.Post("/v1/events", event("after-restart").dump(), "application/json")->status, 202);
 }
