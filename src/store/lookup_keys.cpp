@@ -41,7 +41,6 @@ LookupKeyWriter::LookupKeyWriter(SQLite::Database& db, int64_t batch_rows, size_
   through_ = through_committed_ =
       db_.execAndGet("SELECT value FROM meta WHERE key = 'lookup_keys_through'").getInt64();
   reload();
-  newest_committed_ = newest_;
 }
 
 LookupKeyWriter::~LookupKeyWriter() = default;
@@ -55,7 +54,7 @@ void LookupKeyWriter::reload() {
     const int64_t seq = read_rows_->getColumn(0).getInt64();
     for (size_t t = 0; t < backlog_.size(); ++t) {
       const auto column = read_rows_->getColumn(static_cast<int>(t) + 1);
-      if (!column.isNull()) backlog_[t].push_back({seq >> 16, column.getString(), seq});
+      if (!column.isNull()) backlog_[t].push_back({column.getString(), seq});
     }
   }
   read_rows_->reset();
@@ -65,7 +64,6 @@ void LookupKeyWriter::begin() {
   rows_this_transaction_ = 0;
   if (stale_) {
     reload();
-    newest_committed_ = newest_;
     stale_ = false;
   }
 }
@@ -76,7 +74,7 @@ void LookupKeyWriter::inserted(int64_t seq, const std::string& customer, const s
   ++rows_this_transaction_;
   const std::array<const std::string*, 3> ids = {&customer, &visitor, &session};
   for (size_t t = 0; t < ids.size(); ++t)
-    if (!ids[t]->empty()) backlog_[t].push_back({seq >> 16, *ids[t], seq});
+    if (!ids[t]->empty()) backlog_[t].push_back({*ids[t], seq});
 }
 
 void LookupKeyWriter::write(size_t table, const Key* keys, size_t n) {
@@ -85,7 +83,7 @@ void LookupKeyWriter::write(size_t table, const Key* keys, size_t n) {
     auto& st = rows == 1 ? *insert_one_[table] : *insert_many_[table];
     for (size_t r = 0; r < rows; ++r) {
       const int base = static_cast<int>(r) * 3;
-      st.bind(base + 1, keys[r].bucket);
+      st.bind(base + 1, keys[r].seq >> 16);
       st.bindNoCopy(base + 2, keys[r].id);
       st.bind(base + 3, keys[r].seq);
     }
@@ -103,7 +101,8 @@ void LookupKeyWriter::start_batch() {
   backlog_ = Keys{};
   for (auto& keys : b.keys)
     std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
-      return std::tie(x.bucket, x.id, x.seq) < std::tie(y.bucket, y.id, y.seq);
+      const int64_t xb = x.seq >> 16, yb = y.seq >> 16;
+      return std::tie(xb, x.id, x.seq) < std::tie(yb, y.id, y.seq);
     });
   pending_ = std::move(b);
 }
@@ -159,12 +158,10 @@ void LookupKeyWriter::rows_erased() {
 }
 
 void LookupKeyWriter::committed() {
-  newest_committed_ = newest_;
   through_committed_ = through_;
 }
 
 void LookupKeyWriter::rolled_back() {
-  newest_ = newest_committed_;
   through_ = through_committed_;
   stale_ = true;
   pending_.reset();

@@ -55,8 +55,7 @@ class LookupKeyWriter {
   void rolled_back();
 
  private:
-  struct Key {
-    int64_t bucket;
+  struct Key {  // its bucket is seq >> 16
     std::string id;
     int64_t seq;
   };
@@ -77,9 +76,9 @@ class LookupKeyWriter {
   // Per key table: an insert of one key and one of kRowsPerInsert keys, and a delete of one key.
   std::array<std::unique_ptr<SQLite::Statement>, 3> insert_one_, insert_many_, delete_;
   std::unique_ptr<SQLite::Statement> read_rows_, set_mark_;
-  // The mark and the newest row, in the open transaction and as last committed.
+  // The mark, in the open transaction and as last committed; the newest row.
   int64_t through_ = 0, through_committed_ = 0;
-  int64_t newest_ = 0, newest_committed_ = 0;
+  int64_t newest_ = 0;
   size_t rows_this_transaction_ = 0;
   bool stale_ = false;  // rolled back: the backlog and the batch are read again at the next begin()
   Keys backlog_;        // the keys of the rows after the mark that are not in the pending batch, in seq order

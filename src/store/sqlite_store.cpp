@@ -245,6 +245,11 @@ auto collect_rows(SQLite::Database& db, const std::string& sql, Bind bind, Row r
 
 void no_bind(SQLite::Statement&) {}
 
+void record_duplicate(BatchCounts& counts) {
+  ++counts.duplicates;
+  counts.seqs.push_back(0);
+}
+
 }  // namespace
 
 // A reader connection borrowed from the pool for one query, returned on scope exit.
@@ -441,13 +446,6 @@ void SqliteStore::record_inserted(const EventRow& row, int64_t seq) {
   }
 }
 
-namespace {
-void record_duplicate(BatchCounts& counts) {
-  ++counts.duplicates;
-  counts.seqs.push_back(0);
-}
-}  // namespace
-
 size_t SqliteStore::insert_at_floor(std::span<const EventRow> rows) {
   size_t k = 0;
   for (; k < rows.size() && below_floor_; ++k) {
@@ -552,14 +550,15 @@ void SqliteStore::write_rest(const WriteBatch& batch, BatchCounts& counts) {
   const int64_t newest_before = batch.erase_customers.empty() ? 0 : newest_seq();
   for (const std::string& customer : batch.erase_customers)
     counts.erased += erase_customer(customer, erased_ids);
-  if (counts.erased > 0 && newest_before > seq_floor_) {
-    // The largest seq used so far, for good (see seq_floor_).
-    seq_floor_ = newest_before;
-    SQLite::Statement floor(*writer_,
-                            "INSERT INTO meta (key, value) VALUES ('seq_floor', ?1) "
-                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    floor.bind(1, seq_floor_);
-    floor.exec();
+  if (counts.erased > 0) {
+    if (newest_before > seq_floor_) {  // the largest seq used so far, for good (see seq_floor_)
+      seq_floor_ = newest_before;
+      SQLite::Statement floor(*writer_,
+                              "INSERT INTO meta (key, value) VALUES ('seq_floor', ?1) "
+                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+      floor.bind(1, seq_floor_);
+      floor.exec();
+    }
     below_floor_ = newest_seq() < seq_floor_;
   }
   for (const std::string& mention : batch.erase_mentions) {
@@ -624,7 +623,6 @@ uint32_t SqliteStore::erase_customer(const std::string& customer, std::vector<st
       erased += static_cast<uint32_t>(delete_row.exec());
       delete_row.reset();
     }
-    lookup_keys_->rows_erased();
     SQLite::Statement links(*writer_, "DELETE FROM identity_links WHERE alias = ?1 OR customer_id = ?1");
     links.bind(1, id);
     links.exec();
@@ -636,6 +634,7 @@ uint32_t SqliteStore::erase_customer(const std::string& customer, std::vector<st
     dead.bind(1, id);
     dead.exec();
   }
+  lookup_keys_->rows_erased();
   erased_ids.insert(erased_ids.end(), ids.begin(), ids.end());
   return erased;
 }

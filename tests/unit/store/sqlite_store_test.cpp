@@ -853,6 +853,15 @@ TEST_F(SqliteStoreTest, ATagUpdateForAnErasedRowLeavesNothing) {
   EXPECT_EQ(query("", "hank").at(0).tags.persona, "shopper");
 }
 
+// The floor is the largest seq when an erasure ran, which that erasure may not have removed; erasing that
+// row later still keeps its seq from coming again.
+TEST_F(SqliteStoreTest, ErasingTheRowAtTheFloorLaterStillKeepsItsSeq) {
+  commit({batch("s", {event("a1", "ann", "", 1), event("b1", "bob", "", 2)})});
+  EXPECT_EQ(commit({erasure_of({"ann"})})[0].erased, 1u);  // floor 2, and row 2 is still there
+  EXPECT_EQ(commit({erasure_of({"bob"})})[0].erased, 1u);  // row 2 gone: the table is empty
+  EXPECT_EQ(commit({batch("s", {event("c1", "cy", "", 3)})})[0].seqs, std::vector<int64_t>{3});
+}
+
 // An erasure removes the keys of the erased rows from every key table (the keys hold the ids), those
 // already written and those in the tail alike, and leaves the keys of everyone else.
 TEST_F(SqliteStoreTest, ErasureRemovesTheErasedRowsKeys) {
