@@ -3,7 +3,7 @@ BUILD   ?= build
 CONFIG  ?= config/touchpoint.json
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all setup configure build run test bench clean format
+.PHONY: all setup configure build run test bench clean format tidy
 
 all: build
 
@@ -30,6 +30,12 @@ bench: build
 
 format:
 	@find src include tests bench plugins -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+# clang-tidy over src/, plugins/ and include/ with the root .clang-tidy; fails on any warning.
+tidy: configure
+	@command -v run-clang-tidy >/dev/null || { echo "make tidy needs Debian's clang-tidy (apt-get install clang-tidy)"; exit 1; }
+	@run-clang-tidy -p $(BUILD) -j2 -quiet 'src/|plugins/' 2>/dev/null | tee $(BUILD)/tidy.log | grep -E 'warning:|error:' | sort -u; \
+	  ! grep -qE 'warning:|error:' $(BUILD)/tidy.log
 
 clean:
 	rm -rf $(BUILD)

@@ -82,6 +82,9 @@ typedef int32_t tp_plugin_rc;
 #define TP_PLUGIN_LOG_ERROR 3
 /* Other values are clamped to the nearest of these. */
 
+/* The ABI is C: its names are C's snake_case, not the C++ code's CamelCase classes.
+ * NOLINTBEGIN(readability-identifier-naming) */
+
 /* ---- Opaque handles ------------------------------------------------------------------------------------ */
 
 /* The plugin's state for one configured instance. Created by tp_plugin_init(), owned by the plugin,
@@ -237,6 +240,8 @@ typedef tp_plugin_t* (*tp_plugin_init_fn)(const tp_plugin_init_input* in, tp_plu
 typedef void (*tp_plugin_destroy_fn)(tp_plugin_t* s);
 typedef const char* (*tp_plugin_get_last_error_fn)(tp_plugin_t* s);
 typedef tp_plugin_rc (*tp_plugin_tag_fn)(tp_plugin_t* s, const tp_interaction* in, tp_tags_out* out);
+
+/* NOLINTEND(readability-identifier-naming) */
 
 #ifdef __cplusplus
 }

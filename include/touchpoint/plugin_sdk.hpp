@@ -139,6 +139,8 @@ inline Interaction view(const tp_interaction& c) {
 }
 
 // init(config, logger), init(config) or no init at all; a member named init that fits neither is an error.
+// Traits are named as the standard library names them (std::is_same).
+// NOLINTBEGIN(readability-identifier-naming)
 template <class P, class = void>
 struct has_init2 : std::false_type {};
 template <class P>
@@ -154,6 +156,7 @@ template <class P, class = void>
 struct has_member_init : std::false_type {};
 template <class P>
 struct has_member_init<P, std::void_t<decltype(&P::init)>> : std::true_type {};
+// NOLINTEND(readability-identifier-naming)
 
 // The C-side state: the plugin object plus what the SDK must keep alive between calls.
 template <class P>

@@ -45,7 +45,7 @@ using touchpoint::plugin::Interaction;
 using touchpoint::plugin::Logger;
 using touchpoint::plugin::Tags;
 
-constexpr size_t kMaxTextBytes = 64 * 1024;  // longer texts are scored on their beginning
+constexpr size_t kMaxTextBytes = size_t{64} * 1024;  // longer texts are scored on their beginning
 constexpr int kIntensifierWindow = 2;
 constexpr double kNormalizeAlpha = 15.0;
 

@@ -54,7 +54,7 @@ class FaqSummary {
  public:
   explicit FaqSummary(const Journey& journey);
 
-  static constexpr int64_t kOutcomeWindowMs = 30 * 60 * 1000;
+  static constexpr int64_t kOutcomeWindowMs = int64_t{30} * 60 * 1000;
   static constexpr size_t kMaxOpenConversations = 200000;
 
   uint32_t add(const QuestionRecord& q);
@@ -85,8 +85,8 @@ class FaqSummary {
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      return std::hash<int64_t>()(k.hour * 7919 + k.cluster * 131 + (k.persona + 1) * 31 + (k.stage + 1) * 7 +
-                                  k.touchpoint);
+      return std::hash<int64_t>()(k.hour * 7919 + int64_t{k.cluster} * 131 + int64_t{k.persona + 1} * 31 +
+                                  int64_t{k.stage + 1} * 7 + k.touchpoint);
     }
   };
   struct Rollup {

@@ -6,7 +6,7 @@
 
 namespace tp {
 
-inline constexpr int64_t kHourMs = 3600 * 1000;
+inline constexpr int64_t kHourMs = int64_t{3600} * 1000;
 
 // The hour bucket of a time (floor, also for times before 1970).
 inline int64_t hour_of(int64_t ts_ms) {
@@ -17,6 +17,7 @@ inline int64_t hour_of(int64_t ts_ms) {
 template <typename Entry>
 std::vector<std::string> ids_of(const std::vector<Entry>& entries) {
   std::vector<std::string> ids;
+  ids.reserve(entries.size());
   for (const auto& e : entries) ids.push_back(e.id);
   return ids;
 }

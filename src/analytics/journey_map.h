@@ -64,8 +64,8 @@ class JourneyMap {
   };
   struct CellKeyHash {
     size_t operator()(const CellKey& k) const {
-      return std::hash<int64_t>()(k.hour * 1000003 + (k.persona + 1) * 10007 + (k.stage + 1) * 101 +
-                                  (k.touchpoint + 1));
+      return std::hash<int64_t>()(k.hour * 1000003 + int64_t{k.persona + 1} * 10007 +
+                                  int64_t{k.stage + 1} * 101 + (k.touchpoint + 1));
     }
   };
   struct Rollup {

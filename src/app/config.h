@@ -45,9 +45,9 @@ struct IdentityConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  size_t threads = 64;                  // one per concurrent keep-alive connection
-  size_t max_body_bytes = 1024 * 1024;  // after decompression
-  size_t max_event_bytes = 32 * 1024;
+  size_t threads = 64;                          // one per concurrent keep-alive connection
+  size_t max_body_bytes = size_t{1024} * 1024;  // after decompression
+  size_t max_event_bytes = size_t{32} * 1024;
   std::string read_token;              // bearer token for reads and /metrics; empty: open
   std::string admin_token;             // bearer token for /v1/admin/*; empty: admin routes disabled
   bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials

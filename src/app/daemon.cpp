@@ -65,7 +65,7 @@ class SignalWatcher {
  private:
   void loop() {
     const sigset_t set = shutdown_signals();
-    const timespec tick{0, 200 * 1000 * 1000};
+    const timespec tick{0, 200L * 1000 * 1000};
     while (!done_) {
       const int sig = sigtimedwait(&set, nullptr, &tick);
       if (sig == SIGTERM || sig == SIGINT) {

@@ -41,14 +41,14 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
   return host;
 }
 
-PluginHook plugin_hook(std::shared_ptr<PluginHost> host) {
+PluginHook plugin_hook(const std::shared_ptr<PluginHost>& host) {
   if (!host) return {};
   return [host](const TagInput& input, TagSet& tags) {
     host->tag(input.interaction, input.source, input.customer, tags);
   };
 }
 
-void publish_plugin_metrics(MetricsRegistry& metrics, std::shared_ptr<PluginHost> host) {
+void publish_plugin_metrics(MetricsRegistry& metrics, const std::shared_ptr<PluginHost>& host) {
   if (!host) return;
   struct Counter {
     const char* name;

@@ -18,9 +18,9 @@ std::shared_ptr<PluginHost> load_plugins(const EngineConfig& engine, const Journ
                                          std::vector<std::string>& errors);
 
 // The tagger's hook for a host (empty for none).
-PluginHook plugin_hook(std::shared_ptr<PluginHost> host);
+PluginHook plugin_hook(const std::shared_ptr<PluginHost>& host);
 
 // touchpoint_plugin_{calls,failures,timeouts,skipped,rejected}_total{plugin}
-void publish_plugin_metrics(MetricsRegistry& metrics, std::shared_ptr<PluginHost> host);
+void publish_plugin_metrics(MetricsRegistry& metrics, const std::shared_ptr<PluginHost>& host);
 
 }  // namespace tp

@@ -208,7 +208,7 @@ void TaggingPipeline::check_generation() {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_generation_check_ < kEvery) return;
   last_generation_check_ = now;
-  int64_t current = generation_;
+  int64_t current = 0;
   try {
     current = store_.analytics_generation();
   } catch (const std::exception&) {

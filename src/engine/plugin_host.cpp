@@ -264,8 +264,8 @@ struct InitCall {
   std::string error;
 };
 
-void run_init(std::shared_ptr<InitCall> call, tp_plugin_init_fn init, std::shared_ptr<PluginHost::Slot> slot,
-              void* handle) {
+void run_init(const std::shared_ptr<InitCall>& call, tp_plugin_init_fn init,
+              const std::shared_ptr<PluginHost::Slot>& slot, void* handle) {
   tp_plugin_rc rc = TP_PLUGIN_FAILURE;
   tp_plugin_t* state = nullptr;
   std::string error;
@@ -307,7 +307,7 @@ bool spin_until(Ready ready, std::chrono::microseconds limit) {
   }
 }
 
-void worker_main(std::shared_ptr<PluginHost::Slot> slot) {
+void worker_main(const std::shared_ptr<PluginHost::Slot>& slot) {
   name_current_thread("tp-plugin");
   PluginHost::Slot& s = *slot;
   bool abandoned = false;

@@ -18,8 +18,8 @@ using json = nlohmann::json;
 // Per-interaction state shared by every rule: fields read or parsed at most once.
 class Context {
  public:
-  Context(const RuleSet::Impl& rs, const TagInput& in, const CustomerView& customer, TagSet& tags)
-      : rs_(rs), in_(in), customer_(customer), tags_(tags) {}
+  Context(const TagInput& in, const CustomerView& customer, TagSet& tags)
+      : in_(in), customer_(customer), tags_(tags) {}
 
   const TagInput& input() const { return in_; }
   const CustomerView& customer() const { return customer_; }
@@ -173,7 +173,6 @@ class Context {
     return cur->is_null() ? nullptr : cur;
   }
 
-  const RuleSet::Impl& rs_;
   const TagInput& in_;
   const CustomerView& customer_;
   TagSet& tags_;
@@ -371,7 +370,7 @@ size_t RuleSet::rule_count() const {
 void RuleSet::apply(const TagInput& input, const CustomerView& customer, TagSet& tags,
                     std::vector<RuleExplanation>* explain) const {
   const Impl& rs = *impl_;
-  Context ctx(rs, input, customer, tags);
+  Context ctx(input, customer, tags);
   ctx.fired.assign(rs.leaves.size(), 0);
 
   // One pass per field group that has something to match.
@@ -408,7 +407,7 @@ void RuleSet::apply(const TagInput& input, const CustomerView& customer, TagSet&
 
 void RuleSet::apply_naive(const TagInput& input, const CustomerView& customer, TagSet& tags) const {
   const Impl& rs = *impl_;
-  Context ctx(rs, input, customer, tags);
+  Context ctx(input, customer, tags);
   std::vector<uint32_t> all(rs.rules.size());
   for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
   run_rules(rs, all, ctx, true, nullptr);

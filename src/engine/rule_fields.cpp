@@ -81,7 +81,7 @@ bool is_bool_field(FieldId id) {
 }
 
 std::string Leaf::describe() const {
-  const std::string f = field.name();
+  std::string f = field.name();  // not const: returned below, and moved then
   switch (kind) {
     case LeafKind::Eq: {
       std::vector<std::string> shown;

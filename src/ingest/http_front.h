@@ -28,8 +28,8 @@ struct FrontOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
   size_t loops = 1;
-  size_t max_body_bytes = 1024 * 1024;
-  size_t max_head_bytes = 16 * 1024;
+  size_t max_body_bytes = size_t{1024} * 1024;
+  size_t max_head_bytes = size_t{16} * 1024;
   int keep_alive_timeout_s = 5;  // idle connection
   int read_timeout_s = 10;       // a request still incomplete this long after the connection went idle
   size_t keep_alive_max_requests = 10000;
@@ -38,7 +38,7 @@ struct FrontOptions {
   // Request bytes all loops may hold at once. Past it a connection reads only while it holds less than
   // a head (max_head_bytes): small requests still get through, bodies wait or time out. So memory stays
   // under this plus max_connections x max_head_bytes whatever senders do.
-  size_t max_buffered_bytes = 64 * 1024 * 1024;
+  size_t max_buffered_bytes = size_t{64} * 1024 * 1024;
 };
 
 // Told of every reply the front writes itself: (route path, status).

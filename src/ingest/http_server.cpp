@@ -213,17 +213,18 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
         return httplib::Server::HandlerResponse::Handled;
       }));
 
-  svr.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("unhandled error on {} {}: {}", req.method, route_label(req.path), what);
-    send_json(res, 500, error_body("", "internal error").dump());
-  });
+  svr.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, const std::exception_ptr& ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("unhandled error on {} {}: {}", req.method, route_label(req.path), what);
+        send_json(res, 500, error_body("", "internal error").dump());
+      });
 
   // The logger runs once the response has been written: the moment to really close a connection
   // whose rest must not be read as another request.
@@ -242,7 +243,7 @@ httplib::Server& HttpServer::routes() {
 
 void HttpServer::add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth,
                                    const IngestConfig& timing,
-                                   std::function<EventTranslator(EventTranslator)> wrap) {
+                                   const std::function<EventTranslator(EventTranslator)>& wrap) {
   ingest_handler_ = std::make_unique<IngestHandler>(ingest, auth, wrap);
   IngestHandler& handler = *ingest_handler_;
   const size_t max_body_bytes = config_.max_body_bytes;

@@ -34,7 +34,7 @@ class HttpServer {
   // With server.event_loops > 0 this also sets up the event-loop front (ingest/http_front.h), which
   // answers these routes' plain requests itself; `timing` gives it the commit timeout.
   void add_ingest_routes(IngestService& ingest, const SourceAuthenticator& auth, const IngestConfig& timing,
-                         std::function<EventTranslator(EventTranslator)> wrap = {});
+                         const std::function<EventTranslator(EventTranslator)>& wrap = {});
   // For other layers (read API, dashboard) to register their routes.
   httplib::Server& routes();
 

@@ -209,7 +209,7 @@ void IngestService::ingest_async(const std::string& source, const std::vector<co
   // Called once, on the writer thread: the outcome moves into the reply instead of being copied.
   writer_.submit_async(std::move(p.batch),
                        [this, outcome = std::move(p.outcome), done = std::move(done)](
-                           SubmitResult result) mutable { done(finish(std::move(outcome), result)); });
+                           const SubmitResult& result) mutable { done(finish(std::move(outcome), result)); });
 }
 
 IngestReply IngestService::ingest_translated(const std::string& source, std::vector<Interaction> interactions,
@@ -355,7 +355,7 @@ void IngestService::reject_body_async(const std::string& source, std::string_vie
                                       ReplyCallback done) {
   writer_.submit_async(body_dead_letter(source, raw, field, error, received_ms),
                        [this, source, reply = IngestReply{400, error_body(field, error), 0},
-                        done = std::move(done)](SubmitResult result) {
+                        done = std::move(done)](const SubmitResult& result) {
                          count_body_dead_letter(source, result);
                          done(reply);
                        });

@@ -54,7 +54,7 @@ inline constexpr size_t kMaxListedErrors = 100;
 inline constexpr size_t kMaxDeadLettersPerRequest = 100;
 
 struct IngestLimits {
-  size_t max_event_bytes = 32 * 1024;
+  size_t max_event_bytes = size_t{32} * 1024;
   size_t dead_letter_raw_bytes = 8192;
   int retry_after_s = 1;
 };

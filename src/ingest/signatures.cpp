@@ -18,7 +18,7 @@ using nlohmann::json;
 
 constexpr std::string_view kWhsecPrefix = "whsec_";
 constexpr size_t kMaxWebhookIdBytes = 256;
-constexpr int64_t kMaxToleranceS = 24 * 3600;
+constexpr int64_t kMaxToleranceS = int64_t{24} * 3600;
 
 std::string hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -94,9 +94,8 @@ void read_field(EventReader& r, std::string_view key, const json& v, Interaction
   if (key == "id") {
     r.id_string(v, "id", out.id);
   } else if (key == "type") {
-    if (!v.is_string()) {
-      r.fail("type", "must be one of message, page, track, identify, feedback, handoff");
-    } else if (auto t = event_type_from(v.get_ref<const std::string&>())) {
+    const auto t = v.is_string() ? event_type_from(v.get_ref<const std::string&>()) : std::nullopt;
+    if (t) {
       out.type = *t;
       has_type = true;
     } else {

@@ -12,7 +12,7 @@
 namespace tp {
 
 struct InteractionLimits {
-  size_t max_string_bytes = 16 * 1024;  // any single string field
+  size_t max_string_bytes = size_t{16} * 1024;  // any single string field
 };
 
 // Validates one event object. Returns the interaction, or nullopt with `errors` filled (never both empty).

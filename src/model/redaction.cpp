@@ -629,7 +629,9 @@ std::string redact_scan(std::string_view text, const RedactionOptions& options, 
   std::vector<Span> spans;
   find_emails(text, spans);
   std::vector<bool> covered(text.size() + 1, false);
-  for (const Span& s : spans) std::fill(covered.begin() + s.begin, covered.begin() + s.end, true);
+  for (const Span& s : spans)
+    std::fill(covered.begin() + static_cast<std::ptrdiff_t>(s.begin),
+              covered.begin() + static_cast<std::ptrdiff_t>(s.end), true);
   find_ibans(text, covered, spans);
   std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) { return x.begin < y.begin; });
 

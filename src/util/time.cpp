@@ -101,7 +101,8 @@ std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
   }
   if (p != s.size()) return std::nullopt;
   const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const int64_t secs =
+      days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second - int64_t{offset_minutes} * 60;
   return secs * 1000 + millis;
 }
 

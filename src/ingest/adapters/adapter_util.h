@@ -17,9 +17,9 @@ namespace tp::adapters {
 
 using json = nlohmann::json;
 
-inline constexpr size_t kMaxTextBytes = 16 * 1024;  // InteractionLimits::max_string_bytes
-inline constexpr size_t kMaxIdBytes = 512;          // the canonical id limit (and identity fields)
-inline constexpr size_t kMaxPropertyBytes = 256;    // each string kept in properties_json
+inline constexpr size_t kMaxTextBytes = size_t{16} * 1024;  // InteractionLimits::max_string_bytes
+inline constexpr size_t kMaxIdBytes = 512;                  // the canonical id limit (and identity fields)
+inline constexpr size_t kMaxPropertyBytes = 256;            // each string kept in properties_json
 
 // obj[key] when obj is an object holding key with a non-null value; nullptr otherwise.
 const json* member(const json& obj, std::string_view key);

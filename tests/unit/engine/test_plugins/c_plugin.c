@@ -3,7 +3,7 @@
  * Every interaction: touchpoint "chatbot" and pain reason "seen_by_c". Text starting "fail": returns
  * TP_PLUGIN_FAILURE with the error "asked to fail" -- after filling `out`, which the host must ignore.
  * Text "bad_ids": persona "no-such-persona", pain "Not Valid!" and sentiment 7 (all to be refused). */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 199309L /* NOLINT(bugprone-reserved-identifier): asks libc for nanosleep */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
