@@ -122,7 +122,8 @@ class Compiler {
   // Reports keys of `obj` not in `allowed`.
   void unknown_keys(size_t file, const json& obj, const std::string& pointer, const std::string& rule,
                     std::initializer_list<const char*> allowed, const char* what) {
-    for (const auto& [key, _] : obj.items()) {
+    for (const auto& item : obj.items()) {
+      const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
