@@ -451,10 +451,7 @@ void HttpFront::Loop::submit(Conn& c, const IngestRoute& route, const RequestHea
     // A request must never end the loop (and with it the process), whatever it holds: answered 500, as
     // the full server's exception handler does. Nothing was acknowledged; a reply the writer might still
     // post for it is dropped (the serial moves on), and a retry is idempotent.
-    std::string what = truncate_utf8(e.what(), 200);
-    for (char& ch : what)
-      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
-    spdlog::error("front: unhandled error on POST {}: {}", route.path, what);
+    spdlog::error("front: unhandled error on POST {}: {}", route.path, one_line_excerpt(e.what(), 200));
     ++c.serial;
     failed = true;
   }

@@ -222,7 +222,8 @@ HttpServer::HttpServer(const ServerConfig& config, MetricsRegistry& metrics)
           what = e.what();
         } catch (...) {
         }
-        spdlog::error("unhandled error on {} {}: {}", req.method, route_label(req.path), what);
+        spdlog::error("unhandled error on {} {}: {}", req.method, route_label(req.path),
+                      one_line_excerpt(what, 200));
         send_json(res, 500, error_body("", "internal error").dump());
       });
 

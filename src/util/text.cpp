@@ -17,6 +17,13 @@ std::string truncate_utf8(std::string_view text, size_t max_bytes) {
   return std::string(text.substr(0, cut));
 }
 
+std::string one_line_excerpt(std::string_view text, size_t max_bytes) {
+  std::string out = truncate_utf8(text, max_bytes);
+  for (char& ch : out)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  return out;
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

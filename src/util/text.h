@@ -10,6 +10,9 @@ namespace tp {
 // At most max_bytes of text, cut on a UTF-8 character boundary so the result stays valid UTF-8
 // (when the input was). Appends nothing; callers add their own "truncated" marker where useful.
 std::string truncate_utf8(std::string_view text, size_t max_bytes);
+// truncate_utf8, then every ASCII control character as '?': text from outside (an exception's message
+// may quote a request) made safe for one line of a log, whatever the log's sink does.
+std::string one_line_excerpt(std::string_view text, size_t max_bytes);
 
 // Compares secrets in time that depends only on the lengths, never on where they first differ.
 bool constant_time_equals(std::string_view a, std::string_view b);

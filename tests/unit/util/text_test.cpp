@@ -53,6 +53,12 @@ TEST(TruncateUtf8, ShortTextIsReturnedWhole) {
   EXPECT_EQ(truncate_utf8("Rīga", 5), "Rīga");
 }
 
+TEST(OneLineExcerpt, ControlCharactersBecomeQuestionMarksAndLengthIsCapped) {
+  EXPECT_EQ(one_line_excerpt("a\nb\r\tc\x01\x1b[31m\x7f", 100), "a?b??c??[31m?");
+  EXPECT_EQ(one_line_excerpt("R\xC4\xABga\nx", 2), "R");           // not cut inside the ī
+  EXPECT_EQ(one_line_excerpt("R\xC4\xABga", 100), "R\xC4\xABga");  // UTF-8 is kept
+}
+
 TEST(TruncateUtf8, AsciiIsCutExactly) {
   EXPECT_EQ(truncate_utf8("abcdef", 4), "abcd");
   EXPECT_EQ(truncate_utf8("abcdef", 0), "");
