@@ -1,7 +1,9 @@
 // synchronous=FULL is a per-connection setting that no other connection can read, so it is shown by its
 // effect: with FULL the WAL file is fsynced at every commit (a 2xx survives power loss); with NORMAL it is
 // synced only at checkpoints. A counting VFS, installed as SQLite's default while a test runs, sees the
-// syncs.
+// syncs. The same VFS can fail the WAL's writes (a full disk: SQLITE_FULL) or its syncs (an fsync error),
+// to show that a commit that fails that way acknowledges nothing, leaves nothing behind, and that the
+// store carries on once the disk is back.
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -17,6 +19,8 @@ namespace tp {
 namespace {
 
 std::atomic<int> g_wal_syncs{0};
+std::atomic<bool> g_disk_full{false};   // the WAL's writes fail with SQLITE_FULL
+std::atomic<bool> g_sync_fails{false};  // the WAL's syncs fail with SQLITE_IOERR_FSYNC
 sqlite3_vfs* g_real = nullptr;
 
 struct CountingFile {
@@ -36,13 +40,17 @@ int c_read(sqlite3_file* f, void* p, int n, sqlite3_int64 o) {
   return real_of(f)->pMethods->xRead(real_of(f), p, n, o);
 }
 int c_write(sqlite3_file* f, const void* p, int n, sqlite3_int64 o) {
+  if (g_disk_full && reinterpret_cast<CountingFile*>(f)->wal) return SQLITE_FULL;
   return real_of(f)->pMethods->xWrite(real_of(f), p, n, o);
 }
 int c_truncate(sqlite3_file* f, sqlite3_int64 size) {
   return real_of(f)->pMethods->xTruncate(real_of(f), size);
 }
 int c_sync(sqlite3_file* f, int flags) {
-  if (reinterpret_cast<CountingFile*>(f)->wal) ++g_wal_syncs;
+  if (reinterpret_cast<CountingFile*>(f)->wal) {
+    ++g_wal_syncs;
+    if (g_sync_fails) return SQLITE_IOERR_FSYNC;
+  }
   return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
 int c_file_size(sqlite3_file* f, sqlite3_int64* size) {
@@ -239,6 +247,97 @@ TEST(SqliteDurability, EveryStoreCommitSyncsTheWal) {
     EXPECT_GE(g_wal_syncs.load() - before, kCommits) << "synchronous is not FULL on the writer connection";
   }
 }
+
+WriteBatch batch_of(const std::string& prefix, int n) {
+  WriteBatch b;
+  b.source = "web";
+  for (int i = 0; i < n; ++i) {
+    Interaction in;
+    in.id = prefix + std::to_string(i);
+    in.customer_id = "c-" + std::to_string(i % 3);
+    in.session_id = "s-" + prefix;
+    in.text = std::string(300, 'x');  // a few pages per commit
+    b.events.push_back(in);
+  }
+  return b;
+}
+
+// Commits one batch; the accepted count, or -1 when the commit failed with a StorageError.
+int64_t commit_or_fail(SqliteStore& store, const WriteBatch& b) {
+  std::vector<BatchCounts> counts;
+  const WriteBatch* ptr = &b;
+  try {
+    store.commit({&ptr, 1}, counts);
+  } catch (const StorageError&) {
+    return -1;
+  }
+  EXPECT_EQ(counts.at(0).duplicates, 0u) << "a failed commit left rows behind";
+  return static_cast<int64_t>(counts.at(0).accepted);
+}
+
+size_t rows_of(SqliteStore& store, const std::string& customer) {
+  InteractionQuery q;
+  q.customer = customer;
+  q.limit = 1000;
+  return store.interactions(q).size();
+}
+
+// Both faults, each while rows are committed before and after: the failed batch is not stored (a later
+// commit of the same events accepts every one, none counted as a duplicate), lookups by customer see
+// exactly the committed rows, and the database is whole.
+class SqliteFaults : public ::testing::TestWithParam<std::atomic<bool>*> {};
+
+TEST_P(SqliteFaults, AFailedWalWriteOrSyncAcknowledgesNothingAndTheStoreCarriesOn) {
+  CountingVfs vfs;
+  ASSERT_TRUE(vfs.ok());
+  std::atomic<bool>& fault = *GetParam();
+  testing::TempDir dir;
+  SqliteOptions o;
+  o.path = dir.file("store.db");
+  // Small batches of lookup keys, so that the failed commits carry keys too (store/lookup_keys.h).
+  o.lookup_batch_rows = 16;
+  o.lookup_keys_per_commit = 8;
+  {
+    SqliteStore store(o);
+    ASSERT_EQ(commit_or_fail(store, batch_of("before-", 30)), 30);
+
+    fault = true;
+    const int64_t failed = commit_or_fail(store, batch_of("during-", 30));
+    const int64_t failed_again = commit_or_fail(store, batch_of("during-", 30));  // a retry, still failing
+    fault = false;
+    EXPECT_EQ(failed, -1);
+    EXPECT_EQ(failed_again, -1);
+    EXPECT_EQ(rows_of(store, "c-0"), 10u) << "rows of the failed commit are visible";
+    EXPECT_TRUE(store.writable()) << "/readyz must say ready again once the fault is gone";
+
+    // The retry once the disk is back: every event is new, and the store goes on.
+    EXPECT_EQ(commit_or_fail(store, batch_of("during-", 30)), 30);
+    EXPECT_EQ(commit_or_fail(store, batch_of("after-", 30)), 30);
+    EXPECT_EQ(rows_of(store, "c-0"), 30u);
+    EXPECT_EQ(rows_of(store, "c-1"), 30u);
+  }
+  // And after a restart: the same rows, the database whole.
+  SqliteStore reopened(o);
+  EXPECT_EQ(rows_of(reopened, "c-2"), 30u);
+  SQLite::Database check(o.path, SQLite::OPEN_READONLY);
+  EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM interactions").getInt64(), 90);
+  // Every row below the lookup mark has its customer key, and no key names a row that is not there.
+  EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM customer_keys").getInt64(),
+            check.execAndGet("SELECT COUNT(*) FROM interactions WHERE seq <= "
+                             "(SELECT value FROM meta WHERE key = 'lookup_keys_through')")
+                .getInt64());
+  EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM customer_keys k LEFT JOIN interactions i ON i.seq = k.seq "
+                             "WHERE i.seq IS NULL")
+                .getInt64(),
+            0);
+  EXPECT_EQ(check.execAndGet("PRAGMA integrity_check").getString(), "ok");
+}
+
+INSTANTIATE_TEST_SUITE_P(DiskFullAndFsyncError, SqliteFaults, ::testing::Values(&g_disk_full, &g_sync_fails),
+                         [](const ::testing::TestParamInfo<std::atomic<bool>*>& info) {
+                           return info.param == &g_disk_full ? std::string("DiskFull")
+                                                             : std::string("FsyncError");
+                         });
 
 }  // namespace
 }  // namespace tp
