@@ -1,12 +1,14 @@
 #include "daemon_process.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -138,10 +140,27 @@ DaemonProcess::DaemonProcess(const fs::path& dir, const nlohmann::json& config,
 }
 
 DaemonProcess::~DaemonProcess() {
-  if (!exit_code_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    wait();
+  if (exit_code_ || pid_ <= 0) return;
+  // Ended the way an operator ends it, so every test also checks the shutdown: exit 0 after SIGTERM,
+  // within 20 s, whatever the test did (and a coverage build gets the daemon's counters, which a killed
+  // process never writes).
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = decode_status(status);
+      if (*exit_code_ != 0)
+        ADD_FAILURE() << "touchpointd exited with " << *exit_code_ << " after SIGTERM:\n" << log();
+      return;
+    }
+    if (r < 0 && errno != EINTR) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  ADD_FAILURE() << "touchpointd did not end within 20 s of SIGTERM; killed:\n" << log();
+  ::kill(pid_, SIGKILL);
+  wait();
 }
 
 std::string DaemonProcess::log() const {

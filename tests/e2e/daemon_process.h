@@ -44,7 +44,7 @@ class DaemonProcess {
   // Throws std::runtime_error (with the daemon's log) if it exits or does not listen within 30 s.
   DaemonProcess(const std::filesystem::path& dir, const nlohmann::json& config,
                 std::vector<std::string> extra_args = {});
-  ~DaemonProcess();  // SIGKILL if still running
+  ~DaemonProcess();  // SIGTERM if still running (SIGKILL if it has not ended 20 s later)
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 

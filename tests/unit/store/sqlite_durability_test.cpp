@@ -323,11 +323,13 @@ TEST_P(SqliteFaults, AFailedWalWriteOrSyncAcknowledgesNothingAndTheStoreCarriesO
   EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM interactions").getInt64(), 90);
   // Every row below the lookup mark has its customer key, and no key names a row that is not there.
   EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM customer_keys").getInt64(),
-            check.execAndGet("SELECT COUNT(*) FROM interactions WHERE seq <= "
-                             "(SELECT value FROM meta WHERE key = 'lookup_keys_through')")
+            check
+                .execAndGet("SELECT COUNT(*) FROM interactions WHERE seq <= "
+                            "(SELECT value FROM meta WHERE key = 'lookup_keys_through')")
                 .getInt64());
-  EXPECT_EQ(check.execAndGet("SELECT COUNT(*) FROM customer_keys k LEFT JOIN interactions i ON i.seq = k.seq "
-                             "WHERE i.seq IS NULL")
+  EXPECT_EQ(check
+                .execAndGet("SELECT COUNT(*) FROM customer_keys k LEFT JOIN interactions i ON i.seq = k.seq "
+                            "WHERE i.seq IS NULL")
                 .getInt64(),
             0);
   EXPECT_EQ(check.execAndGet("PRAGMA integrity_check").getString(), "ok");
