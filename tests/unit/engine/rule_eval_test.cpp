@@ -265,6 +265,66 @@ TEST(RuleEval, EveryKindOfConditionExplainsItself) {
                            }));
 }
 
+// The fields docs/rules.md lists that the tests above do not read: each from where the docs say.
+TEST(RuleEval, IdentityTagAndPainFieldsAreRead) {
+  Interaction in = chat("hi");
+  in.session_id = "conv-7";
+  in.anonymous_id = "anon-3";
+  EXPECT_TRUE(matches(R"({"field": "session", "eq": "conv-7"})", in));
+  EXPECT_FALSE(matches(R"({"field": "session", "eq": "conv-8"})", in));
+  EXPECT_TRUE(matches(R"({"field": "customer", "eq": "c-1"})", in));  // the resolved customer
+  EXPECT_TRUE(matches(R"({"field": "anonymous_id", "in": ["anon-2", "anon-3"]})", in));
+  Interaction anonymous = chat("hi");
+  anonymous.customer_id.clear();
+  EXPECT_TRUE(matches(R"({"field": "session", "exists": false})", anonymous));
+  EXPECT_TRUE(matches(R"({"field": "anonymous_id", "exists": false})", anonymous));
+
+  // tags.* and sentiment: what was decided before the rule (here by the sender).
+  TagSet decided;
+  decided.persona = "first-time-buyer";
+  decided.persona_origin = TagOrigin::Preset;
+  decided.touchpoint = "chatbot";
+  decided.touchpoint_origin = TagOrigin::Preset;
+  decided.sentiment = -0.5;
+  decided.sentiment_origin = TagOrigin::Preset;
+  EXPECT_TRUE(matches(R"({"field": "tags.persona", "eq": "first-time-buyer"})", in, {}, decided));
+  EXPECT_FALSE(matches(R"({"field": "tags.persona", "eq": "returning-customer"})", in, {}, decided));
+  EXPECT_TRUE(matches(R"({"field": "tags.touchpoint", "in": ["chatbot", "faq"]})", in, {}, decided));
+  EXPECT_TRUE(matches(R"({"field": "sentiment", "lt": 0})", in, {}, decided));
+  EXPECT_FALSE(matches(R"({"field": "sentiment", "gte": 0})", in, {}, decided));
+  EXPECT_FALSE(matches(R"({"field": "tags.persona", "exists": true})", in));
+  EXPECT_FALSE(matches(R"({"field": "sentiment", "exists": true})", in));
+
+  // pain: eq / in test for a reason already there; exists for any.
+  TagSet pained;
+  pained.pain = {"unanswered", "negative"};
+  EXPECT_TRUE(matches(R"({"field": "pain", "eq": "negative"})", in, {}, pained));
+  EXPECT_TRUE(matches(R"({"field": "pain", "in": ["escalated", "unanswered"]})", in, {}, pained));
+  EXPECT_FALSE(matches(R"({"field": "pain", "in": ["escalated", "low_rating"]})", in, {}, pained));
+  EXPECT_TRUE(matches(R"({"field": "pain", "exists": true})", in, {}, pained));
+  EXPECT_FALSE(matches(R"({"field": "pain", "exists": true})", in));
+}
+
+// A `not` that held is explained by what did not hold, nested combinators included.
+TEST(RuleEval, NotExplainsTheConditionThatDidNotHold) {
+  const auto rs = rules(R"({"rules": [
+    { "id": "not-a-bot-chat", "description": "d",
+      "when": {"all": [
+        {"field": "text", "keywords": ["refund"]},
+        {"not": {"any": [{"field": "role", "eq": "bot"}, {"all": [{"field": "channel", "eq": "email"}, {"field": "rating", "lt": 3}]}]}}
+      ]},
+      "then": {"stage": "support"} }
+  ]})");
+  ASSERT_TRUE(rs);
+  std::vector<RuleExplanation> ex;
+  TagSet tags;
+  rs->apply({chat("refund please"), "events", "c-1"}, {}, tags, &ex);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0].because, (std::vector<std::string>{
+                               "text contains a keyword of \"refund\"",
+                               "not: any of (role is \"bot\"; all of (channel is \"email\"; rating < 3))"}));
+}
+
 // Many generated rules and interactions: the indexed path and the one-by-one path must always agree.
 TEST(RuleEval, FastPathAgreesWithNaiveOnGeneratedRulesAndEvents) {
   std::mt19937 rng(42);
