@@ -229,6 +229,50 @@ TEST(RulesCli, TestExplainsWhichRulesMatchedAndWhy) {
   EXPECT_EQ(json::parse(j.output)["events"][0]["tags"]["pain"], json({"refund_request"}));
 }
 
+TEST(RulesCli, CheckInJsonSaysOkWithTheRuleCountAndVersion) {
+  const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
+  const RunResult r = run_touchpointd({"rules", "check", "--config", config, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const json out = json::parse(r.output);
+  EXPECT_TRUE(out["ok"].get<bool>());
+  EXPECT_EQ(out["errors"], 0);
+  EXPECT_GT(out["rules"].get<int>(), 0);
+  EXPECT_FALSE(out["version"].get<std::string>().empty());
+}
+
+// What an engineer gets wrong first: the path, the JSON, an event the daemon would refuse.
+TEST(RulesCli, TestAndRetagSayWhatIsWrongWithTheirInput) {
+  TempDir dir;
+  const std::string config = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
+  const auto missing = dir.path() / "missing.json";
+  const RunResult unread =
+      run_touchpointd({"rules", "test", "--config", config, "--event", missing.string()});
+  EXPECT_EQ(unread.exit_code, 1);
+  EXPECT_NE(unread.output.find("cannot read " + missing.string()), std::string::npos) << unread.output;
+
+  const auto broken = dir.path() / "broken.json";
+  std::ofstream(broken) << R"({"id": "e", "text": )";
+  const RunResult bad = run_touchpointd({"rules", "test", "--config", config, "--event", broken.string()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find(broken.string() + " is not valid JSON"), std::string::npos) << bad.output;
+
+  // An invalid event is reported by index and field; the valid ones are still explained.
+  const auto mixed = dir.path() / "mixed.json";
+  std::ofstream(mixed)
+      << R"([{"id": "ok", "type": "message", "customer_id": "c", "channel": "chatbot", "role": "user",
+                                "text": "where is my refund?"},
+                              {"type": "message", "customer_id": "c", "text": "no id"}])";
+  const RunResult m =
+      run_touchpointd({"rules", "test", "--config", config, "--event", mixed.string(), "--json"});
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_NE(m.output.find(mixed.string() + ": event 1: id: "), std::string::npos) << m.output;
+  EXPECT_NE(m.output.find("\"support\""), std::string::npos) << m.output;
+
+  const RunResult since = run_touchpointd({"retag", "--config", config, "--since", "yesterday"});
+  EXPECT_EQ(since.exit_code, 1);
+  EXPECT_NE(since.output.find("--since must be an RFC 3339 time"), std::string::npos) << since.output;
+}
+
 }  // namespace
 }  // namespace tp::e2e
 
