@@ -349,5 +349,68 @@ TEST(WebhookAdapters, DocumentedPayloadsAreStoredAsCanonicalInteractions) {
   EXPECT_EQ(json::parse(typing->body)["ignored"], 1);
 }
 
+// Suppression beyond the native route: a platform's webhook for the erased customer, and an event of a
+// new customer id carrying an id linked to the erased one (here the hashed e-mail of
+// identity.hashed_traits: the person asked to be forgotten and came back under another account).
+TEST(Erasure, SuppressionCoversWebhooksAndTheLinkedIdsTheConfigNames) {
+  TempDir dir;
+  const std::string admin = "admin-token-0123456789";
+  DaemonProcess daemon(
+      dir.path(),
+      test_config(dir.path(), {{"server", {{"admin_token", admin}}},
+                               {"identity", {{"hashed_traits", {"email"}}}},
+                               {"sources",
+                                {{"generic",
+                                  {{"kind", "webhook"},
+                                   {"adapter", "generic"},
+                                   {"config",
+                                    {{"map", {{"id", "/id"}, {"customer_id", "/user"}, {"text", "/text"}}},
+                                     {"defaults", {{"type", "message"}, {"role", "user"}}}}}}}}}}));
+  auto c = client(daemon.port());
+  const json identify = {{"id", "i1"},
+                         {"type", "identify"},
+                         {"customer_id", "cust-gone"},
+                         {"traits", {{"email", "Gone@Example.com"}}}};
+  ASSERT_EQ(c.Post("/v1/events", identify.dump(), "application/json")->status, 202);
+  auto turn = c.Post("/v1/webhooks/generic", R"({"id": "w1", "user": "cust-gone", "text": "hello"})",
+                     "application/json");
+  ASSERT_TRUE(turn);
+  ASSERT_EQ(json::parse(turn->body)["accepted"], 1) << turn->body;
+
+  auto r = c.Delete("/v1/customers/cust-gone", {{"Authorization", "Bearer " + admin}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["erased"], 2);
+
+  // The platform sends another turn of the erased customer: acknowledged, not stored.
+  auto later = c.Post("/v1/webhooks/generic", R"({"id": "w2", "user": "cust-gone", "text": "me again"})",
+                      "application/json");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->status, 200) << later->body;
+  EXPECT_EQ(json::parse(later->body)["accepted"], 0) << later->body;
+  // A new account with the same e-mail (spelt differently): its events are dropped too.
+  const json comeback = {{"id", "i2"},
+                         {"type", "identify"},
+                         {"customer_id", "cust-new"},
+                         {"traits", {{"email", " gone@example.COM "}}}};
+  auto again = c.Post("/v1/events", comeback.dump(), "application/json");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 202);
+  EXPECT_EQ(json::parse(again->body)["accepted"], 0) << again->body;
+  // Someone else is stored as usual.
+  const json other = {{"id", "i3"},
+                      {"type", "identify"},
+                      {"customer_id", "cust-other"},
+                      {"traits", {{"email", "other@example.com"}}}};
+  EXPECT_EQ(json::parse(c.Post("/v1/events", other.dump(), "application/json")->body)["accepted"], 1);
+
+  const json left = json_of(c.Get("/v1/interactions"))["interactions"];
+  ASSERT_EQ(left.size(), 1u) << left.dump();
+  EXPECT_EQ(left[0]["customer_id"], "cust-other");
+  const std::string metrics = c.Get("/metrics")->body;
+  EXPECT_EQ(metric_value(metrics, R"(touchpoint_events_total{source="generic",outcome="suppressed"})"), 1);
+  EXPECT_EQ(metric_value(metrics, R"(touchpoint_events_total{source="events",outcome="suppressed"})"), 1);
+}
+
 }  // namespace
 }  // namespace tp::e2e
