@@ -262,9 +262,9 @@ int run_daemon(const Config& config) {
              RuleLoad load = load_rules(config.engine.rules, config.engine.rules_explicit, journey);
              log_diagnostics(load);
              if (!load.ok())
-               throw std::runtime_error(
-                   "the rule packs have " + std::to_string(load.errors()) +
-                   " errors (listed above; `touchpointd rules check` shows them with context)");
+               throw std::runtime_error("the rule packs have " + std::to_string(load.errors()) +
+                                        (load.errors() == 1 ? " error" : " errors") +
+                                        " (listed above; `touchpointd rules check` shows them with context)");
              rules = load.rules;
              spdlog::info("rules: {} rules, version {}", rules->rule_count(), rules->version());
            })

@@ -80,5 +80,22 @@ TEST(Cli, BrokenConfigRefusesToStart) {
   EXPECT_NE(r.output.find("/server/listen"), std::string::npos) << r.output;
 }
 
+// A rule pack with an error stops the start before storage is touched, and says where the error is.
+TEST(Cli, BrokenRulePackRefusesToStart) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "rules");
+  std::ofstream(dir.path() / "rules" / "bad.json")
+      << R"({"rules": [{"id": "r", "description": "d", "when": {"field": "text", "regex": "("}, "then": {"stage": "support"}}]})";
+  const auto path = dir.path() / "touchpoint.json";
+  std::ofstream(path)
+      << test_config(dir.path(), {{"engine", {{"rules", {(dir.path() / "rules").string()}}}}}).dump();
+  const RunResult r = run_touchpointd({"serve", "--config", path.string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("bad.json:1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bad regular expression"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the rule packs have 1 error "), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "touchpoint.db"));
+}
+
 }  // namespace
 }  // namespace tp::e2e

@@ -121,6 +121,23 @@ TEST_F(Tagging, UnknownPresetTagIdsAreRejected) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(json::parse(r->body)["errors"][0]["field"], "tags.stage");
+
+  // Every tag is checked, each error named; the valid events of the same request are stored.
+  const json batch = json::array(
+      {{{"id", "p"}, {"type", "message"}, {"customer_id", "c"}, {"tags", {{"persona", "martian"}}}},
+       {{"id", "t"}, {"type", "message"}, {"customer_id", "c"}, {"tags", {{"touchpoint", "carrier-pigeon"}}}},
+       {{"id", "ok"}, {"type", "message"}, {"customer_id", "c"}, {"tags", {{"touchpoint", "chatbot"}}}}});
+  auto mixed = c.Post("/v1/events", batch.dump(), "application/json");
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(mixed->status, 202);
+  const json body = json::parse(mixed->body);
+  EXPECT_EQ(body["accepted"], 1);
+  EXPECT_EQ(body["rejected"], 2);
+  ASSERT_EQ(body["errors"].size(), 2u) << body.dump();
+  EXPECT_EQ(body["errors"][0]["index"], 0);
+  EXPECT_EQ(body["errors"][0]["field"], "tags.persona");
+  EXPECT_EQ(body["errors"][1]["index"], 1);
+  EXPECT_EQ(body["errors"][1]["field"], "tags.touchpoint");
 }
 
 // A customer's message "refund" under `id`; returns the status.
