@@ -80,6 +80,26 @@ class Webhooks : public ::testing::Test {
   std::unique_ptr<DaemonProcess> daemon_;
 };
 
+// The body is bounded after decompression before anything reads it: a gzip bomb is a 413 and a body that
+// does not decompress a 400, each naming the body, and nothing is stored.
+TEST_F(Webhooks, OversizedOrUnreadableBodiesAreRefusedBeforeParsing) {
+  auto c = client(daemon_->port());
+  const std::string bomb = gzip(R"({"id": "b", "user": "u", "text": ")" + std::string(8 << 20, 'x') + "\"}");
+  ASSERT_LT(bomb.size(), 1u << 20);
+  auto big = c.Post("/v1/webhooks/generic", {{"Content-Encoding", "gzip"}}, bomb, "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(json::parse(big->body)["field"], "body") << big->body;
+
+  auto c2 = client(daemon_->port());
+  auto corrupt = c2.Post("/v1/webhooks/generic", {{"Content-Encoding", "gzip"}},
+                         std::string("\x1f\x8b\x08garbage", 10), "application/json");
+  ASSERT_TRUE(corrupt);
+  EXPECT_EQ(corrupt->status, 400);
+  EXPECT_TRUE(interactions(daemon_->port()).empty());
+  EXPECT_EQ(client(daemon_->port()).Get("/healthz")->status, 200);
+}
+
 TEST_F(Webhooks, DialogflowFulfillmentIsAnsweredWithAnEmptyWebhookResponseAndStored) {
   auto c = client(daemon_->port());
   auto r = c.Post("/v1/webhooks/dialogflow-es", fixture("dialogflow-es/sentiment_fallback.json"),
