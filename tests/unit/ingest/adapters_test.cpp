@@ -737,6 +737,58 @@ TEST(Generic, ErrorsNameTheConfiguredPaths) {
   EXPECT_EQ(run("generic", event, ctx).interactions.at(0).id, "msg_abc");
 }
 
+// The fields and path forms docs/adapters.md lists that the Botpress mapping above does not use: array
+// indexes and the ~0 / ~1 escapes of JSON Pointer, sentiment, rating, properties and traits.
+TEST(Generic, PointersIndexArraysAndEscapesAndEveryFieldKindIsMapped) {
+  std::vector<std::string> problems;
+  const json config = json::parse(R"({
+    "map": {
+      "id": "/messages/1/id",
+      "customer_id": "/user~1account/id",
+      "text": "/messages/1/body",
+      "sentiment": "/scores/tone~0x",
+      "rating": "/csat",
+      "properties": "/meta",
+      "traits": "/user~1account/profile"
+    },
+    "defaults": {"type": "feedback"}
+  })");
+  const auto adapter = make_adapter("generic", config, problems);
+  ASSERT_TRUE(adapter) << (problems.empty() ? "" : problems[0]);
+  const json payload = json::parse(R"({
+    "messages": [{"id": "m0", "body": "first"}, {"id": "m1", "body": "second"}],
+    "user/account": {"id": "cust-9", "profile": {"plan": "pro"}},
+    "scores": {"tone~x": -0.25},
+    "csat": 4,
+    "meta": {"page": "checkout"}
+  })");
+  AdapterContext ctx;
+  ctx.received_ms = kReceived;
+  ctx.source = "generic";
+  const auto out = adapter->translate(payload, ctx);
+  ASSERT_EQ(out.interactions.size(), 1u) << describe(out);
+  const Interaction& in = out.interactions[0];
+  EXPECT_EQ(in.id, "m1");
+  EXPECT_EQ(in.customer_id, "cust-9");
+  EXPECT_EQ(in.text, "second");
+  EXPECT_EQ(in.sentiment, -0.25);
+  EXPECT_EQ(in.rating, 4);
+  EXPECT_EQ(props(in), json({{"page", "checkout"}}));
+  EXPECT_EQ(json::parse(in.traits_json), json({{"plan", "pro"}}));
+
+  // Out of range or of the wrong kind: each named by its path, the event rejected.
+  json bad = payload;
+  bad["messages"] = json::array({{{"id", "only"}}});
+  bad["scores"]["tone~x"] = 3;
+  bad["csat"] = 9;
+  bad["meta"] = "not an object";
+  const auto refused = adapter->translate(bad, ctx);
+  EXPECT_TRUE(refused.interactions.empty());
+  EXPECT_EQ(fields_of(refused.errors),
+            (std::set<std::string>{"/messages/1/id", "/scores/tone~0x", "/csat", "/meta"}))
+      << describe(refused);
+}
+
 TEST(Generic, ConfigProblemsAreCollected) {
   std::vector<std::string> problems;
   const json bad = json::parse(R"({
