@@ -205,6 +205,55 @@ TEST_F(Tagging, SighupReloadsTheRules) {
   EXPECT_EQ(tagged("h")["tags"]["stage"], "awareness");
 }
 
+// The shipped plugins in a running daemon, one inline on the tagging thread and one on a worker of its
+// own: their tags reach the stored interactions, and /metrics counts the worker's calls.
+TEST(Plugins, ShippedPluginsTagInTheDaemonInlineAndOnAWorker) {
+  TempDir dir;
+  const std::string source_dir = TP_SOURCE_DIR;
+  const json plugins = json::array(
+      {{{"name", "lexicon_sentiment"},
+        {"inline", true},
+        {"config", {{"lexicon_dir", source_dir + "/config/lexicons"}, {"languages", {"en"}}}}},
+       {{"name", "persona_traits"},
+        {"config",
+         {{"rules",
+           json::array({{{"trait", "plan"}, {"equals", "business"}, {"persona", "business-account"}}})}}}}});
+  DaemonProcess daemon(dir.path(), test_config(dir.path(), {{"engine",
+                                                             {{"rules", {source_dir + "/config/rules"}},
+                                                              {"plugin_dirs", {"${TOUCHPOINT_PLUGIN_DIR}"}},
+                                                              {"plugins", plugins},
+                                                              {"plugin_timeout_ms", 2000}}}}));
+  auto c = client(daemon.port());
+  const json events = json::array(
+      {{{"id", "who"}, {"type", "identify"}, {"customer_id", "biz"}, {"traits", {{"plan", "business"}}}},
+       {{"id", "said"},
+        {"type", "message"},
+        {"customer_id", "biz"},
+        {"role", "user"},
+        {"channel", "chatbot"},
+        {"text", "this is terrible, awful service, I am very angry"}}});
+  ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+  auto tagged = [&](const std::string& id) {
+    for (int i = 0; i < 1000; ++i) {
+      const json doc = json::parse(c.Get("/v1/interactions?limit=100")->body);
+      for (const auto& row : doc["interactions"])
+        if (row["id"] == id && row["tags"].contains("version")) return row;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << id << " was never tagged; daemon log:\n" << daemon.log();
+    return json::object();
+  };
+  EXPECT_EQ(tagged("who")["tags"]["persona"], "business-account");  // persona_traits, on its worker
+  const json said = tagged("said");
+  ASSERT_TRUE(said["tags"]["sentiment"].is_number()) << said.dump();  // lexicon_sentiment, inline
+  EXPECT_LT(said["tags"]["sentiment"].get<double>(), 0.0);
+  EXPECT_EQ(said["tags"]["persona"], "business-account");  // sticky for the customer
+  const std::string metrics = c.Get("/metrics")->body;
+  EXPECT_GE(metric_value(metrics, R"(touchpoint_plugin_calls_total{plugin="persona_traits"})"), 2) << metrics;
+  EXPECT_EQ(metric_value(metrics, R"(touchpoint_plugin_failures_total{plugin="persona_traits"})"), 0);
+  EXPECT_EQ(metric_value(metrics, R"(touchpoint_plugin_timeouts_total{plugin="persona_traits"})"), 0);
+}
+
 TEST(RulesCli, CheckPrintsEveryProblemWithPositionAndExitsNonZero) {
   TempDir dir;
   const auto file = dir.path() / "bad.json";
