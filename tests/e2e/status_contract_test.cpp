@@ -293,6 +293,23 @@ TEST_F(StatusContract, TooManyRequestsWithRetryAfterWhenTheQueueIsFull) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'q3'"), 0);
 }
 
+// Without server.admin_token the admin routes are off, whatever token is sent: 403, nothing erased.
+TEST_F(StatusContract, AdminRoutesAreForbiddenWithoutAnAdminToken) {
+  start();
+  auto c = client(port());
+  ASSERT_EQ(c.Post("/v1/events", event("kept").dump(), "application/json")->status, 202);
+  const httplib::Headers bearer = {{"Authorization", "Bearer some-token-0123456789"}};
+  auto erase = c.Delete("/v1/customers/c-1", bearer);
+  ASSERT_TRUE(erase);
+  EXPECT_EQ(erase->status, 403);
+  EXPECT_NE(json::parse(erase->body)["error"].get<std::string>().find("server.admin_token"),
+            std::string::npos);
+  auto reload = c.Post("/v1/admin/reload", bearer, "", "application/json");
+  ASSERT_TRUE(reload);
+  EXPECT_EQ(reload->status, 403);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id = 'kept'"), 1);
+}
+
 TEST_F(StatusContract, ServiceUnavailableWhenStorageCannotCommitAndNothingIsAcknowledged) {
   start({{"storage", {{"sqlite", {{"busy_timeout_ms", 50}}}}}, {"ingest", {{"retry_after_s", 3}}}});
   auto c = client(port());
