@@ -1,6 +1,7 @@
 #include "util/json_positions.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "util/text.h"
 
@@ -37,8 +38,21 @@ class Scanner {
     }
   }
 
-  // Reads a string token at i_ (which is '"'), returning its decoded text (escapes kept simple: the
-  // \uXXXX form is decoded for ASCII only, enough for member names).
+  // Four hex digits at i_ (not consumed); nullopt when they are not. Read by hand: std::stoul would throw
+  // on "\uZZZZ" (the parser reports that itself).
+  std::optional<unsigned> hex4() const {
+    if (i_ + 4 > t_.size()) return std::nullopt;
+    unsigned v = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const int d = hex_value(t_[i_ + k]);
+      if (d < 0) return std::nullopt;
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    return v;
+  }
+
+  // Reads a string token at i_ (which is '"'), returning its decoded text as the parser decodes it (UTF-8,
+  // surrogate pairs joined), so that a member name with escapes gets the pointer the parser's problems use.
   bool string(std::string* out) {
     ++i_;
     while (!at_end()) {
@@ -68,16 +82,23 @@ class Scanner {
             out->push_back('\f');
             break;
           case 'u': {
-            if (i_ + 4 > t_.size()) return false;
-            // Four hex digits, read by hand: std::stoul would throw on "\uZZZZ" (the parser reports it).
-            unsigned v = 0;
-            for (size_t k = 0; k < 4; ++k) {
-              const int d = hex_value(t_[i_ + k]);
-              if (d < 0) return false;
-              v = v * 16 + static_cast<unsigned>(d);
-            }
+            const auto high = hex4();
+            if (!high) return false;
             i_ += 4;
-            out->push_back(v < 0x80 ? static_cast<char>(v) : '?');
+            char32_t cp = *high;
+            // A high surrogate followed by \uDC00-\uDFFF is one character beyond the BMP.
+            if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 2 <= t_.size() && t_[i_] == '\\' && t_[i_ + 1] == 'u') {
+              i_ += 2;
+              const auto low = hex4();
+              if (!low) return false;
+              if (*low >= 0xDC00 && *low <= 0xDFFF) {
+                i_ += 4;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (*low - 0xDC00);
+              } else {
+                i_ -= 2;  // not a pair: the second escape is read on its own
+              }
+            }
+            append_utf8(cp, *out);
             break;
           }
           default:
