@@ -35,8 +35,8 @@ using json = nlohmann::json;
 
 constexpr size_t kTunnelBuffer = size_t{256} * 1024;  // per direction; a full buffer stops reading that side
 constexpr int kMaxEvents = 64;
-constexpr size_t kKeptBuffer =
-    size_t{64} * 1024;  // a connection's input buffer is released beyond this when idle
+// A connection's input buffer is released beyond this when idle.
+constexpr size_t kKeptBuffer = size_t{64} * 1024;
 
 const char* reason_phrase(int status) {
   switch (status) {
