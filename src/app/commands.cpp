@@ -103,9 +103,10 @@ int command_rules_check(const std::string& config_path, const std::vector<std::s
     for (const auto& d : load.diagnostics) std::cout << format_diagnostic(d) << "\n";
     if (load.ok())
       std::cout << load.rules->rule_count() << " rules, version " << load.rules->version() << ": ok ("
-                << warnings << " warnings)\n";
+                << warnings << (warnings == 1 ? " warning)\n" : " warnings)\n");
     else
-      std::cout << errors << " errors, " << warnings << " warnings: the rules cannot be used\n";
+      std::cout << errors << (errors == 1 ? " error, " : " errors, ") << warnings
+                << (warnings == 1 ? " warning" : " warnings") << ": the rules cannot be used\n";
   }
   return load.ok() ? 0 : 1;
 }

@@ -218,7 +218,14 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
   r.strings("plugin_dirs", dirs);
   c.engine.rules_explicit = node && node->is_object() && node->contains("rules");
   if (!c.engine.rules_explicit) rules = {"rules"};
-  for (auto& p : rules) c.engine.rules.push_back(resolve_path(p, base_dir));
+  for (size_t i = 0; i < rules.size(); ++i) {
+    c.engine.rules.push_back(resolve_path(rules[i], base_dir));
+    // A named rule path that is not there is a config problem (seen by `config check`, and before the start
+    // of `serve`); what is wrong inside the packs is `touchpointd rules check`'s to say.
+    std::error_code ec;
+    if (c.engine.rules_explicit && !std::filesystem::exists(c.engine.rules.back(), ec))
+      r.problem("/engine/rules/" + std::to_string(i), "no such file or folder: " + c.engine.rules.back());
+  }
   for (auto& p : dirs) c.engine.plugin_dirs.push_back(resolve_path(p, base_dir));
   if (const json* plugins = r.get("plugins")) {
     if (!plugins->is_array()) {

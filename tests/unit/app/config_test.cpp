@@ -343,6 +343,20 @@ TEST(ParseConfig, JourneyPathIsResolvedAgainstTheConfigFolder) {
   EXPECT_EQ(journey_of("journey.json", ""), "journey.json");
 }
 
+// Rule paths the config names must exist (a typo would otherwise start the daemon without those rules
+// only to fail at the start); the default "rules" folder beside the config may be absent.
+TEST(ParseConfig, NamedRulePathsMustExistTheDefaultFolderNeedNot) {
+  const std::string here = std::string(TP_SOURCE_DIR) + "/config";
+  const ConfigLoad named = parse_config(
+      R"({"engine": {"rules": ["rules", "rules/10-website.json", "no-such-pack.json"]}, "sources": {"e": {"kind": "native"}}})",
+      here, kNoEnv);
+  EXPECT_EQ(paths_of(named), std::vector<std::string>{"/engine/rules/2"}) << describe(named);
+  ASSERT_NE(problem_at(named, "/engine/rules/2"), nullptr);
+  EXPECT_THAT(problem_at(named, "/engine/rules/2")->message, HasSubstr("no such file or folder"));
+  const ConfigLoad by_default = parse(kMinimal, kNoEnv, "/nonexistent/folder");
+  EXPECT_TRUE(by_default.ok()) << describe(by_default);
+}
+
 TEST(LoadConfigFile, TheShippedConfigHasNoProblems) {
   const std::string path = std::string(TP_SOURCE_DIR) + "/config/touchpoint.json";
   const ConfigLoad load = load_config_file(path, kNoEnv);
