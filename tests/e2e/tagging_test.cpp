@@ -16,6 +16,22 @@ using json = nlohmann::json;
 
 const char* kAdmin = "admin-token-0123456789";
 
+// The interaction `id` once the daemon's pipeline tagged it (readiness wait, bounded).
+json tagged_interaction(const DaemonProcess& daemon, const std::string& id) {
+  auto c = client(daemon.port());
+  for (int i = 0; i < 1000; ++i) {
+    auto r = c.Get("/v1/interactions?limit=1000");
+    if (r && r->status == 200) {
+      const json doc = json::parse(r->body);
+      for (const auto& row : doc["interactions"])
+        if (row["id"] == id && row["tags"].contains("version")) return row;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << id << " was never tagged; daemon log:\n" << daemon.log();
+  return json::object();
+}
+
 const char* kPack = R"({
   "lists": { "refund_words": ["refund*", "atmaks*", "возврат*", "refusjon*", "hyvity*"] },
   "rules": [
@@ -38,21 +54,7 @@ class Tagging : public ::testing::Test {
   }
   void write_pack(const std::string& text) { std::ofstream(dir_.path() / "rules" / "pack.json") << text; }
 
-  // The interaction once the pipeline tagged it (readiness wait, bounded).
-  json tagged(const std::string& id) {
-    auto c = client(daemon_->port());
-    for (int i = 0; i < 1000; ++i) {
-      auto r = c.Get("/v1/interactions?limit=1000");
-      if (r && r->status == 200) {
-        const json doc = json::parse(r->body);
-        for (const auto& row : doc["interactions"])
-          if (row["id"] == id && row["tags"].contains("version")) return row;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << id << " was never tagged; daemon log:\n" << daemon_->log();
-    return json::object();
-  }
+  json tagged(const std::string& id) { return tagged_interaction(*daemon_, id); }
 
   httplib::Result reload() {
     auto c = client(daemon_->port());
@@ -233,16 +235,7 @@ TEST(Plugins, ShippedPluginsTagInTheDaemonInlineAndOnAWorker) {
         {"channel", "chatbot"},
         {"text", "this is terrible, awful service, I am very angry"}}});
   ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
-  auto tagged = [&](const std::string& id) {
-    for (int i = 0; i < 1000; ++i) {
-      const json doc = json::parse(c.Get("/v1/interactions?limit=100")->body);
-      for (const auto& row : doc["interactions"])
-        if (row["id"] == id && row["tags"].contains("version")) return row;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << id << " was never tagged; daemon log:\n" << daemon.log();
-    return json::object();
-  };
+  auto tagged = [&](const std::string& id) { return tagged_interaction(daemon, id); };
   EXPECT_EQ(tagged("who")["tags"]["persona"], "business-account");  // persona_traits, on its worker
   const json said = tagged("said");
   ASSERT_TRUE(said["tags"]["sentiment"].is_number()) << said.dump();  // lexicon_sentiment, inline
