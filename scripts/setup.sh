@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libcpp-httplib-dev libspdlog-dev libfmt-dev libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev
-  libre2-dev libicu-dev libssl-dev zlib1g-dev libbrotli-dev libcli11-dev libjemalloc-dev
+  libre2-dev libicu-dev libssl-dev zlib1g-dev libbrotli-dev libcli11-dev libjemalloc-dev libstemmer-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 curl wrk chromium fonts-dejavu-core
 )

@@ -164,12 +164,33 @@ std::optional<uint32_t> FaqSummary::outcome(const QuestionOutcome& o) {
   return changed ? std::optional<uint32_t>(q.key.cluster) : std::nullopt;
 }
 
+// The most representative phrasing: asked often, and close to what the cluster's phrasings share (so
+// among phrasings asked equally often, the one in the words most customers use, not an outlier).
 std::string FaqSummary::label(uint32_t cluster) const {
   const ClusterInfo& info = info_[cluster];
-  const std::pair<uint64_t, std::string>* best = nullptr;
-  for (const auto& [folded, v] : info.phrasings)
-    if (!best || v.first > best->first) best = &v;
-  return best ? best->second : std::string();
+  const std::string* best = nullptr;
+  double best_score = -1;
+  for (const auto& [folded, v] : info.phrasings) {
+    const double score = static_cast<double>(v.first) * (0.5 + clusters_.representativeness(cluster, folded));
+    if (score > best_score) {
+      best_score = score;
+      best = &v.second;
+    }
+  }
+  return best ? *best : std::string();
+}
+
+// The cluster's distinct phrasings, most asked first (at most kListedPhrasings).
+nlohmann::json FaqSummary::phrasings(uint32_t cluster) const {
+  std::vector<const std::pair<uint64_t, std::string>*> list;
+  for (const auto& [folded, v] : info_[cluster].phrasings) list.push_back(&v);
+  std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) {
+    return a->first != b->first ? a->first > b->first : a->second < b->second;
+  });
+  json out = json::array();
+  for (size_t i = 0; i < list.size() && i < kListedPhrasings; ++i)
+    out.push_back({{"text", list[i]->second}, {"count", list[i]->first}});
+  return out;
 }
 
 json FaqSummary::query(const FaqQuery& q) const {
@@ -206,14 +227,34 @@ json FaqSummary::query(const FaqQuery& q) const {
   visit(q.from_ms, q.to_ms, true);
   visit(q.from_ms - length, q.from_ms, false);
 
+  // Scores first; the JSON (label, phrasings) only for the rows returned: a week can hold many
+  // thousands of clusters, most of them asked once.
   struct Row {
     uint32_t cluster;
     double score;
-    json body;
+    Sum* sum;
   };
   std::vector<Row> rows;
+  rows.reserve(sums.size());
   for (auto& [cluster, s] : sums) {
     if (s.count == 0) continue;
+    const std::optional<double> avg =
+        s.rated ? std::optional<double>(static_cast<double>(s.rating_sum) / static_cast<double>(s.rated))
+                : std::nullopt;
+    rows.push_back({cluster,
+                    faq_pain_score(s.count, rate(s.unanswered, s.count), rate(s.escalated, s.count),
+                                   rate(s.negative, s.count), avg),
+                    &s});
+  }
+  const auto before = [](const Row& a, const Row& b) {
+    return a.score != b.score ? a.score > b.score : a.cluster < b.cluster;
+  };
+  const size_t shown = std::min(rows.size(), q.limit);
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(), before);
+  json clusters = json::array();
+  for (size_t i = 0; i < shown; ++i) {
+    const uint32_t cluster = rows[i].cluster;
+    Sum& s = *rows[i].sum;
     std::sort(s.customers.begin(), s.customers.end());
     s.customers.erase(std::unique(s.customers.begin(), s.customers.end()), s.customers.end());
     const double unanswered = rate(s.unanswered, s.count), escalated = rate(s.escalated, s.count),
@@ -221,7 +262,6 @@ json FaqSummary::query(const FaqQuery& q) const {
     const std::optional<double> avg =
         s.rated ? std::optional<double>(static_cast<double>(s.rating_sum) / static_cast<double>(s.rated))
                 : std::nullopt;
-    const double score = faq_pain_score(s.count, unanswered, escalated, negative, avg);
     json examples = json::array();
     for (auto it = info_[cluster].examples.rbegin(); it != info_[cluster].examples.rend(); ++it)
       examples.push_back(*it);
@@ -229,7 +269,7 @@ json FaqSummary::query(const FaqQuery& q) const {
         {"previous", s.previous},
         {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0)
                               : json(nullptr)}};
-    json body = {
+    clusters.push_back({
         {"id", cluster},
         {"label", label(cluster)},
         {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
@@ -239,19 +279,14 @@ json FaqSummary::query(const FaqQuery& q) const {
         {"escalation_rate", escalated},
         {"negative_rate", negative},
         {"avg_rating", avg ? json(*avg) : json(nullptr)},
-        {"pain_score", score},
+        {"pain_score", rows[i].score},
         {"stages", s.stages},
         {"touchpoints", s.touchpoints},
         {"trend", trend},
         {"examples", examples},
-        {"opportunity", opportunity(unanswered, escalated, negative, avg)}};
-    rows.push_back({cluster, score, std::move(body)});
+        {"phrasings", phrasings(cluster)},
+        {"opportunity", opportunity(unanswered, escalated, negative, avg)}});
   }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.score != b.score ? a.score > b.score : a.cluster < b.cluster;
-  });
-  json clusters = json::array();
-  for (size_t i = 0; i < rows.size() && i < q.limit; ++i) clusters.push_back(std::move(rows[i].body));
   return {{"clusters", clusters}, {"total_clusters", rows.size()}};
 }
 

@@ -100,6 +100,8 @@ class FaqSummary {
     std::deque<std::string> examples;  // most recent last, at most 3
   };
   std::string label(uint32_t cluster) const;
+  nlohmann::json phrasings(uint32_t cluster) const;
+  static constexpr size_t kListedPhrasings = 10;
 
   Journey journey_;
   std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;

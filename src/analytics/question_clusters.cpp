@@ -1,67 +1,60 @@
 #include "analytics/question_clusters.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
-#include <random>
 
 #include "engine/text_fold.h"
 
 namespace tp {
 namespace {
 
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+// A term seen in at most this many distinct questions may be a typo of a frequent one...
+constexpr uint32_t kRareDf = 2;
+// ...one that is in at least this many, and kTypoRatio times as many as the rare one.
+constexpr uint32_t kFrequentDf = 3, kTypoRatio = 3;
+// Candidate clusters come from the postings of the question's rarest terms; a posting list this long (a
+// term in thousands of profiles) is read only up to here: such a term joins nothing on its own.
+constexpr size_t kMaxPostingScan = 4096;
+constexpr size_t kMaxCandidates = 16;  // scored fully, by their partial dot product
+
+size_t code_points(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++n) next_code_point(s, i);
+  return n;
 }
 
-uint64_t mix(uint64_t x) {  // splitmix64 finaliser
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-struct HashFamily {
-  std::array<uint64_t, QuestionClusters::kHashes> a{}, b{};
-  HashFamily() {
-    std::mt19937_64 rng(0x70756368706f696eULL);  // fixed: signatures must be stable across restarts
-    for (int i = 0; i < QuestionClusters::kHashes; ++i) {
-      a[i] = rng() | 1;
-      b[i] = rng();
-    }
-  }
-};
-
-const HashFamily& family() {
-  static const HashFamily f;
-  return f;
-}
-
-// The folded text's character 3-grams (on UTF-8 characters, spaces included so word edges count).
-std::vector<uint64_t> shingles(std::string_view folded) {
+// Every string that one code point less makes of `s` (the one-deletion neighbourhood), with `s` itself.
+std::vector<std::string> deletions(const std::string& s) {
   std::vector<size_t> starts;
-  for (size_t i = 0; i < folded.size();) {
+  for (size_t i = 0; i < s.size();) {
     starts.push_back(i);
-    next_code_point(folded, i);
+    next_code_point(s, i);
   }
-  starts.push_back(folded.size());
-  std::vector<uint64_t> out;
-  const size_t chars = starts.size() - 1;
-  if (chars < 3) {
-    out.push_back(fnv1a(folded));
-    return out;
-  }
-  for (size_t k = 0; k + 3 <= chars; ++k)
-    out.push_back(fnv1a(folded.substr(starts[k], starts[k + 3] - starts[k])));
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  starts.push_back(s.size());
+  std::vector<std::string> out{s};
+  for (size_t k = 0; k + 1 < starts.size(); ++k) out.push_back(s.substr(0, starts[k]) + s.substr(starts[k + 1]));
   return out;
+}
+
+// Optimal string alignment distance on code points, stopping early once above 1.
+bool within_one_edit(const std::string& a, const std::string& b) {
+  std::vector<char32_t> x, y;
+  for (size_t i = 0; i < a.size();) x.push_back(next_code_point(a, i));
+  for (size_t i = 0; i < b.size();) y.push_back(next_code_point(b, i));
+  if (x.size() > y.size()) std::swap(x, y);
+  if (y.size() - x.size() > 1) return false;
+  size_t i = 0;
+  while (i < x.size() && x[i] == y[i]) ++i;
+  if (i == x.size()) return true;  // equal, or one appended
+  if (x.size() == y.size()) {
+    if (std::equal(x.begin() + static_cast<long>(i) + 1, x.end(), y.begin() + static_cast<long>(i) + 1))
+      return true;  // one substitution
+    return i + 1 < x.size() && x[i] == y[i + 1] && x[i + 1] == y[i] &&
+           std::equal(x.begin() + static_cast<long>(i) + 2, x.end(), y.begin() + static_cast<long>(i) + 2);
+  }
+  return std::equal(x.begin() + static_cast<long>(i), x.end(), y.begin() + static_cast<long>(i) + 1);
 }
 
 }  // namespace
@@ -69,141 +62,262 @@ std::vector<uint64_t> shingles(std::string_view folded) {
 QuestionClusters::QuestionClusters() : QuestionClusters(Options{}) {}
 QuestionClusters::QuestionClusters(Options options) : options_(options) {}
 
-QuestionClusters::Signature QuestionClusters::signature(std::string_view folded) {
-  Signature sig;
-  sig.fill(std::numeric_limits<uint64_t>::max());
-  const auto& f = family();
-  for (const uint64_t s : shingles(folded))
-    for (int i = 0; i < kHashes; ++i) sig[i] = std::min(sig[i], mix(f.a[i] * s + f.b[i]));
-  return sig;
-}
-
-double QuestionClusters::similarity(const Signature& a, const Signature& b) {
-  int same = 0;
-  for (int i = 0; i < kHashes; ++i) same += a[i] == b[i];
-  return static_cast<double>(same) / kHashes;
-}
-
-void QuestionClusters::index(uint32_t cluster, const Signature& sig) {
-  constexpr int rows = kHashes / kBands;
-  for (int band = 0; band < kBands; ++band) {
-    uint64_t h = mix(static_cast<uint64_t>(band) + 0x9e3779b97f4a7c15ULL);
-    for (int r = 0; r < rows; ++r) h = mix(h ^ sig[band * rows + r]);
-    auto& list = bands_[h];
-    if (std::find(list.begin(), list.end(), cluster) == list.end()) list.push_back(cluster);
+uint32_t QuestionClusters::intern(const std::string& term) {
+  auto [it, fresh] = term_index_.try_emplace(term, static_cast<uint32_t>(terms_.size()));
+  if (fresh) {
+    terms_.push_back(term);
+    df_.push_back(0);
   }
+  return it->second;
+}
+
+// One deletion on either side covers a substitution, an insertion, a deletion and a swap of neighbours.
+void QuestionClusters::index_deletions(uint32_t term) {
+  if (code_points(terms_[term]) < QuestionTerms::kPrefix) return;  // short words: too many neighbours
+  for (auto& d : deletions(terms_[term])) deletions_[std::move(d)].push_back(term);
+}
+
+// The frequent term a rare one is a typo of, if any: the most frequent within one edit.
+const std::string* QuestionClusters::correction(uint32_t term) const {
+  const std::string& t = terms_[term];
+  if (df_[term] > kRareDf || code_points(t) < QuestionTerms::kPrefix) return nullptr;
+  uint32_t best = kNone;
+  for (const auto& d : deletions(t)) {
+    auto it = deletions_.find(d);
+    if (it == deletions_.end()) continue;
+    for (const uint32_t other : it->second) {
+      if (other == term || df_[other] < kFrequentDf || df_[other] < kTypoRatio * (df_[term] + 1)) continue;
+      if (best != kNone && (df_[other] < df_[best] || (df_[other] == df_[best] && other > best))) continue;
+      if (within_one_edit(t, terms_[other])) best = other;
+    }
+  }
+  return best == kNone ? nullptr : &terms_[best];
+}
+
+std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text) {
+  std::vector<uint32_t> ids;
+  for (const std::string& term : extractor_.terms(text)) {
+    uint32_t id = intern(term);
+    if (const std::string* fixed = correction(id)) id = term_index_.at(*fixed);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  // Counted in the corpus once per distinct question.
+  ++questions_;
+  for (const uint32_t id : ids)
+    if (++df_[id] == kFrequentDf) index_deletions(id);
+  return ids;
+}
+
+// Smoothed so that a young corpus (a few dozen questions) does not treat every word as rare or common.
+double QuestionClusters::idf(uint32_t term) const {
+  return std::log((static_cast<double>(questions_) + 10.0) / (static_cast<double>(df_[term]) + 1.0));
+}
+
+double QuestionClusters::norm(const Cluster& c) const {
+  // The IDF drifts slowly as the corpus grows: recomputed when it grew by an eighth since.
+  if (c.norm_at == 0 || questions_ > c.norm_at + c.norm_at / 8) {
+    double sum = 0;
+    for (const auto& [term, n] : c.profile) {
+      const double w = idf(term) * static_cast<double>(n) / static_cast<double>(c.members);
+      sum += w * w;
+    }
+    c.norm = std::sqrt(sum);
+    c.norm_at = std::max<uint64_t>(questions_, 1);
+  }
+  return c.norm;
+}
+
+double QuestionClusters::cosine(const std::vector<uint32_t>& terms, const Cluster& c) const {
+  if (terms.empty() || c.members == 0) return 0;
+  double dot = 0, q = 0;
+  for (const uint32_t t : terms) {
+    const double w = idf(t);
+    q += w * w;
+    auto it = std::lower_bound(c.profile.begin(), c.profile.end(), std::make_pair(t, uint32_t{0}));
+    if (it != c.profile.end() && it->first == t)
+      dot += w * w * static_cast<double>(it->second) / static_cast<double>(c.members);
+  }
+  const double n = norm(c);
+  return q > 0 && n > 0 ? dot / (std::sqrt(q) * n) : 0;
+}
+
+void QuestionClusters::add_to_profile(uint32_t cluster, const std::vector<uint32_t>& terms) {
+  Cluster& c = clusters_[cluster];
+  if (c.members >= kProfileMembers || terms.empty()) return;
+  ++c.members;
+  for (const uint32_t t : terms) {
+    auto it = std::lower_bound(c.profile.begin(), c.profile.end(), std::make_pair(t, uint32_t{0}));
+    if (it != c.profile.end() && it->first == t) {
+      ++it->second;
+    } else {
+      c.profile.insert(it, {t, 1});
+      postings_[t].push_back(cluster);
+    }
+  }
+  c.norm_at = 0;  // recomputed when next needed
 }
 
 uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent, bool fallback) {
-  const std::string folded = TextFolder::instance().fold(text);
+  std::string folded = TextFolder::instance().fold(text);
   const bool has_intent = !intent.empty() && !fallback;
-
-  uint32_t chosen = std::numeric_limits<uint32_t>::max();
+  uint32_t chosen = kNone;
   if (has_intent) {
     if (auto it = by_intent_.find(std::string(intent)); it != by_intent_.end()) chosen = it->second;
   }
-  if (chosen == std::numeric_limits<uint32_t>::max()) {
-    if (auto it = by_phrasing_.find(folded);
-        it != by_phrasing_.end() && (!has_intent || clusters_[it->second].intent.empty()))
-      chosen = it->second;
+  // A phrasing seen before goes where it went (unless its intent says otherwise).
+  auto known = by_phrasing_.find(folded);
+  if (known != by_phrasing_.end()) {
+    const uint32_t before = known->second.cluster;
+    if (chosen == kNone && (!has_intent || clusters_[before].intent.empty())) chosen = before;
+    if (chosen != kNone) {
+      if (has_intent && clusters_[chosen].intent.empty()) {
+        clusters_[chosen].intent = std::string(intent);
+        by_intent_.emplace(clusters_[chosen].intent, chosen);
+      }
+      return chosen;
+    }
   }
-  Signature sig{};
-  bool have_sig = false;
-  if (chosen == std::numeric_limits<uint32_t>::max()) {
-    sig = signature(folded);
-    have_sig = true;
-    // Candidates from the LSH buckets, verified by their estimated similarity.
-    constexpr int rows = kHashes / kBands;
-    double best = options_.join_similarity;
-    for (int band = 0; band < kBands; ++band) {
-      uint64_t h = mix(static_cast<uint64_t>(band) + 0x9e3779b97f4a7c15ULL);
-      for (int r = 0; r < rows; ++r) h = mix(h ^ sig[band * rows + r]);
-      auto it = bands_.find(h);
-      if (it == bands_.end()) continue;
-      for (const uint32_t c : it->second) {
-        // A question with an intent joins only its intent's cluster or an intent-less one.
+
+  const std::vector<uint32_t> terms =
+      known != by_phrasing_.end() ? known->second.terms : term_ids(text);
+  if (chosen == kNone) {
+    // Candidates: clusters sharing the question's rarer terms, ranked by the dot product with them.
+    std::vector<uint32_t> order(terms);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return df_[a] != df_[b] ? df_[a] < df_[b] : a < b;
+    });
+    std::unordered_map<uint32_t, double> dots;
+    for (const uint32_t t : order) {
+      auto it = postings_.find(t);
+      if (it == postings_.end()) continue;
+      const double w = idf(t);
+      const auto& list = it->second;
+      for (size_t k = 0; k < list.size() && k < kMaxPostingScan; ++k) {
+        const uint32_t c = list[k];
         if (has_intent && !clusters_[c].intent.empty() && clusters_[c].intent != intent) continue;
-        for (const auto& m : clusters_[c].members) {
-          const double s = similarity(sig, m);
-          if (s >= best) {
-            best = s;
-            chosen = c;
-          }
-        }
+        dots[c] += w * w;
+      }
+    }
+    std::vector<std::pair<double, uint32_t>> ranked;
+    ranked.reserve(dots.size());
+    for (const auto& [c, d] : dots) ranked.emplace_back(d, c);
+    const size_t keep = std::min(ranked.size(), kMaxCandidates);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(keep), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    double best = -1;
+    for (size_t k = 0; k < keep; ++k) {
+      const uint32_t c = ranked[k].second;
+      const double s = cosine(terms, clusters_[c]);
+      if (s >= options_.join_similarity && (s > best || (s == best && c < chosen))) {
+        best = s;
+        chosen = c;
       }
     }
   }
-  if (chosen == std::numeric_limits<uint32_t>::max()) {
+  if (chosen == kNone) {
     chosen = static_cast<uint32_t>(clusters_.size());
-    clusters_.push_back({});
+    clusters_.emplace_back();
   }
   Cluster& cluster = clusters_[chosen];
   if (has_intent && cluster.intent.empty()) {
     cluster.intent = std::string(intent);
     by_intent_.emplace(cluster.intent, chosen);
   }
-  if (!by_phrasing_.count(folded) && cluster.phrasings.size() < options_.members_indexed) {
-    if (!have_sig) sig = signature(folded);
-    cluster.phrasings.push_back(folded);
-    cluster.members.push_back(sig);
-    by_phrasing_.emplace(folded, chosen);
-    index(chosen, sig);
+  add_to_profile(chosen, terms);
+  if (known == by_phrasing_.end() && cluster.phrasings < options_.members_indexed) {
+    ++cluster.phrasings;
+    by_phrasing_.emplace(std::move(folded), Phrasing{chosen, terms});
   }
   return chosen;
 }
 
-// The LSH buckets are saved as they are (not rebuilt from the members) so that candidates are visited
-// in the same order after a restart and ties go the same way.
+double QuestionClusters::representativeness(uint32_t cluster, const std::string& folded) const {
+  auto it = by_phrasing_.find(folded);
+  if (it == by_phrasing_.end() || it->second.cluster != cluster || cluster >= clusters_.size()) return 0;
+  return cosine(it->second.terms, clusters_[cluster]);
+}
+
+void QuestionClusters::rebuild_indexes() {
+  postings_.clear();
+  deletions_.clear();
+  for (uint32_t c = 0; c < clusters_.size(); ++c)
+    for (const auto& [term, n] : clusters_[c].profile) postings_[term].push_back(c);
+  for (uint32_t t = 0; t < terms_.size(); ++t)
+    if (df_[t] >= kFrequentDf) index_deletions(t);
+}
+
 void QuestionClusters::save(BinaryWriter& out) const {
+  out.u64(questions_);
+  out.u64(terms_.size());
+  for (size_t t = 0; t < terms_.size(); ++t) {
+    out.str(terms_[t]);
+    out.u64(df_[t]);
+  }
   out.u64(clusters_.size());
   for (const Cluster& c : clusters_) {
     out.str(c.intent);
-    out.u64(c.phrasings.size());
-    for (size_t i = 0; i < c.phrasings.size(); ++i) {
-      out.str(c.phrasings[i]);
-      for (const uint64_t h : c.members[i]) out.u64(h);
+    out.u64(c.members);
+    out.u64(c.profile.size());
+    for (const auto& [term, n] : c.profile) {
+      out.u64(term);
+      out.u64(n);
     }
   }
-  out.u64(bands_.size());
-  for (const auto& [bucket, list] : bands_) {
-    out.u64(bucket);
-    out.u64(list.size());
-    for (const uint32_t c : list) out.u64(c);
+  out.u64(by_phrasing_.size());
+  for (const auto& [folded, p] : by_phrasing_) {
+    out.str(folded);
+    out.u64(p.cluster);
+    out.u64(p.terms.size());
+    for (const uint32_t t : p.terms) out.u64(t);
   }
 }
 
 bool QuestionClusters::load(BinaryReader& in) {
-  std::vector<Cluster> clusters(in.count(2));
-  std::unordered_map<std::string, uint32_t> by_intent, by_phrasing;
-  for (uint32_t id = 0; id < clusters.size() && in.ok(); ++id) {
-    Cluster& c = clusters[id];
-    c.intent = in.str();
-    if (!c.intent.empty() && !by_intent.emplace(c.intent, id).second) return false;
-    const size_t n = in.count(1 + kHashes);
-    for (size_t i = 0; i < n && in.ok(); ++i) {
-      c.phrasings.push_back(in.str());
-      Signature sig;
-      for (auto& h : sig) h = in.u64();
-      c.members.push_back(sig);
-      by_phrasing.emplace(c.phrasings.back(), id);
-    }
+  QuestionClusters loaded(options_);
+  loaded.questions_ = in.u64();
+  const size_t n_terms = in.count(2);
+  for (size_t t = 0; t < n_terms && in.ok(); ++t) {
+    std::string term = in.str();
+    const uint64_t df = in.u64();
+    if (df > loaded.questions_ || !loaded.term_index_.emplace(term, static_cast<uint32_t>(t)).second) return false;
+    loaded.terms_.push_back(std::move(term));
+    loaded.df_.push_back(static_cast<uint32_t>(df));
   }
-  std::unordered_map<uint64_t, std::vector<uint32_t>> bands;
-  const size_t buckets = in.count(3);
-  for (size_t b = 0; b < buckets && in.ok(); ++b) {
-    auto& list = bands[in.u64()];
-    const size_t n = in.count();
+  const size_t n_clusters = in.count(3);
+  for (uint32_t id = 0; id < n_clusters && in.ok(); ++id) {
+    Cluster c;
+    c.intent = in.str();
+    c.members = static_cast<uint32_t>(in.u64());
+    if (c.members > kProfileMembers) return false;
+    const size_t n = in.count(2);
     for (size_t i = 0; i < n && in.ok(); ++i) {
-      const uint64_t c = in.u64();
-      if (c >= clusters.size()) return false;
-      list.push_back(static_cast<uint32_t>(c));
+      const uint64_t term = in.u64(), count = in.u64();
+      if (term >= n_terms || count == 0 || count > c.members || (!c.profile.empty() && term <= c.profile.back().first))
+        return false;
+      c.profile.emplace_back(static_cast<uint32_t>(term), static_cast<uint32_t>(count));
     }
+    if (!c.intent.empty() && !loaded.by_intent_.emplace(c.intent, id).second) return false;
+    loaded.clusters_.push_back(std::move(c));
+  }
+  const size_t n_phrasings = in.count(3);
+  for (size_t i = 0; i < n_phrasings && in.ok(); ++i) {
+    std::string folded = in.str();
+    Phrasing p;
+    const uint64_t cluster = in.u64();
+    if (cluster >= loaded.clusters_.size()) return false;
+    p.cluster = static_cast<uint32_t>(cluster);
+    p.terms.resize(in.count());
+    for (auto& t : p.terms) {
+      const uint64_t v = in.u64();
+      if (v >= n_terms) return false;
+      t = static_cast<uint32_t>(v);
+    }
+    ++loaded.clusters_[p.cluster].phrasings;
+    if (!loaded.by_phrasing_.emplace(std::move(folded), std::move(p)).second) return false;
   }
   if (!in.ok()) return false;
-  clusters_ = std::move(clusters);
-  by_intent_ = std::move(by_intent);
-  by_phrasing_ = std::move(by_phrasing);
-  bands_ = std::move(bands);
+  loaded.rebuild_indexes();
+  *this = std::move(loaded);
   return true;
 }
 

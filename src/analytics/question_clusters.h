@@ -1,32 +1,42 @@
-// Grouping customers' questions into clusters of the same question, incrementally and without a network
-// model: text is folded (Unicode normalisation, case folding, accents removed: engine/text_fold.h), cut
-// into character 3-grams (language- and script-agnostic: works for Latvian inflections, Cyrillic,
-// typos), summarised by a 32-value MinHash signature, and looked up in an LSH index (16 bands of 2),
-// so a new question is compared only with clusters that probably match. The bot's intent, when present,
-// is a strong signal: all questions with one intent form one cluster (joining phrasings across
-// languages); questions without an intent (fallbacks) join by similarity, to an intent's cluster too.
+// Grouping customers' questions into clusters of the same question, incrementally, without a network
+// model, in English, Latvian, Russian, Norwegian and Finnish (and, less well, other languages).
+//
+// A question becomes a set of terms (question_terms.h: function words dropped, stems cut to five
+// letters). A term seen only once or twice that is one typo away from a frequent term of the corpus
+// (refnd, pasword, dostavka/dostafka) is read as that term. Terms are weighted by how rare they are
+// among the distinct questions seen so far (IDF), so "refund" counts and "where", "status" hardly do.
+//
+// Each cluster keeps a profile: how many of its first kProfileMembers distinct phrasings hold each term.
+// A question joins the cluster whose profile it is most similar to (cosine of the IDF-weighted vectors:
+// the question's terms against the profile's term frequencies), when that similarity reaches
+// join_similarity; else it starts a cluster. Comparing with the profile rather than with the nearest
+// member is the guard against chaining: one shared common word between a question and one member does
+// not pull it in, the terms most of the cluster shares do. Candidates come from an inverted index
+// (term -> clusters whose profile has it), so a question is compared with a handful of clusters.
+//
+// The bot's intent is a strong join: every question with an intent goes to that intent's cluster; a
+// question without one (a fallback) joins any cluster by its words, an intent's too; a question with a
+// new intent may claim a cluster without an intent that it matches. Ids never change: a cluster grows,
+// it is never renumbered or merged, and a repeated phrasing goes straight to where it went before.
 #pragma once
-#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "analytics/question_terms.h"
 #include "util/binary_io.h"
 
 namespace tp {
 
 class QuestionClusters {
  public:
-  static constexpr int kHashes = 32;
-  static constexpr int kBands = 16;
-  using Signature = std::array<uint64_t, kHashes>;
-
   struct Options {
-    double join_similarity = 0.42;  // estimated Jaccard of 3-gram sets to join a cluster
-    size_t members_indexed = 24;    // distinct phrasings per cluster kept in the index
+    double join_similarity = 0.5;   // cosine of a question with a cluster's profile to join it
+    size_t members_indexed = 24;    // distinct phrasings per cluster remembered for exact repeats
   };
+  static constexpr uint32_t kProfileMembers = 48;  // phrasings that shape a profile (then it is fixed)
 
   QuestionClusters();
   explicit QuestionClusters(Options options);
@@ -37,26 +47,53 @@ class QuestionClusters {
   size_t size() const { return clusters_.size(); }
   const std::string& intent(uint32_t cluster) const { return clusters_[cluster].intent; }
 
+  // How well a phrasing (as folded by engine/text_fold.h) stands for its cluster: the cosine of its terms
+  // with the cluster's profile, 0 for a phrasing not remembered. For choosing a cluster's label.
+  double representativeness(uint32_t cluster, const std::string& folded) const;
+
   // The whole index, for snapshots; load() returns false (and leaves this untouched) on damaged input.
   void save(BinaryWriter& out) const;
   bool load(BinaryReader& in);
 
-  static Signature signature(std::string_view folded);
-  static double similarity(const Signature& a, const Signature& b);
-
  private:
   struct Cluster {
     std::string intent;
-    std::vector<Signature> members;      // signatures of distinct phrasings (bounded)
-    std::vector<std::string> phrasings;  // folded forms of those
+    uint32_t members = 0;                                // phrasings in the profile
+    std::vector<std::pair<uint32_t, uint32_t>> profile;  // term -> phrasings holding it, sorted by term
+    size_t phrasings = 0;                                // remembered in by_phrasing_
+    // The profile's norm under the IDF of `norm_at` distinct questions (recomputed as the corpus grows).
+    mutable double norm = 0;
+    mutable uint64_t norm_at = 0;
   };
-  void index(uint32_t cluster, const Signature& sig);
+  struct Phrasing {
+    uint32_t cluster;
+    std::vector<uint32_t> terms;
+  };
+
+  std::vector<uint32_t> term_ids(std::string_view text);  // typo-repaired, counted in the corpus
+  uint32_t intern(const std::string& term);
+  const std::string* correction(uint32_t term) const;
+  void index_deletions(uint32_t term);
+  double idf(uint32_t term) const;
+  double norm(const Cluster& c) const;
+  double cosine(const std::vector<uint32_t>& terms, const Cluster& c) const;
+  void add_to_profile(uint32_t cluster, const std::vector<uint32_t>& terms);
+  void rebuild_indexes();
 
   Options options_;
+  QuestionTerms extractor_;
   std::vector<Cluster> clusters_;
   std::unordered_map<std::string, uint32_t> by_intent_;
-  std::unordered_map<std::string, uint32_t> by_phrasing_;      // exact folded text -> cluster
-  std::unordered_map<uint64_t, std::vector<uint32_t>> bands_;  // band bucket -> clusters
+  std::unordered_map<std::string, Phrasing> by_phrasing_;  // exact folded text -> cluster and terms
+  // The corpus: every term seen, and in how many distinct questions.
+  std::vector<std::string> terms_;
+  std::vector<uint32_t> df_;
+  std::unordered_map<std::string, uint32_t> term_index_;
+  uint64_t questions_ = 0;  // distinct questions counted in df_
+  // Derived (rebuilt on load): term -> clusters whose profile holds it; one-deletion variants of the
+  // frequent terms -> those terms, for typo repair.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> postings_;
+  std::unordered_map<std::string, std::vector<uint32_t>> deletions_;
 };
 
 }  // namespace tp

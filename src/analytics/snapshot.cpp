@@ -1,5 +1,6 @@
 #include "analytics/snapshot.h"
 
+#include "analytics/conversations.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "util/binary_io.h"
@@ -7,30 +8,45 @@
 namespace tp {
 
 namespace {
-constexpr uint64_t kFormat = 2;  // 2: the FAQ's open questions  // bump when a save() changes its layout
+// Bump when a save() changes its layout. 2: the FAQ's open questions; 4: term clusters and the
+// drill-down index (3 was the drop-off change of JourneyMap).
+constexpr uint64_t kFormat = 4;
 }
 
-std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark) {
+std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark,
+                            const ConversationIndex* conversations) {
   BinaryWriter out;
   out.u64(kFormat);
   out.i64(mark.generation);
   out.i64(mark.fed_through);
   map.save(out);
   faq.save(out);
+  out.boolean(conversations != nullptr);
+  if (conversations) conversations->save(out);
   return std::move(out.buffer());
 }
 
-std::optional<SnapshotMark> decode_snapshot(std::string_view bytes, JourneyMap& map, FaqSummary& faq) {
-  map.clear();
-  faq.clear();
+std::optional<SnapshotMark> decode_snapshot(std::string_view bytes, JourneyMap& map, FaqSummary& faq,
+                                            ConversationIndex* conversations) {
+  const auto clear = [&] {
+    map.clear();
+    faq.clear();
+    if (conversations) conversations->clear();
+  };
+  clear();
   BinaryReader in(bytes);
   if (in.u64() != kFormat || !in.ok()) return std::nullopt;
   SnapshotMark mark;
   mark.generation = in.i64();
   mark.fed_through = in.i64();
-  if (in.ok() && map.load(in) && faq.load(in) && in.at_end()) return mark;
-  map.clear();
-  faq.clear();
+  if (in.ok() && map.load(in) && faq.load(in)) {
+    // Made with the conversations exactly when they are wanted now (a daemon always wants them).
+    const bool has_conversations = in.boolean();
+    const bool ok = in.ok() && has_conversations == (conversations != nullptr) &&
+                    (!conversations || conversations->load(in));
+    if (ok && in.at_end()) return mark;
+  }
+  clear();
   return std::nullopt;
 }
 

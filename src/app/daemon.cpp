@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "analytics/change_feed.h"
+#include "analytics/conversations.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "analytics/snapshot.h"
@@ -29,6 +30,7 @@
 #include "util/thread_name.h"
 #include "util/time.h"
 #include "web/admin_routes.h"
+#include "web/conversation_routes.h"
 #include "web/dashboard_route.h"
 #include "web/map_routes.h"
 #include "web/read_routes.h"
@@ -187,6 +189,7 @@ int run_daemon(const Config& config) {
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
   std::unique_ptr<FaqSummary> faq;
+  std::unique_ptr<ConversationIndex> conversations;
   ChangeFeed changes;
   std::shared_ptr<const RuleSet> rules;
   std::shared_ptr<PluginHost> plugins;
@@ -326,26 +329,32 @@ int run_daemon(const Config& config) {
                 options, &tagged);
             map = std::make_unique<JourneyMap>(journey);
             faq = std::make_unique<FaqSummary>(journey);
+            conversations = std::make_unique<ConversationIndex>(journey);
             if (config.engine.analytics)
               pipeline->set_listeners(
-                  [m = map.get(), f = faq.get(), &changes](const Interaction& in, const std::string& customer,
-                                                           const TagSet& tags) {
+                  [m = map.get(), f = faq.get(), cv = conversations.get(), &changes](
+                      int64_t seq, const Interaction& in, const std::string& customer, const TagSet& tags) {
                     m->add({in.timestamp_ms, customer, tags.persona, tags.stage, tags.touchpoint,
                             tags.sentiment, tags.pain});
-                    std::optional<uint32_t> cluster;
+                    std::optional<uint32_t> cluster, question;
                     if (is_customer_question(in))
-                      cluster = f->add(question_record(in, customer, tags));
+                      cluster = question = f->add(question_record(in, customer, tags));
                     else
                       cluster = f->outcome(question_outcome(in, customer, tags));
+                    cv->add({seq, in.timestamp_ms, customer, in.session_id, tags.persona, tags.stage,
+                             tags.touchpoint, tags.pain, question});
                     changes.record(tags.stage, tags.touchpoint, cluster);
                   },
-                  [m = map.get(), f = faq.get()](const std::string& alias, const std::string& customer) {
+                  [m = map.get(), f = faq.get(), cv = conversations.get()](const std::string& alias,
+                                                                           const std::string& customer) {
                     m->link(alias, customer);
                     f->link(alias, customer);
+                    cv->link(alias, customer);
                   },
-                  [m = map.get(), f = faq.get()] {
+                  [m = map.get(), f = faq.get(), cv = conversations.get()] {
                     m->clear();
                     f->clear();
+                    cv->clear();
                   });
             if (config.engine.analytics && config.engine.analytics_snapshot_s > 0) {
               SnapshotHooks hooks;
@@ -353,7 +362,7 @@ int run_daemon(const Config& config) {
               hooks.load = [&]() -> std::optional<SnapshotMark> {
                 const std::optional<std::string> bytes = store->load_snapshot();
                 if (!bytes) return std::nullopt;
-                auto mark = decode_snapshot(*bytes, *map, *faq);
+                auto mark = decode_snapshot(*bytes, *map, *faq, conversations.get());
                 if (!mark)
                   spdlog::warn(
                       "map: the saved snapshot is unreadable (damaged or another journey); rebuilding");
@@ -361,7 +370,7 @@ int run_daemon(const Config& config) {
               };
               hooks.save = [&](const SnapshotMark& mark) {
                 const auto started = std::chrono::steady_clock::now();
-                const std::string bytes = encode_snapshot(*map, *faq, mark);
+                const std::string bytes = encode_snapshot(*map, *faq, mark, conversations.get());
                 store->save_snapshot(bytes);
                 spdlog::info("map: snapshot saved ({} KiB, through interaction {}, {} ms)",
                              bytes.size() / 1024, mark.fed_through,
@@ -420,6 +429,8 @@ int run_daemon(const Config& config) {
                                  "Webhook requests refused by verification, by source.", {"source"}));
             add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
             add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
+            add_conversation_routes(http->routes(),
+                                    {journey, *conversations, *store, config.server.read_token});
             add_stream_route(http->routes(), {changes, config.server.read_token,
                                               static_cast<int>(config.server.max_streams)});
             add_dashboard_routes(http->routes());

@@ -119,7 +119,7 @@ void TaggingPipeline::replay_tagged(int64_t after) {
     for (const auto& r : rows) {
       after = r.seq;
       if (r.tag_version.empty()) continue;
-      on_tagged_(r.interaction, memory_.customer_key(r.interaction), r.tags);
+      on_tagged_(r.seq, r.interaction, memory_.customer_key(r.interaction), r.tags);
       fed_through_ = std::max(fed_through_, r.seq);
       dirty_ = true;
       ++total;
@@ -392,7 +392,7 @@ void TaggingPipeline::process(std::vector<Item>& items) {
     for (const auto& [alias, customer] : links) on_linked_(alias, customer);
   if (on_tagged_) {
     for (size_t i = 0; i < n; ++i) {
-      on_tagged_(items[i].interaction, keys[i], batch.tag_updates[i].tags);
+      on_tagged_(items[i].seq, items[i].interaction, keys[i], batch.tag_updates[i].tags);
       fed_through_ = std::max(fed_through_, items[i].seq);
     }
     dirty_ = true;

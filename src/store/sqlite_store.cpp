@@ -744,6 +744,23 @@ std::vector<StoredInteraction> SqliteStore::interactions(const InteractionQuery&
       read_row);
 }
 
+// One statement for a whole page of transcripts: the seqs go in as a JSON array (json_each), each row is
+// found by its primary key.
+std::vector<StoredInteraction> SqliteStore::interactions_by_seq(std::span<const int64_t> seqs) {
+  if (seqs.empty()) return {};
+  std::string list = "[";
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (i) list += ',';
+    list += std::to_string(seqs[i]);
+  }
+  list += ']';
+  const std::string sql = std::string(kSelectColumns) +
+                          " WHERE i.seq IN (SELECT value FROM json_each(:seqs)) ORDER BY i.ts, i.seq";
+  ReaderLease lease(*this);
+  return collect_rows(
+      lease.db(), sql, [&](SQLite::Statement& st) { st.bind(":seqs", list); }, read_row);
+}
+
 std::vector<StoredDeadLetter> SqliteStore::dead_letters(size_t limit) {
   ReaderLease lease(*this);
   return collect_rows(

@@ -50,6 +50,7 @@ class SqliteStore final : public Store {
   void commit(std::span<const WriteBatch* const> batches, std::vector<BatchCounts>& counts) override;
   std::vector<StoredInteraction> interactions(const InteractionQuery& query) override;
   std::vector<StoredDeadLetter> dead_letters(size_t limit) override;
+  std::vector<StoredInteraction> interactions_by_seq(std::span<const int64_t> seqs) override;
   bool writable() override;
   bool purge_deleted() override;
   std::vector<std::string> suppressed() override;

@@ -127,6 +127,9 @@ class Store {
   // Reads are safe from any thread, concurrently with commit().
   virtual std::vector<StoredInteraction> interactions(const InteractionQuery& query) = 0;
   virtual std::vector<StoredDeadLetter> dead_letters(size_t limit) = 0;
+  // The interactions with these seqs (those that still exist), in time order (then seq), for the
+  // drill-down's transcripts. A backend without it returns none.
+  virtual std::vector<StoredInteraction> interactions_by_seq(std::span<const int64_t> /*seqs*/) { return {}; }
   // In seq order, with the customer resolved through identity links.
   virtual std::vector<StoredInteraction> scan(const ScanQuery& query) = 0;
   virtual std::vector<CustomerStateRow> customer_states() = 0;

@@ -12,38 +12,12 @@
 #include "ingest/ingest_service.h"
 #include "model/journey.h"
 #include "util/time.h"
+#include "web/window_params.h"
 
 namespace tp {
 
 using json = nlohmann::json;
 
-namespace {
-
-constexpr int64_t kDefaultWindowMs = 7LL * 24 * 3600 * 1000;
-
-// from/to (RFC 3339) and persona, with the defaults: the last 7 days, all personas. Answers 400 itself.
-bool read_window(const httplib::Request& req, httplib::Response& res, const Journey& journey, MapQuery& q) {
-  const int64_t now = now_unix_ms();
-  q.to_ms = now;
-  if (req.has_param("to")) {
-    auto t = parse_rfc3339_ms(req.get_param_value("to"));
-    if (!t) return send_json(res, 400, error_body("to", "must be an RFC 3339 time").dump()), false;
-    q.to_ms = *t;
-  }
-  q.from_ms = q.to_ms - kDefaultWindowMs;
-  if (req.has_param("from")) {
-    auto f = parse_rfc3339_ms(req.get_param_value("from"));
-    if (!f) return send_json(res, 400, error_body("from", "must be an RFC 3339 time").dump()), false;
-    q.from_ms = *f;
-  }
-  if (q.from_ms >= q.to_ms) return send_json(res, 400, error_body("from", "must be before to").dump()), false;
-  q.persona = req.get_param_value("persona");
-  if (!q.persona.empty() && !journey.has_persona(q.persona))
-    return send_json(res, 400, error_body("persona", "unknown persona id").dump()), false;
-  return true;
-}
-
-}  // namespace
 
 void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
   auto d = std::make_shared<MapRoutesDeps>(std::move(deps));

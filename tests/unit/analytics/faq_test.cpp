@@ -9,6 +9,7 @@
 #include <set>
 
 #include "analytics/question_clusters.h"
+#include "analytics/question_terms.h"
 #include "model/journey.h"
 #include "support/demo_journey.h"
 
@@ -59,12 +60,40 @@ TEST(QuestionClusters, TheBotsIntentJoinsPhrasingsAcrossLanguages) {
   EXPECT_NE(clusters.assign("Where is my order?", "refund_status", false), en);
 }
 
-TEST(QuestionClusters, SignaturesAreStableAndEstimateSimilarity) {
-  const auto a = QuestionClusters::signature(" where is my order ");
-  EXPECT_EQ(a, QuestionClusters::signature(" where is my order "));
-  EXPECT_DOUBLE_EQ(QuestionClusters::similarity(a, a), 1.0);
-  EXPECT_LT(QuestionClusters::similarity(a, QuestionClusters::signature(" completely different words ")),
-            0.2);
+TEST(QuestionTerms, FunctionWordsGoAndInflectedFormsMeet) {
+  QuestionTerms t;
+  using V = std::vector<std::string>;
+  EXPECT_EQ(t.terms("Where is my refund??"), V{"refun"});
+  EXPECT_EQ(t.terms("REFUNDED, refunds: refunding"), V{"refun"});
+  EXPECT_EQ(t.terms("order #12345 not delivered"), (V{"order", "deliv"}));  // numbers are no topic
+  EXPECT_EQ(t.terms("Где мой пароль?"), t.terms("пароля нет"));
+  EXPECT_EQ(t.terms("Kad būs piegāde?"), t.terms("kad bus piegades"));  // accents and case endings
+  EXPECT_EQ(t.terms("toimitus"), t.terms("toimituksen"));
+  EXPECT_EQ(t.terms("Jeg har glemt passordet"), t.terms("glemt passord"));
+  EXPECT_TRUE(t.terms("hi! thanks :)").empty());
+  EXPECT_TRUE(t.stopword("Ё") == t.stopword("е"));
+}
+
+TEST(QuestionClusters, ARareTypoOfAFrequentWordIsReadAsThatWord) {
+  QuestionClusters clusters;
+  const uint32_t refund = clusters.assign("where is my refund", "", true);
+  EXPECT_EQ(clusters.assign("refund not received", "", true), refund);
+  EXPECT_EQ(clusters.assign("has my refund been processed", "", true), refund);
+  EXPECT_EQ(clusters.assign("refund status?", "", true), refund);
+  EXPECT_EQ(clusters.assign("were is my refnd", "", true), refund);
+  EXPECT_EQ(clusters.assign("REFUDN please", "", true), refund);  // swapped letters
+  // Not a typo of anything frequent: its own cluster.
+  EXPECT_NE(clusters.assign("do you sell gift cards", "", true), refund);
+}
+
+TEST(QuestionClusters, DifferentQuestionsSharingAWordStayApart) {
+  QuestionClusters clusters;
+  const uint32_t time = clusters.assign("how long does delivery take", "", true);
+  clusters.assign("when will my delivery arrive", "", true);
+  const uint32_t cost = clusters.assign("how much does delivery cost", "", true);
+  EXPECT_NE(cost, time);
+  EXPECT_EQ(clusters.assign("delivery cost?", "", true), cost);
+  EXPECT_EQ(clusters.assign("how many days does delivery take", "", true), time);
 }
 
 QuestionRecord question(const std::string& text, int64_t ts, const std::string& customer,
