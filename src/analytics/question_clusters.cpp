@@ -11,9 +11,9 @@ namespace {
 
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 // A term seen in at most this many distinct questions may be a typo of a frequent one...
-constexpr uint32_t kRareDf = 2;
+constexpr uint32_t kRareDf = 1;
 // ...one that is in at least this many, and kTypoRatio times as many as the rare one.
-constexpr uint32_t kFrequentDf = 3, kTypoRatio = 3;
+constexpr uint32_t kFrequentDf = 2, kTypoRatio = 2;
 // Candidate clusters come from the postings of the question's rarest terms; a posting list this long (a
 // term in thousands of profiles) is read only up to here: such a term joins nothing on its own.
 constexpr size_t kMaxPostingScan = 4096;
@@ -38,25 +38,6 @@ std::vector<std::string> deletions(const std::string& s) {
   return out;
 }
 
-// Optimal string alignment distance on code points, stopping early once above 1.
-bool within_one_edit(const std::string& a, const std::string& b) {
-  std::vector<char32_t> x, y;
-  for (size_t i = 0; i < a.size();) x.push_back(next_code_point(a, i));
-  for (size_t i = 0; i < b.size();) y.push_back(next_code_point(b, i));
-  if (x.size() > y.size()) std::swap(x, y);
-  if (y.size() - x.size() > 1) return false;
-  size_t i = 0;
-  while (i < x.size() && x[i] == y[i]) ++i;
-  if (i == x.size()) return true;  // equal, or one appended
-  if (x.size() == y.size()) {
-    if (std::equal(x.begin() + static_cast<long>(i) + 1, x.end(), y.begin() + static_cast<long>(i) + 1))
-      return true;  // one substitution
-    return i + 1 < x.size() && x[i] == y[i + 1] && x[i + 1] == y[i] &&
-           std::equal(x.begin() + static_cast<long>(i) + 2, x.end(), y.begin() + static_cast<long>(i) + 2);
-  }
-  return std::equal(x.begin() + static_cast<long>(i), x.end(), y.begin() + static_cast<long>(i) + 1);
-}
-
 }  // namespace
 
 QuestionClusters::QuestionClusters() : QuestionClusters(Options{}) {}
@@ -77,10 +58,12 @@ void QuestionClusters::index_deletions(uint32_t term) {
   for (auto& d : deletions(terms_[term])) deletions_[std::move(d)].push_back(term);
 }
 
-// The frequent term a rare one is a typo of, if any: the most frequent within one edit.
+// The frequent term a rare one is a typo of, if any: the most frequent one whose one-deletion variants
+// meet the rare one's (one edit on the word, which after the cut to five letters can look like two:
+// "refnd" for "refun(d)").
 const std::string* QuestionClusters::correction(uint32_t term) const {
   const std::string& t = terms_[term];
-  if (df_[term] > kRareDf || code_points(t) < QuestionTerms::kPrefix) return nullptr;
+  if (df_[term] > kRareDf || code_points(t) + 1 < QuestionTerms::kPrefix) return nullptr;
   uint32_t best = kNone;
   for (const auto& d : deletions(t)) {
     auto it = deletions_.find(d);
@@ -88,7 +71,7 @@ const std::string* QuestionClusters::correction(uint32_t term) const {
     for (const uint32_t other : it->second) {
       if (other == term || df_[other] < kFrequentDf || df_[other] < kTypoRatio * (df_[term] + 1)) continue;
       if (best != kNone && (df_[other] < df_[best] || (df_[other] == df_[best] && other > best))) continue;
-      if (within_one_edit(t, terms_[other])) best = other;
+      best = other;
     }
   }
   return best == kNone ? nullptr : &terms_[best];
@@ -109,8 +92,13 @@ std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text) {
 }
 
 // Smoothed so that a young corpus (a few dozen questions) does not treat every word as rare or common.
+// A term's weight: its IDF, smoothed so that a young corpus (a few dozen questions) does not treat every
+// word as rare or common, times the evidence behind it, df / (df + 1): a word seen once (typically an
+// incidental one, "processed", "yet") weighs half as much as its rarity says, so that it does not outvote
+// the word a question shares with its cluster, which is frequent exactly because it is the topic.
 double QuestionClusters::idf(uint32_t term) const {
-  return std::log((static_cast<double>(questions_) + 10.0) / (static_cast<double>(df_[term]) + 1.0));
+  const double df = static_cast<double>(df_[term]);
+  return std::log((static_cast<double>(questions_) + 10.0) / (df + 1.0)) * (df / (df + 1.0));
 }
 
 double QuestionClusters::norm(const Cluster& c) const {

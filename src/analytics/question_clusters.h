@@ -33,7 +33,7 @@ namespace tp {
 class QuestionClusters {
  public:
   struct Options {
-    double join_similarity = 0.5;   // cosine of a question with a cluster's profile to join it
+    double join_similarity = 0.45;  // cosine of a question with a cluster's profile to join it
     size_t members_indexed = 24;    // distinct phrasings per cluster remembered for exact repeats
   };
   static constexpr uint32_t kProfileMembers = 48;  // phrasings that shape a profile (then it is fixed)

@@ -192,7 +192,9 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text) {
   std::vector<std::string> out;
   for (const Word& w : words) {
     if (code_points(w.folded) < 2 || impl_->any_stopword.count(w.folded)) continue;
-    std::string term = first_code_points(impl_->stem(w.cyrillic ? kRu : latin, w), kPrefix);
+    const std::string stem = impl_->stem(w.cyrillic ? kRu : latin, w);
+    if (impl_->any_stopword.count(stem)) continue;  // where's -> wheres -> where
+    std::string term = first_code_points(stem, kPrefix);
     if (term.empty()) continue;
     if (std::find(out.begin(), out.end(), term) == out.end()) out.push_back(std::move(term));
   }

@@ -101,8 +101,8 @@ TEST(ConversationIndex, WithoutASessionThirtyMinutesOfSilenceStartANewConversati
   EXPECT_EQ(index.conversations(), 3u);
   ASSERT_EQ(page.conversations.size(), 3u);
   EXPECT_EQ(page.conversations[0].seqs, std::vector<int64_t>{3});
-  EXPECT_EQ(page.conversations[1].seqs, std::vector<int64_t>{4});
-  EXPECT_EQ(page.conversations[2].seqs, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(page.conversations[1].seqs, (std::vector<int64_t>{1, 2}));  // ends at 29 min
+  EXPECT_EQ(page.conversations[2].seqs, std::vector<int64_t>{4});       // ends at 5 min
   // A late interaction in the gap joins the two: one conversation, found by what either half holds.
   index.add(turn(5, kT0 + 45 * kMin, "c1", "", "consideration", "email"));
   EXPECT_EQ(index.conversations(), 2u);
