@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "analytics/conversations.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "analytics/question_clusters.h"
@@ -29,6 +31,7 @@ tp::Journey journey() {
 struct Loaded {
   std::unique_ptr<tp::JourneyMap> map;
   std::unique_ptr<tp::FaqSummary> faq;
+  std::unique_ptr<tp::ConversationIndex> conversations;
   size_t interactions = 0, questions = 0;
   double load_seconds = 0;
   int64_t end_ms = 0;
@@ -41,6 +44,8 @@ const Loaded& loaded() {
     const tp::Journey j = journey();
     out.map = std::make_unique<tp::JourneyMap>(j);
     out.faq = std::make_unique<tp::FaqSummary>(j);
+    out.conversations = std::make_unique<tp::ConversationIndex>(j);
+    int64_t seq = 0;
     const size_t target = std::getenv("TP_BENCH_INTERACTIONS")
                               ? std::strtoull(std::getenv("TP_BENCH_INTERACTIONS"), nullptr, 10)
                               : 10'000'000;
@@ -51,8 +56,15 @@ const Loaded& loaded() {
     const auto started = Clock::now();
     while (out.interactions < target) {
       const auto g = tp::testing::generate_journeys(p);
-      for (const auto& r : g.map) out.map->add(r);
-      for (const auto& q : g.questions) out.faq->add(q);
+      for (const auto& r : g.map) {
+        out.map->add(r);
+        // Each customer's interactions a day apart or more are their own conversations (no session).
+        out.conversations->add({++seq, r.ts_ms, r.customer, "", r.persona, r.stage, r.touchpoint, r.pain, {}});
+      }
+      for (const auto& q : g.questions) {
+        const uint32_t cluster = out.faq->add(q);
+        out.conversations->add({++seq, q.ts_ms, q.customer, "", q.persona, q.stage, q.touchpoint, {}, cluster});
+      }
       out.interactions += g.map.size();
       out.questions += g.questions.size();
       out.end_ms = std::max(out.end_ms, g.map.back().ts_ms);
@@ -97,6 +109,32 @@ void BM_FaqQuery7Days(benchmark::State& state) {
 }
 BENCHMARK(BM_FaqQuery7Days)->Iterations(200)->Unit(benchmark::kMillisecond);
 
+// The drill-down (GET /v1/conversations without the transcript read): a page of 50 with the exact total,
+// over the last 7 days of 10 million interactions, for the filters the dashboard sends.
+void BM_ConversationsPage(benchmark::State& state, tp::ConversationQuery filter) {
+  const Loaded& l = loaded();
+  filter.to_ms = l.end_ms;
+  filter.from_ms = l.end_ms - 7LL * 24 * 3600 * 1000;
+  filter.limit = 50;
+  uint64_t total = 0;
+  latency(state, [&] {
+    const auto page = l.conversations->query(filter);
+    total = page.total;
+    return page.conversations.size();
+  });
+  state.counters["total"] = static_cast<double>(total);
+}
+BENCHMARK_CAPTURE(BM_ConversationsPage, all, tp::ConversationQuery{})->Iterations(200)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ConversationsPage, cell, tp::ConversationQuery{0, 0, "consideration", "website", "", "", {}, 50, {}})
+    ->Iterations(200)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ConversationsPage, pain, tp::ConversationQuery{0, 0, "", "", "", "any", {}, 50, {}})
+    ->Iterations(200)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ConversationsPage, cluster, tp::ConversationQuery{0, 0, "", "", "", "", 1u, 50, {}})
+    ->Iterations(200)
+    ->Unit(benchmark::kMillisecond);
+
 void BM_AggregationLoad(benchmark::State& state) {
   const Loaded& l = loaded();
   for (auto _ : state) benchmark::DoNotOptimize(l.interactions);
@@ -131,15 +169,26 @@ void BM_SnapshotSaveLoad(benchmark::State& state) {
 }
 BENCHMARK(BM_SnapshotSaveLoad)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-// Clustering alone: questions from the seeded topics plus distinct noise questions (new clusters).
+// Clustering alone, on distinct questions (a repeated phrasing is a hash lookup): the paraphrase
+// fixtures of five languages, each line also with an order number and with a typo, plus one in five a
+// question of its own (a new cluster), all distinct.
 void BM_ClusterAssign(benchmark::State& state) {
-  const auto topics = tp::testing::seeded_topics();
+  std::vector<std::string> base;
+  for (const char* lang : {"en", "lv", "ru", "no", "fi"}) {
+    std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/paraphrases/" + lang + ".jsonl");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) base.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+  }
+  const char* words[] = {"lamp", "sofa", "voucher", "gift", "warranty", "battery", "charger", "cable", "jacket",
+                         "boots", "table", "chair", "helmet", "tent", "kettle", "mixer", "camera", "phone"};
   std::vector<std::string> questions;
-  for (size_t i = 0; i < 20000; ++i) {
-    const auto& t = topics[i % topics.size()];
-    questions.push_back(i % 5 == 0 ? "question number " + std::to_string(i) + " about item " +
-                                         std::to_string(i * 7919 % 1000)
-                                   : t.phrasings[(i / topics.size()) % t.phrasings.size()]);
+  for (size_t i = 0; questions.size() < 200000; ++i) {
+    const std::string& b = base[i % base.size()];
+    if (i % 5 == 4)
+      questions.push_back(std::string("can the ") + words[i % 18] + " and the " + words[(i / 18) % 18] + " go with " +
+                          words[(i / 324) % 18] + " model " + std::to_string(i));
+    else
+      questions.push_back(b + " order " + std::to_string(100000 + i));
   }
   tp::QuestionClusters clusters;
   size_t i = 0;
