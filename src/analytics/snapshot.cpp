@@ -7,8 +7,10 @@
 namespace tp {
 
 namespace {
-constexpr uint64_t kFormat = 2;  // 2: the FAQ's open questions  // bump when a save() changes its layout
-}
+// Bump when a save() changes its layout. 2: the FAQ's open questions; 3: the map's first touchpoint at
+// each stage (where drop-offs went is now counted from the first interaction, not the last).
+constexpr uint64_t kFormat = 3;
+}  // namespace
 
 std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark) {
   BinaryWriter out;
