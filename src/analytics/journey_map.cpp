@@ -120,19 +120,22 @@ void JourneyMap::link(const std::string& alias, const std::string& customer) {
   if (!customer_ids_.count(alias)) return;  // nothing mapped under the alias yet
   const uint32_t a = customer_index(alias), c = customer_index(customer);
   if (a == c) return;
-  // Merge the visitor's progress into the customer's: earliest firsts, latest lasts.
-  const std::vector<StageVisit> from = progress_[a].visits;
+  // Merge the visitor's progress into the customer's: the earliest first at each stage, then `next`
+  // sought again among the interactions either side remembers (approximate like a late first, see add()).
+  const Progress from = progress_[a], before = progress_[c];
   Progress& to = progress_[c];
-  for (const StageVisit& v : from) {
+  for (const StageVisit& v : from.visits) {
     StageVisit& t = to.at(v.stage);
     if (v.first != 0 && (t.first == 0 || v.first < t.first)) {
       t.first = v.first;
+      t.first_touchpoint = v.first_touchpoint;
       firsts_[static_cast<size_t>(c) * stage_ids_.size() + static_cast<size_t>(v.stage)] = v.first;
     }
-    if (v.last > t.last) {
-      t.last = v.last;
-      t.next = v.next;
-    }
+  }
+  for (StageVisit& t : to.visits) {
+    t.next = Next{};
+    from.offer_remembered(t);  // the visitor's first and next at t's stage among them
+    before.offer_remembered(t);
   }
   parent_[a] = c;
   ++merged_;
@@ -182,22 +185,30 @@ void JourneyMap::add(const MapRecord& r) {
   const auto pos = std::lower_bound(cell.customers.begin(), cell.customers.end(), c);
   if (pos == cell.customers.end() || *pos != c) cell.customers.insert(pos, c);
 
-  // Progress: where the customer has been, and where they went after each stage.
+  // Progress: the first interaction at each stage, and where the customer went after it (the first
+  // interaction after it at another stage or touchpoint). In order, this is exact: each interaction is
+  // offered to every stage reached before it (one at the same millisecond as a first is not after it).
+  // Out of order (an interaction older than some already seen: a late delivery, a replay; link() merges
+  // the same way), a new first at a stage seeks its `next` among what the progress remembers: the
+  // stage's former first and `next`, and every other stage's first and `next`. Approximate: what lies
+  // between the new first and those and was nobody's first or `next` (an unstaged interaction, a later
+  // interaction at a stage first reached before the new first) is not remembered, so `next` may then be
+  // a later interaction than the true one, or none.
   Progress& p = progress_[c];
-  for (StageVisit& v : p.visits) {
-    if (v.stage == stage || v.last == 0 || r.ts_ms <= v.last) continue;
-    if (v.next.ts == 0 || r.ts_ms < v.next.ts)
-      v.next = {r.ts_ms, static_cast<int16_t>(stage), static_cast<int16_t>(touchpoint)};
-  }
+  for (StageVisit& v : p.visits) v.offer(r.ts_ms, stage, touchpoint);
   if (stage >= 0) {
     StageVisit& v = p.at(stage);
     if (v.first == 0 || r.ts_ms < v.first) {
+      const StageVisit former = v;
       v.first = r.ts_ms;
+      v.first_touchpoint = static_cast<int16_t>(touchpoint);
+      v.next = Next{};
+      // Everything after the former first was (S, former touchpoint) until its `next`: the former first
+      // is the answer when it was at another touchpoint, else its `next` still is.
+      v.offer(former.first, stage, former.first_touchpoint);
+      v.offer(former.next.ts, former.next.stage, former.next.touchpoint);
+      p.offer_remembered(v);
       firsts_[static_cast<size_t>(c) * stage_ids_.size() + static_cast<size_t>(stage)] = r.ts_ms;
-    }
-    if (r.ts_ms > v.last) {
-      v.last = r.ts_ms;
-      if (v.next.ts != 0 && v.next.ts <= r.ts_ms) v.next = Next{};  // no longer "after the last"
     }
   }
   sync_next(c);
@@ -367,8 +378,8 @@ void JourneyMap::save(BinaryWriter& out) const {
     out.u64(progress_[c].visits.size());
     for (const StageVisit& v : progress_[c].visits) {
       out.i64(v.stage);
+      out.i64(v.first_touchpoint);
       out.i64(v.first);
-      out.i64(v.last);
       out.i64(v.next.ts);
       out.i64(v.next.stage);
       out.i64(v.next.touchpoint);
@@ -409,15 +420,16 @@ bool JourneyMap::load(BinaryReader& in) {
     const size_t visits = in.count(6);
     for (size_t i = 0; i < visits && in.ok(); ++i) {
       StageVisit v;
-      const int64_t stage = in.i64();
+      const int64_t stage = in.i64(), first_touchpoint = in.i64();
       v.first = in.i64();
-      v.last = in.i64();
       v.next.ts = in.i64();
       const int64_t next_stage = in.i64(), next_touchpoint = in.i64();
-      if (!in_range(stage, stage_ids_.size()) || stage < 0 || !in_range(next_stage, stage_ids_.size()) ||
+      if (!in_range(stage, stage_ids_.size()) || stage < 0 ||
+          !in_range(first_touchpoint, touchpoint_ids_.size()) || !in_range(next_stage, stage_ids_.size()) ||
           !in_range(next_touchpoint, touchpoint_ids_.size()))
         return false;
       v.stage = static_cast<int16_t>(stage);
+      v.first_touchpoint = static_cast<int16_t>(first_touchpoint);
       v.next.stage = static_cast<int16_t>(next_stage);
       v.next.touchpoint = static_cast<int16_t>(next_touchpoint);
       progress[c].visits.push_back(v);

@@ -1,8 +1,8 @@
 // The current-state journey map, maintained incrementally as interactions are tagged: hourly rollups
 // per persona x stage x touchpoint (counts, sentiment sums, pain reasons, the distinct customers seen),
-// and per-customer stage progress (first and last interaction at each stage, and where the customer
-// went next). A map query sums the rollups of the window instead of reading raw interactions.
-// Pure computation: the daemon feeds it and answers HTTP; no I/O here.
+// and per-customer stage progress (first interaction at each stage, and where the customer went next). A map
+// query sums the rollups of the window instead of reading raw interactions. Pure computation: the daemon
+// feeds it and answers HTTP; no I/O here.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -78,10 +78,23 @@ class JourneyMap {
     int64_t ts = 0;  // 0: none yet
     int16_t stage = -1, touchpoint = -1;
   };
+  // Where the customer went after reaching a stage: `next` is the first interaction after `first` that
+  // happened at another stage or another touchpoint than `first` (a chatbot turn tagged with the same
+  // stage as the pages just left counts; more pages at the same stage do not). See add() for what is
+  // approximate when interactions arrive out of order.
   struct StageVisit {
     int16_t stage = -1;
-    int64_t first = 0, last = 0;  // first and last interaction at the stage
-    Next next;                    // the first interaction after `last`
+    int16_t first_touchpoint = -1;  // of the first interaction at the stage (-1: none)
+    int64_t first = 0;              // the first interaction at the stage
+    Next next;
+    // Takes the interaction as `next` if it came after `first`, elsewhere (another stage or another
+    // touchpoint), and before the current `next`.
+    void offer(int64_t ts, int at_stage, int at_touchpoint) {
+      if (first == 0 || ts == 0 || ts <= first) return;
+      if (at_stage == stage && at_touchpoint == first_touchpoint) return;
+      if (next.ts == 0 || ts < next.ts)
+        next = {ts, static_cast<int16_t>(at_stage), static_cast<int16_t>(at_touchpoint)};
+    }
   };
   // Only the stages the customer reached (sorted by stage): a few dozen bytes per customer.
   struct Progress {
@@ -90,8 +103,15 @@ class JourneyMap {
       auto it = visits.begin();
       while (it != visits.end() && it->stage < stage) ++it;
       if (it == visits.end() || it->stage != stage)
-        it = visits.insert(it, StageVisit{static_cast<int16_t>(stage), 0, 0, {}});
+        it = visits.insert(it, StageVisit{static_cast<int16_t>(stage), -1, 0, {}});
       return *it;
+    }
+    // Offers `v` every interaction remembered here: each stage's first, and each stage's `next`.
+    void offer_remembered(StageVisit& v) const {
+      for (const StageVisit& u : visits) {
+        v.offer(u.first, u.stage, u.first_touchpoint);
+        v.offer(u.next.ts, u.next.stage, u.next.touchpoint);
+      }
     }
   };
 
@@ -106,7 +126,7 @@ class JourneyMap {
   // The first interaction at each stage, flat (customer x stage): the query's hot loop reads one cache
   // line per customer here instead of chasing each customer's progress.
   std::vector<int64_t> firsts_;
-  // Where each customer went after their last interaction at each stage, packed (pack_next), flat like
+  // Where each customer went after reaching each stage (StageVisit::next), packed (pack_next), flat like
   // firsts_: the drop-off loop reads this instead of chasing the customer's visits (a cache miss each).
   std::vector<uint32_t> next_where_;
   void sync_next(uint32_t c);     // next_where_ row of `c` from its visits

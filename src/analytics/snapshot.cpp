@@ -8,10 +8,11 @@
 namespace tp {
 
 namespace {
-// Bump when a save() changes its layout. 2: the FAQ's open questions; 4: term clusters and the
-// drill-down index (3 was the drop-off change of JourneyMap).
+// Bump when a save() changes its layout. 2: the FAQ's open questions; 3: the map's first touchpoint at
+// each stage (where drop-offs went is now counted from the first interaction, not the last); 4: term-based
+// FAQ clusters and the drill-down index.
 constexpr uint64_t kFormat = 4;
-}
+}  // namespace
 
 std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark,
                             const ConversationIndex* conversations) {

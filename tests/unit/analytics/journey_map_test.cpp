@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analytics/faq.h"
+#include "analytics/snapshot.h"
 #include "model/journey.h"
 #include "support/demo_journey.h"
 
@@ -153,6 +155,134 @@ TEST(JourneyMapLinks, AnIdentifiedVisitorCountsAsOneCustomerRetroactively) {
   // Later interactions under either id land on the same customer.
   map.add(rec("anon-1", kT0 + kH + 1000, "purchase", "website"));
   EXPECT_EQ(stage(map.query({kT0 - kH, kT0 + 2 * kH, ""}), "purchase")["customers"], 1);
+}
+
+// Where drop-offs went: the first interaction after the first at the stage that was at another
+// touchpoint or another stage. One customer per map, so each figure is that customer's.
+constexpr int64_t kMin = 60'000;
+
+json after_dropoff(const JourneyMap& map, const std::string& id) {
+  const json m = map.query({kT0 - 24 * kH, kT0 + 48 * kH, ""});
+  EXPECT_EQ(stage(m, id)["dropoff"], 1) << id;  // only drop-offs are counted
+  return stage(m, id)["after_dropoff"];
+}
+
+json went(json touchpoints, json stages) {
+  return {{"touchpoints", std::move(touchpoints)}, {"stages", std::move(stages)}};
+}
+
+const json kNowhere = went(json::object(), json::object());
+
+TEST(AfterDropoff, AChatbotTurnAtTheSameStageAfterTheWebsiteCounts) {
+  // The case: consideration pages on the website, then 10 minutes after the last page a
+  // question to the chatbot, tagged consideration too.
+  JourneyMap map(demo_journey());
+  map.add(rec("v1", kT0, "consideration", "website"));
+  map.add(rec("v1", kT0 + 2 * kMin, "consideration", "website"));
+  map.add(rec("v1", kT0 + 4 * kMin, "consideration", "website"));
+  EXPECT_EQ(after_dropoff(map, "consideration"), kNowhere);
+  map.add(rec("v1", kT0 + 14 * kMin, "consideration", "chatbot"));
+  EXPECT_EQ(after_dropoff(map, "consideration"), went({{"chatbot", 1}}, {{"consideration", 1}}));
+}
+
+TEST(AfterDropoff, MoreOfTheSameStageAndTouchpointIsNotWhereTheyWent) {
+  JourneyMap map(demo_journey());
+  map.add(rec("v1", kT0, "awareness", "website"));
+  map.add(rec("v1", kT0 + 5 * kMin, "awareness", "website"));  // the same place: not "next"
+  EXPECT_EQ(after_dropoff(map, "awareness"), kNowhere);
+  map.add(rec("v1", kT0 + 10 * kMin, "awareness", "email"));   // another touchpoint
+  map.add(rec("v1", kT0 + 20 * kMin, "awareness", "social"));  // after it: not the first elsewhere
+  EXPECT_EQ(after_dropoff(map, "awareness"), went({{"email", 1}}, {{"awareness", 1}}));
+
+  // Another stage at the same touchpoint counts (back to awareness after considering).
+  JourneyMap back(demo_journey());
+  back.add(rec("v2", kT0, "consideration", "website"));
+  back.add(rec("v2", kT0 + kMin, "consideration", "website"));
+  back.add(rec("v2", kT0 + 2 * kMin, "awareness", "website"));
+  EXPECT_EQ(after_dropoff(back, "consideration"), went({{"website", 1}}, {{"awareness", 1}}));
+
+  // No touchpoint is another touchpoint; no stage is another stage ("(none)" in the counts).
+  JourneyMap untouched(demo_journey());
+  untouched.add(rec("v3", kT0, "consideration", "website"));
+  untouched.add(rec("v3", kT0 + kMin, "consideration", ""));
+  EXPECT_EQ(after_dropoff(untouched, "consideration"), went({{"(none)", 1}}, {{"consideration", 1}}));
+  JourneyMap unstaged(demo_journey());
+  unstaged.add(rec("v4", kT0, "consideration", "website"));
+  unstaged.add(rec("v4", kT0 + kMin, "", "website"));
+  EXPECT_EQ(after_dropoff(unstaged, "consideration"), went({{"website", 1}}, {{"(none)", 1}}));
+}
+
+TEST(AfterDropoff, InteractionsArrivingOutOfOrder) {
+  // The chatbot turn is delivered before the page that preceded it: the page becomes the first, and
+  // the turn where they went next.
+  JourneyMap late_page(demo_journey());
+  late_page.add(rec("v1", kT0 + 10 * kMin, "consideration", "chatbot"));
+  EXPECT_EQ(after_dropoff(late_page, "consideration"), kNowhere);
+  late_page.add(rec("v1", kT0, "consideration", "website"));
+  EXPECT_EQ(after_dropoff(late_page, "consideration"), went({{"chatbot", 1}}, {{"consideration", 1}}));
+
+  // A late first at the same touchpoint as the former one: the former first is not "elsewhere", what
+  // came after it still is.
+  JourneyMap same_place(demo_journey());
+  same_place.add(rec("v2", kT0 + 5 * kMin, "consideration", "website"));
+  same_place.add(rec("v2", kT0 + 10 * kMin, "consideration", "chatbot"));
+  same_place.add(rec("v2", kT0, "consideration", "website"));
+  EXPECT_EQ(after_dropoff(same_place, "consideration"), went({{"chatbot", 1}}, {{"consideration", 1}}));
+
+  // A late first at another touchpoint than the former first: the former first is where they went,
+  // not the later turn that was "next" until then.
+  JourneyMap other_place(demo_journey());
+  other_place.add(rec("v3", kT0 + 5 * kMin, "consideration", "website"));
+  other_place.add(rec("v3", kT0 + 10 * kMin, "consideration", "chatbot"));
+  other_place.add(rec("v3", kT0, "consideration", "email"));
+  EXPECT_EQ(after_dropoff(other_place, "consideration"), went({{"website", 1}}, {{"consideration", 1}}));
+
+  // A late first at a stage, before an interaction at another stage that was already known.
+  JourneyMap other_stage(demo_journey());
+  other_stage.add(rec("v4", kT0 + 5 * kMin, "awareness", "social"));
+  other_stage.add(rec("v4", kT0 + 20 * kMin, "consideration", "website"));
+  other_stage.add(rec("v4", kT0, "consideration", "website"));
+  EXPECT_EQ(after_dropoff(other_stage, "consideration"), went({{"social", 1}}, {{"awareness", 1}}));
+}
+
+TEST(AfterDropoff, LinkedVisitorsMerge) {
+  // The visitor browsed, the identified customer asked the chatbot 10 minutes later.
+  JourneyMap map(demo_journey());
+  map.add(rec("anon-1", kT0, "consideration", "website"));
+  map.add(rec("cust-1", kT0 + 10 * kMin, "consideration", "chatbot"));
+  map.link("anon-1", "cust-1");
+  EXPECT_EQ(after_dropoff(map, "consideration"), went({{"chatbot", 1}}, {{"consideration", 1}}));
+
+  // The other way round: the customer's first is the earlier one, the visitor's turn came after it.
+  JourneyMap reverse(demo_journey());
+  reverse.add(rec("cust-2", kT0, "consideration", "website"));
+  reverse.add(rec("cust-2", kT0 + 20 * kMin, "consideration", "email"));
+  reverse.add(rec("anon-2", kT0 + 5 * kMin, "consideration", "website"));
+  reverse.add(rec("anon-2", kT0 + 10 * kMin, "consideration", "chatbot"));
+  reverse.link("anon-2", "cust-2");
+  EXPECT_EQ(after_dropoff(reverse, "consideration"), went({{"chatbot", 1}}, {{"consideration", 1}}));
+}
+
+TEST(AfterDropoff, SurvivesASnapshot) {
+  JourneyMap saved(demo_journey());
+  saved.add(rec("v1", kT0, "consideration", "website"));
+  saved.add(rec("v1", kT0 + 14 * kMin, "consideration", "chatbot"));
+  saved.add(rec("v2", kT0, "consideration", "website"));  // no "next" yet
+  FaqSummary faq(demo_journey());
+  JourneyMap loaded(demo_journey());
+  FaqSummary loaded_faq(demo_journey());
+  ASSERT_TRUE(decode_snapshot(encode_snapshot(saved, faq, {}), loaded, loaded_faq));
+  const json m = loaded.query({kT0 - kH, kT0 + kH, ""});
+  EXPECT_EQ(m, saved.query({kT0 - kH, kT0 + kH, ""}));
+  EXPECT_EQ(stage(m, "consideration")["after_dropoff"], went({{"chatbot", 1}}, {{"consideration", 1}}));
+
+  // And it goes on from there: v2's first touchpoint was kept (more pages are not "next", the chatbot is).
+  loaded.add(rec("v2", kT0 + kMin, "consideration", "website"));
+  EXPECT_EQ(stage(loaded.query({kT0 - kH, kT0 + kH, ""}), "consideration")["after_dropoff"],
+            went({{"chatbot", 1}}, {{"consideration", 1}}));
+  loaded.add(rec("v2", kT0 + 2 * kMin, "consideration", "chatbot"));
+  EXPECT_EQ(stage(loaded.query({kT0 - kH, kT0 + kH, ""}), "consideration")["after_dropoff"],
+            went({{"chatbot", 2}}, {{"consideration", 2}}));
 }
 
 }  // namespace
