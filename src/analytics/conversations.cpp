@@ -9,14 +9,6 @@
 
 namespace tp {
 
-namespace {
-
-// The listing's order: newest end first, then the id descending. True when a comes before b.
-bool listed_before(int64_t a_ended, const std::string& a_id, int64_t b_ended, const std::string& b_id) {
-  return a_ended != b_ended ? a_ended > b_ended : a_id > b_id;
-}
-
-}  // namespace
 
 ConversationIndex::ConversationIndex(const Journey& journey) : journey_(journey) {
   stage_ids_ = ids_of(journey.stages);
@@ -27,6 +19,7 @@ ConversationIndex::ConversationIndex(const Journey& journey) : journey_(journey)
 void ConversationIndex::clear() {
   std::unique_lock lock(mu_);
   conversations_.clear();
+  ended_.clear();
   by_session_.clear();
   by_customer_.clear();
   links_.clear();
@@ -65,6 +58,7 @@ uint32_t ConversationIndex::conversation_for(const ConversationRecord& r) {
       c.id = r.session;
       c.started = c.ended = r.ts_ms;
       conversations_.push_back(std::move(c));
+      ended_.push_back(r.ts_ms);
     }
     return it->second;
   }
@@ -83,6 +77,7 @@ uint32_t ConversationIndex::conversation_for(const ConversationRecord& r) {
     c.customer = r.customer;
     c.started = c.ended = r.ts_ms;
     conversations_.push_back(std::move(c));
+    ended_.push_back(r.ts_ms);
     list.emplace(r.ts_ms, found);
   } else if (r.ts_ms < conversations_[found].started) {
     list.erase(conversations_[found].started);
@@ -125,6 +120,8 @@ void ConversationIndex::absorb(uint32_t into, uint32_t gone) {
   for (const uint16_t p : g.rare_pain)
     if (std::find(c.rare_pain.begin(), c.rare_pain.end(), p) == c.rare_pain.end()) c.rare_pain.push_back(p);
   g = Conversation{};  // empty id: merged away, never listed
+  ended_[into] = c.ended;
+  ended_[gone] = 0;
   ++merged_;
 }
 
@@ -153,6 +150,7 @@ void ConversationIndex::add(const ConversationRecord& r) {
   if (c.customer.empty() || (!r.customer.empty() && r.ts_ms >= c.ended)) c.customer = r.customer;
   c.started = std::min(c.started, r.ts_ms);
   c.ended = std::max(c.ended, r.ts_ms);
+  ended_[conv] = c.ended;
   if (c.seqs.empty() || c.seqs.back() < r.seq)
     c.seqs.push_back(r.seq);
   else
@@ -226,11 +224,12 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
     }
   }
 
-  // The page: the first `limit` matches after the cursor, in listing order, kept in a bounded heap whose
+  // The page: the first `limit` matches after the cursor, in listing order (newest end first, then the
+  // id descending), kept in a bounded heap whose
   // top is the last of those kept so far.
   const auto later_in_list = [this](uint32_t a, uint32_t b) {
-    const Conversation &x = conversations_[a], &y = conversations_[b];
-    return listed_before(x.ended, x.id, y.ended, y.id);
+    if (ended_[a] != ended_[b]) return ended_[a] > ended_[b];
+    return conversations_[a].id > conversations_[b].id;
   };
   std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later_in_list)> heap(later_in_list);
   const size_t keep = q.limit + 1;  // one more tells whether a next page exists
@@ -238,8 +237,9 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
     for (uint64_t x = matched[w]; x; x &= x - 1) {
       const uint32_t c = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x)));
       ++page.total;
-      const Conversation& conv = conversations_[c];
-      if (q.after && !listed_before(q.after->ended_ms, q.after->id, conv.ended, conv.id)) continue;
+      if (q.after && (ended_[c] > q.after->ended_ms ||
+                      (ended_[c] == q.after->ended_ms && conversations_[c].id >= q.after->id)))
+        continue;  // on an earlier page
       if (heap.size() < keep) {
         heap.push(c);
       } else if (later_in_list(c, heap.top())) {
@@ -383,6 +383,8 @@ bool ConversationIndex::load(BinaryReader& in) {
   if (!in.ok()) return false;
   std::unique_lock lock(mu_);
   conversations_ = std::move(conversations);
+  ended_.resize(conversations_.size());
+  for (size_t i = 0; i < conversations_.size(); ++i) ended_[i] = conversations_[i].ended;
   merged_ = merged;
   by_session_ = std::move(by_session);
   by_customer_ = std::move(by_customer);

@@ -115,6 +115,9 @@ class ConversationIndex {
   std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;
   mutable std::shared_mutex mu_;
   std::vector<Conversation> conversations_;
+  // Each conversation's end, dense: picking the newest page from a million matches compares these
+  // (sequential reads) and touches a conversation's record only on a tie.
+  std::vector<int64_t> ended_;
   size_t merged_ = 0;  // conversations merged into another (their slots stay, empty)
   std::unordered_map<std::string, uint32_t> by_session_;
   // Sessionless conversations of each customer, by start time.
