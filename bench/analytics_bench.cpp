@@ -59,11 +59,13 @@ const Loaded& loaded() {
       for (const auto& r : g.map) {
         out.map->add(r);
         // Each customer's interactions a day apart or more are their own conversations (no session).
-        out.conversations->add({++seq, r.ts_ms, r.customer, "", r.persona, r.stage, r.touchpoint, r.pain, {}});
+        out.conversations->add(
+            {++seq, r.ts_ms, r.customer, "", r.persona, r.stage, r.touchpoint, r.pain, {}});
       }
       for (const auto& q : g.questions) {
         const uint32_t cluster = out.faq->add(q);
-        out.conversations->add({++seq, q.ts_ms, q.customer, "", q.persona, q.stage, q.touchpoint, {}, cluster});
+        out.conversations->add(
+            {++seq, q.ts_ms, q.customer, "", q.persona, q.stage, q.touchpoint, {}, cluster});
       }
       out.interactions += g.map.size();
       out.questions += g.questions.size();
@@ -124,8 +126,11 @@ void BM_ConversationsPage(benchmark::State& state, tp::ConversationQuery filter)
   });
   state.counters["total"] = static_cast<double>(total);
 }
-BENCHMARK_CAPTURE(BM_ConversationsPage, all, tp::ConversationQuery{})->Iterations(200)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ConversationsPage, cell, tp::ConversationQuery{0, 0, "consideration", "website", "", "", {}, 50, {}})
+BENCHMARK_CAPTURE(BM_ConversationsPage, all, tp::ConversationQuery{})
+    ->Iterations(200)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ConversationsPage, cell,
+                  tp::ConversationQuery{0, 0, "consideration", "website", "", "", {}, 50, {}})
     ->Iterations(200)
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ConversationsPage, pain, tp::ConversationQuery{0, 0, "", "", "", "any", {}, 50, {}})
@@ -179,14 +184,15 @@ void BM_ClusterAssign(benchmark::State& state) {
     for (std::string line; std::getline(in, line);)
       if (!line.empty()) base.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
   }
-  const char* words[] = {"lamp", "sofa", "voucher", "gift", "warranty", "battery", "charger", "cable", "jacket",
-                         "boots", "table", "chair", "helmet", "tent", "kettle", "mixer", "camera", "phone"};
+  const char* words[] = {"lamp",    "sofa",  "voucher", "gift",  "warranty", "battery",
+                         "charger", "cable", "jacket",  "boots", "table",    "chair",
+                         "helmet",  "tent",  "kettle",  "mixer", "camera",   "phone"};
   std::vector<std::string> questions;
   for (size_t i = 0; questions.size() < 200000; ++i) {
     const std::string& b = base[i % base.size()];
     if (i % 5 == 4)
-      questions.push_back(std::string("can the ") + words[i % 18] + " and the " + words[(i / 18) % 18] + " go with " +
-                          words[(i / 324) % 18] + " model " + std::to_string(i));
+      questions.push_back(std::string("can the ") + words[i % 18] + " and the " + words[(i / 18) % 18] +
+                          " go with " + words[(i / 324) % 18] + " model " + std::to_string(i));
     else
       questions.push_back(b + " order " + std::to_string(100000 + i));
   }

@@ -9,7 +9,6 @@
 
 namespace tp {
 
-
 ConversationIndex::ConversationIndex(const Journey& journey) : journey_(journey) {
   stage_ids_ = ids_of(journey.stages);
   touchpoint_ids_ = ids_of(journey.touchpoints);
@@ -107,7 +106,8 @@ uint32_t ConversationIndex::conversation_for(const ConversationRecord& r) {
 void ConversationIndex::absorb(uint32_t into, uint32_t gone) {
   Conversation& c = conversations_[into];
   Conversation& g = conversations_[gone];
-  for (auto h = hours_.lower_bound(hour_of(g.started)); h != hours_.end() && h->first <= hour_of(g.ended); ++h)
+  for (auto h = hours_.lower_bound(hour_of(g.started)); h != hours_.end() && h->first <= hour_of(g.ended);
+       ++h)
     for (auto& slot : h->second)
       for (Entry& e : slot)
         if (e.conversation == gone) e.conversation = into;
@@ -173,7 +173,8 @@ void ConversationIndex::add(const ConversationRecord& r) {
 
 ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
   ConversationPage page;
-  const bool any_stage = q.stage.empty(), any_touchpoint = q.touchpoint.empty(), any_persona = q.persona.empty();
+  const bool any_stage = q.stage.empty(), any_touchpoint = q.touchpoint.empty(),
+             any_persona = q.persona.empty();
   const int stage = index_of(stage_ids_, q.stage), touchpoint = index_of(touchpoint_ids_, q.touchpoint),
             persona = index_of(persona_ids_, q.persona);
   // An id the journey does not know matches nothing (the web layer refuses them before).
@@ -372,11 +373,13 @@ bool ConversationIndex::load(BinaryReader& in) {
         const uint64_t ms = in.u64(), conv = in.u64(), cluster = in.u64(), pain = in.u64();
         const int64_t touchpoint = in.i64(), persona = in.i64();
         if (ms >= static_cast<uint64_t>(kHourMs) || conv >= conversations.size() || pain > 0xffffffffu ||
-            cluster > kNone || touchpoint < -1 || touchpoint >= static_cast<int64_t>(touchpoint_ids_.size()) ||
-            persona < -1 || persona >= static_cast<int64_t>(persona_ids_.size()))
+            cluster > kNone || touchpoint < -1 ||
+            touchpoint >= static_cast<int64_t>(touchpoint_ids_.size()) || persona < -1 ||
+            persona >= static_cast<int64_t>(persona_ids_.size()))
           return false;
-        e = Entry{static_cast<uint32_t>(ms), static_cast<uint32_t>(conv), static_cast<uint32_t>(cluster),
-                  static_cast<uint32_t>(pain), static_cast<int16_t>(touchpoint), static_cast<int16_t>(persona)};
+        e = Entry{static_cast<uint32_t>(ms),        static_cast<uint32_t>(conv),
+                  static_cast<uint32_t>(cluster),   static_cast<uint32_t>(pain),
+                  static_cast<int16_t>(touchpoint), static_cast<int16_t>(persona)};
       }
     }
   }

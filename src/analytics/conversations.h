@@ -41,7 +41,7 @@ struct ConversationCursor {
 };
 
 struct ConversationQuery {
-  int64_t from_ms = 0, to_ms = 0;  // [from, to)
+  int64_t from_ms = 0, to_ms = 0;          // [from, to)
   std::string stage, touchpoint, persona;  // ids; empty: any
   std::string pain;                        // a pain reason; "any": some pain; empty: no filter
   std::optional<uint32_t> cluster;
@@ -90,8 +90,8 @@ class ConversationIndex {
   struct Entry {
     uint32_t ms_in_hour;  // ts - hour start
     uint32_t conversation;
-    uint32_t cluster;  // kNoCluster: not a question
-    uint32_t pain;     // bit i: reason pain_names_[i]
+    uint32_t cluster;             // kNoCluster: not a question
+    uint32_t pain;                // bit i: reason pain_names_[i]
     int16_t touchpoint, persona;  // -1: none
   };
   struct Conversation {

@@ -34,7 +34,8 @@ std::vector<std::string> deletions(const std::string& s) {
   }
   starts.push_back(s.size());
   std::vector<std::string> out{s};
-  for (size_t k = 0; k + 1 < starts.size(); ++k) out.push_back(s.substr(0, starts[k]) + s.substr(starts[k + 1]));
+  for (size_t k = 0; k + 1 < starts.size(); ++k)
+    out.push_back(s.substr(0, starts[k]) + s.substr(starts[k + 1]));
   return out;
 }
 
@@ -166,14 +167,12 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
     }
   }
 
-  const std::vector<uint32_t> terms =
-      known != by_phrasing_.end() ? known->second.terms : term_ids(text);
+  const std::vector<uint32_t> terms = known != by_phrasing_.end() ? known->second.terms : term_ids(text);
   if (chosen == kNone) {
     // Candidates: clusters sharing the question's rarer terms, ranked by the dot product with them.
     std::vector<uint32_t> order(terms);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return df_[a] != df_[b] ? df_[a] < df_[b] : a < b;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return df_[a] != df_[b] ? df_[a] < df_[b] : a < b; });
     std::unordered_map<uint32_t, double> dots;
     for (const uint32_t t : order) {
       auto it = postings_.find(t);
@@ -191,7 +190,9 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
     for (const auto& [c, d] : dots) ranked.emplace_back(d, c);
     const size_t keep = std::min(ranked.size(), kMaxCandidates);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(keep), ranked.end(),
-                      [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+                      [](const auto& a, const auto& b) {
+                        return a.first != b.first ? a.first > b.first : a.second < b.second;
+                      });
     double best = -1;
     for (size_t k = 0; k < keep; ++k) {
       const uint32_t c = ranked[k].second;
@@ -267,7 +268,8 @@ bool QuestionClusters::load(BinaryReader& in) {
   for (size_t t = 0; t < n_terms && in.ok(); ++t) {
     std::string term = in.str();
     const uint64_t df = in.u64();
-    if (df > loaded.questions_ || !loaded.term_index_.emplace(term, static_cast<uint32_t>(t)).second) return false;
+    if (df > loaded.questions_ || !loaded.term_index_.emplace(term, static_cast<uint32_t>(t)).second)
+      return false;
     loaded.terms_.push_back(std::move(term));
     loaded.df_.push_back(static_cast<uint32_t>(df));
   }
@@ -280,7 +282,8 @@ bool QuestionClusters::load(BinaryReader& in) {
     const size_t n = in.count(2);
     for (size_t i = 0; i < n && in.ok(); ++i) {
       const uint64_t term = in.u64(), count = in.u64();
-      if (term >= n_terms || count == 0 || count > c.members || (!c.profile.empty() && term <= c.profile.back().first))
+      if (term >= n_terms || count == 0 || count > c.members ||
+          (!c.profile.empty() && term <= c.profile.back().first))
         return false;
       c.profile.emplace_back(static_cast<uint32_t>(term), static_cast<uint32_t>(count));
     }

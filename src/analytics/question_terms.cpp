@@ -62,8 +62,8 @@ bool ends_with(const std::string& s, std::string_view tail) {
 // ā and a are one) are cut while at least three letters stay.
 std::string latvian_stem(std::string w) {
   static constexpr std::string_view kEndings[] = {
-      "ajiem", "ajam", "ajai", "ajas", "ajos", "iem", "ies", "ais", "ajs", "am", "as", "ai", "es", "em",
-      "ei",    "os",   "us",   "is",   "im",   "ij",  "ot",  "at",  "et",  "it", "a",  "e",  "i",  "u", "s", "o"};
+      "ajiem", "ajam", "ajai", "ajas", "ajos", "iem", "ies", "ais", "ajs", "am", "as", "ai", "es", "em", "ei",
+      "os",    "us",   "is",   "im",   "ij",   "ot",  "at",  "et",  "it",  "a",  "e",  "i",  "u",  "s",  "o"};
   for (const auto ending : kEndings)
     if (w.size() >= ending.size() + 3 && ends_with(w, ending)) return w.substr(0, w.size() - ending.size());
   return w;
@@ -72,12 +72,24 @@ std::string latvian_stem(std::string w) {
 // Letters that only (or mostly) one of the Latin-script languages uses.
 int letter_cue(char32_t c) {
   switch (c) {
-    case U'ā': case U'ē': case U'ī': case U'ū': case U'č': case U'ģ': case U'ķ': case U'ļ': case U'ņ':
-    case U'š': case U'ž':
+    case U'ā':
+    case U'ē':
+    case U'ī':
+    case U'ū':
+    case U'č':
+    case U'ģ':
+    case U'ķ':
+    case U'ļ':
+    case U'ņ':
+    case U'š':
+    case U'ž':
       return kLv;
-    case U'æ': case U'ø': case U'å':
+    case U'æ':
+    case U'ø':
+    case U'å':
       return kNo;
-    case U'ä': case U'ö':
+    case U'ä':
+    case U'ö':
       return kFi;
     default:
       return -1;
@@ -93,7 +105,7 @@ struct Word {
 }  // namespace
 
 struct QuestionTerms::Impl {
-  std::array<Stemmer, kLangs> stemmers;  // kLv stays empty
+  std::array<Stemmer, kLangs> stemmers;                           // kLv stays empty
   std::array<std::unordered_set<std::string>, kLangs> stopwords;  // folded
   std::unordered_set<std::string> any_stopword;
 
@@ -133,7 +145,8 @@ struct QuestionTerms::Impl {
     const sb_symbol* out =
         sb_stemmer_stem(s, reinterpret_cast<const sb_symbol*>(input.data()), static_cast<int>(input.size()));
     if (!out) return w.folded;
-    return fold_word(std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(s))));
+    return fold_word(
+        std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(s))));
   }
 };
 

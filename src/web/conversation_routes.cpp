@@ -40,8 +40,10 @@ std::string encode_cursor(const ConversationCursor& c) {
 std::optional<ConversationCursor> decode_cursor(std::string text) {
   if (text.empty() || text.size() > 4096) return std::nullopt;
   for (char& ch : text) {
-    if (ch == '-') ch = '+';
-    else if (ch == '_') ch = '/';
+    if (ch == '-')
+      ch = '+';
+    else if (ch == '_')
+      ch = '/';
   }
   while (text.size() % 4) text += '=';
   const auto raw = base64_decode(text);
@@ -51,7 +53,8 @@ std::optional<ConversationCursor> decode_cursor(std::string text) {
   ConversationCursor c;
   const std::string ms = raw->substr(0, colon);
   if (ms.size() > 19 || (ms[0] != '-' && !std::isdigit(static_cast<unsigned char>(ms[0]))) ||
-      !std::all_of(ms.begin() + 1, ms.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+      !std::all_of(ms.begin() + 1, ms.end(),
+                   [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
     return std::nullopt;
   c.ended_ms = std::stoll(ms);
   c.id = raw->substr(colon + 1);
@@ -114,7 +117,8 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
   if (req.has_param("cluster")) {
     const std::string v = req.get_param_value("cluster");
     if (v.empty() || v.size() > 10 ||
-        !std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
+        !std::all_of(v.begin(), v.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
         std::stoull(v) >= 0xffffffffULL)
       return refuse("cluster", "must be a FAQ cluster id (a whole number)");
     q.cluster = static_cast<uint32_t>(std::stoull(v));

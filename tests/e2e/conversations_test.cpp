@@ -57,8 +57,9 @@ TEST_F(Conversations, FromACellAPainReasonAndAFaqRowToTheTranscripts) {
   }
   // 5 conversations on the website at consideration only.
   for (int i = 0; i < 5; ++i)
-    events.push_back(turn("web-" + std::to_string(i), "web-" + std::to_string(i), "2026-11-21T09:00:0" + std::to_string(i) + "Z",
-                          "user", "", "consideration", "website"));
+    events.push_back(turn("web-" + std::to_string(i), "web-" + std::to_string(i),
+                          "2026-11-21T09:00:0" + std::to_string(i) + "Z", "user", "", "consideration",
+                          "website"));
   events.push_back(turn("hostile", "refund-0", "2026-11-20T10:00:09Z", "user", "<img src=x onerror=alert(1)>",
                         "support", "chatbot"));
   ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
@@ -66,7 +67,8 @@ TEST_F(Conversations, FromACellAPainReasonAndAFaqRowToTheTranscripts) {
   const json all = wait_for_total(c, kWindow, 65);
   EXPECT_EQ(all["total"], 65);
 
-  const json cell = json_of(c.Get(std::string("/v1/conversations?stage=support&touchpoint=chatbot&") + kWindow));
+  const json cell =
+      json_of(c.Get(std::string("/v1/conversations?stage=support&touchpoint=chatbot&") + kWindow));
   EXPECT_EQ(cell["total"], 60);
   ASSERT_EQ(cell["conversations"].size(), 50u);  // the default page
   const json& newest = cell["conversations"][0];
@@ -95,7 +97,9 @@ TEST_F(Conversations, FromACellAPainReasonAndAFaqRowToTheTranscripts) {
 
   const json website = json_of(c.Get(std::string("/v1/conversations?stage=consideration&") + kWindow));
   EXPECT_EQ(website["total"], 5);
-  EXPECT_EQ(json_of(c.Get(std::string("/v1/conversations?stage=consideration&touchpoint=chatbot&") + kWindow))["total"], 0);
+  EXPECT_EQ(json_of(c.Get(std::string("/v1/conversations?stage=consideration&touchpoint=chatbot&") +
+                          kWindow))["total"],
+            0);
 
   // The pain reason the fallbacks carry, and the FAQ cluster of the refund questions.
   const json pained = json_of(c.Get(std::string("/v1/conversations?pain=unanswered&") + kWindow));
@@ -103,8 +107,8 @@ TEST_F(Conversations, FromACellAPainReasonAndAFaqRowToTheTranscripts) {
   const json faq = json_of(c.Get(std::string("/v1/faq?") + kWindow));
   ASSERT_FALSE(faq["clusters"].empty());
   const json& top = faq["clusters"][0];
-  const json by_cluster =
-      json_of(c.Get("/v1/conversations?cluster=" + std::to_string(top["id"].get<int>()) + "&limit=200&" + kWindow));
+  const json by_cluster = json_of(
+      c.Get("/v1/conversations?cluster=" + std::to_string(top["id"].get<int>()) + "&limit=200&" + kWindow));
   EXPECT_GT(by_cluster["total"].get<int>(), 0);
   for (const auto& conv : by_cluster["conversations"]) {
     const auto ids = conv["cluster_ids"];
@@ -125,10 +129,15 @@ TEST_F(Conversations, BadParametersNameTheFieldAndTheReadTokenApplies) {
   EXPECT_EQ(c.Get("/v1/conversations")->status, 401);
   const httplib::Headers auth{{"Authorization", "Bearer rt-secret"}};
   EXPECT_EQ(c.Get("/v1/conversations", auth)->status, 200);
-  const std::pair<const char*, const char*> bad[] = {
-      {"stage=nowhere", "stage"},  {"touchpoint=x", "touchpoint"}, {"persona=x", "persona"},
-      {"cluster=abc", "cluster"},  {"limit=0", "limit"},           {"limit=201", "limit"},
-      {"cursor=bm90IGEgY3Vyc29y", "cursor"},    {"from=yesterday", "from"},     {"pain=", "pain"}};
+  const std::pair<const char*, const char*> bad[] = {{"stage=nowhere", "stage"},
+                                                     {"touchpoint=x", "touchpoint"},
+                                                     {"persona=x", "persona"},
+                                                     {"cluster=abc", "cluster"},
+                                                     {"limit=0", "limit"},
+                                                     {"limit=201", "limit"},
+                                                     {"cursor=bm90IGEgY3Vyc29y", "cursor"},
+                                                     {"from=yesterday", "from"},
+                                                     {"pain=", "pain"}};
   for (const auto& [query, field] : bad) {
     auto r = c.Get(std::string("/v1/conversations?") + query, auth);
     ASSERT_TRUE(r);

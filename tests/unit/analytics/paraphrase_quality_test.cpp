@@ -41,7 +41,8 @@ struct Quality {
 
 // `label_of` names the truth for purity, `group_of` for completeness (they differ only when languages mix).
 template <typename Purity, typename Group>
-Quality measure(const std::vector<Line>& lines, const std::vector<uint32_t>& ids, Purity label_of, Group group_of) {
+Quality measure(const std::vector<Line>& lines, const std::vector<uint32_t>& ids, Purity label_of,
+                Group group_of) {
   std::map<uint32_t, std::map<std::string, size_t>> by_cluster;
   std::map<std::string, std::map<uint32_t, size_t>> by_label;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -126,9 +127,10 @@ TEST(ParaphraseQuality, AllLanguagesInOneStreamMeetTheTargets) {
   std::vector<uint32_t> ids;
   for (const Line& l : lines) ids.push_back(clusters.assign(l.text, l.intent, l.intent.empty()));
   const Quality q = measure(
-      lines, ids, [&](size_t i) { return lines[i].label; }, [&](size_t i) { return lang_of[i] + ":" + lines[i].label; });
-  std::printf("[quality] all five: %zu questions, %zu clusters, purity %.3f, completeness %.3f\n", q.questions,
-              q.clusters, q.purity, q.completeness);
+      lines, ids, [&](size_t i) { return lines[i].label; },
+      [&](size_t i) { return lang_of[i] + ":" + lines[i].label; });
+  std::printf("[quality] all five: %zu questions, %zu clusters, purity %.3f, completeness %.3f\n",
+              q.questions, q.clusters, q.purity, q.completeness);
   EXPECT_GE(q.purity, kMinPurity);
   EXPECT_GE(q.completeness, kMinCompleteness - 0.05);  // one language's words weigh less in a mixed corpus
 }
@@ -141,7 +143,8 @@ TEST(ParaphraseQuality, ClusterIdsAreStableAsNewQuestionsArrive) {
   std::vector<uint32_t> first;
   for (const Line& l : lines) first.push_back(clusters.assign(l.text, l.intent, l.intent.empty()));
   for (size_t i = 0; i < lines.size(); ++i)
-    EXPECT_EQ(clusters.assign(lines[i].text, lines[i].intent, lines[i].intent.empty()), first[i]) << lines[i].text;
+    EXPECT_EQ(clusters.assign(lines[i].text, lines[i].intent, lines[i].intent.empty()), first[i])
+        << lines[i].text;
 }
 
 }  // namespace
