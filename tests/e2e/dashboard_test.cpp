@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "daemon_process.h"
@@ -86,6 +88,103 @@ std::string cell_count_js(const std::string& stage, const std::string& touchpoin
   return "(() => { const td = document.querySelector('#map-grid td.cell[data-stage=\"" + stage +
          "\"][data-touchpoint=\"" + touchpoint +
          "\"]'); return td ? td.querySelector('.v-interactions').textContent : null; })()";
+}
+
+// Conversations with the bot and an agent at purchase / helpdesk, one session each, newest first: enough of
+// them that a drill-down there has more than one page (kDrillPage), and one of hostile text, the newest.
+constexpr size_t kDrillConversations = 30, kDrillPage = 20;
+constexpr const char* kDrillQuestion = "Can I change the delivery address?";
+constexpr const char* kHostileBot = "<script>alert(2)</script> Sorry, I did not get that.";
+constexpr const char* kHostilePage = "<img src=x onerror=alert(3)>";
+constexpr const char* kHostileUrl = "javascript:alert(4)";
+constexpr const char* kHostileCustomer = "<b>cust</b><img src=x onerror=alert(5)>";
+
+json drill_conversations(int64_t now_ms) {
+  json events = json::array();
+  const auto tags = [](const char* persona, const char* touchpoint) {
+    return json{{"persona", persona}, {"stage", "purchase"}, {"touchpoint", touchpoint}};
+  };
+  for (size_t i = 0; i < kDrillConversations; ++i) {
+    const std::string n = std::to_string(i), session = "drill-session-" + n, customer = "drill-customer-" + n;
+    const char* persona = i % 2 ? "business-account" : "first-time-buyer";
+    int64_t t = now_ms - static_cast<int64_t>(i + 1) * 7'200'000;
+    const auto add = [&](const std::string& id, json e, const char* touchpoint) {
+      e["id"] = id;
+      e["session_id"] = session;
+      e["customer_id"] = customer;
+      e["timestamp"] = format_rfc3339_ms(t += 20'000);
+      e["tags"] = tags(persona, touchpoint);
+      events.push_back(std::move(e));
+    };
+    add(session + "-page", {{"type", "page"}, {"name", "Help centre"}, {"url", "https://shop.example/help"}},
+        "website");
+    const bool fallback = i % 2 == 0, escalated = i % 3 == 0;
+    json question = {{"type", "message"},
+                     {"role", "user"},
+                     {"text", i % 4 == 1 ? "can I change my delivery address" : kDrillQuestion},
+                     {"fallback", fallback},
+                     {"escalated", escalated}};
+    if (!fallback) question["intent"] = "change_address";
+    add(session + "-q", question, "helpdesk");
+    add(session + "-bot",
+        {{"type", "message"},
+         {"role", "bot"},
+         {"text", fallback ? "Sorry, I did not get that." : "You can change it until it ships."}},
+        "helpdesk");
+    if (escalated) {
+      json agent = {{"type", "message"}, {"role", "agent"}, {"text", "Done, I changed it for you."}};
+      if (i % 2 == 0) agent["rating"] = 2 + static_cast<int>(i % 4);
+      add(session + "-agent", agent, "helpdesk");
+    }
+  }
+  // The hostile conversation: markup in the question, the bot's reply, a page's name and URL, the customer
+  // id.
+  int64_t t = now_ms - 120'000;
+  const auto hostile = [&](const std::string& id, json e, const char* touchpoint) {
+    e["id"] = id;
+    e["session_id"] = "drill-hostile";
+    e["customer_id"] = kHostileCustomer;
+    e["timestamp"] = format_rfc3339_ms(t += 10'000);
+    e["tags"] = tags("first-time-buyer", touchpoint);
+    events.push_back(std::move(e));
+  };
+  hostile("drill-hostile-page", {{"type", "page"}, {"name", kHostilePage}, {"url", kHostileUrl}}, "website");
+  hostile("drill-hostile-q", {{"type", "message"}, {"role", "user"}, {"text", kHostile}, {"fallback", true}},
+          "helpdesk");
+  hostile("drill-hostile-bot", {{"type", "message"}, {"role", "bot"}, {"text", kHostileBot}}, "helpdesk");
+  return events;
+}
+
+// The transcript view as the page shows it.
+constexpr const char* kTranscriptJs = R"JS((() => {
+  const d = document.getElementById('transcript');
+  return {
+    open: d.open, state: d.dataset.state || '', query: d.dataset.query || '',
+    params: Object.fromEntries(new URLSearchParams(d.dataset.query || '')),
+    title: d.querySelector('#transcript-title').textContent,
+    total: d.querySelector('.v-total').textContent,
+    more: !d.querySelector('.transcript-more').hidden,
+    conversations: [...d.querySelectorAll('.conversation')].map(c => ({
+      id: c.dataset.id, customer: c.querySelector('.v-customer').textContent,
+      roles: [...c.querySelectorAll('.turn')].map(t => t.dataset.role),
+      who: [...c.querySelectorAll('.turn .role')].map(r => r.textContent)})),
+  };
+})())JS";
+
+// Every conversation of a /v1/conversations query, following next_cursor.
+std::vector<json> all_conversations(httplib::Client& c, const std::string& query, uint64_t& total) {
+  std::vector<json> out;
+  std::string cursor;
+  for (int page = 0; page < 100; ++page) {
+    auto r = c.Get("/v1/conversations?" + query + (cursor.empty() ? "" : "&cursor=" + cursor));
+    if (!r || r->status != 200) throw std::runtime_error("GET /v1/conversations?" + query + " failed");
+    const json body = json::parse(r->body);
+    total = body["total"].get<uint64_t>();
+    for (const auto& conv : body["conversations"]) out.push_back(conv);
+    if (body["next_cursor"].is_null()) return out;
+    cursor = body["next_cursor"].get<std::string>();
+  }
+  throw std::runtime_error("/v1/conversations never ended its pages");
 }
 
 class Dashboard : public ::testing::Test {
@@ -328,6 +427,306 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   browser.command("Emulation.setDeviceMetricsOverride",
                   {{"width", 1400}, {"height", 1900}, {"deviceScaleFactor", 1}, {"mobile", false}});
   browser.screenshot((screenshot_dir() / "dashboard.png").string());
+}
+
+// Presses a key in the page, as a person at the keyboard does (to the focused element).
+void press(HeadlessChromium& browser, const std::string& key, int code) {
+  json down = {{"type", "keyDown"},
+               {"key", key},
+               {"code", key},
+               {"windowsVirtualKeyCode", code},
+               {"nativeVirtualKeyCode", code}};
+  if (key == "Enter") down["text"] = "\r";
+  browser.command("Input.dispatchKeyEvent", down);
+  browser.command("Input.dispatchKeyEvent", {{"type", "keyUp"},
+                                             {"key", key},
+                                             {"code", key},
+                                             {"windowsVirtualKeyCode", code},
+                                             {"nativeVirtualKeyCode", code}});
+}
+
+std::string js_string(const std::string& s) {
+  return json(s).dump();
+}
+
+enum class Activate { Click, EnterKey };
+
+// Opens the drill-down of the button at `selector` and checks the transcript view against the API: the query
+// it sent (the page's window `window` plus `filters` and the page size), the exact total, every conversation
+// with its customer and the role of every turn, "More" until the last page. Returns what the view showed
+// (it stays open).
+json open_drill(HeadlessChromium& browser, httplib::Client& c, const std::string& selector,
+                const json& filters, const json& window, Activate how) {
+  SCOPED_TRACE(selector);
+  const std::string button = "document.querySelector(" + js_string(selector) + ")";
+  EXPECT_EQ(browser.evaluate(button + ".tagName"), "BUTTON");
+  EXPECT_EQ(browser.evaluate(button + ".disabled"), false);
+  EXPECT_NE(browser.evaluate(button + ".getAttribute('aria-label')")
+                .get<std::string>()
+                .find("open the conversations"),
+            std::string::npos);
+  if (how == Activate::Click) {
+    browser.evaluate(button + ".click()");
+  } else {
+    browser.evaluate(button + ".focus()");
+    EXPECT_EQ(browser.evaluate("document.activeElement === " + button), true);
+    press(browser, "Enter", 13);
+  }
+  EXPECT_EQ(browser.wait_for("(() => { const d = document.getElementById('transcript');"
+                             " return d.open && d.dataset.state === 'ready'; })()"),
+            true)
+      << browser.evaluate(kTranscriptJs).dump();
+  json shown = browser.evaluate(kTranscriptJs);
+
+  json expected = window;
+  for (const auto& [k, v] : filters.items()) expected[k] = v;
+  expected["limit"] = std::to_string(kDrillPage);
+  EXPECT_EQ(shown["params"], expected);
+
+  uint64_t total = 0;
+  const std::vector<json> api = all_conversations(c, shown["query"].get<std::string>(), total);
+  EXPECT_EQ(number(shown["total"]), static_cast<int64_t>(total));
+  EXPECT_EQ(api.size(), total);
+  EXPECT_GT(total, 0u);
+  EXPECT_EQ(shown["conversations"].size(), std::min<size_t>(total, kDrillPage));
+  EXPECT_EQ(shown["more"], total > kDrillPage);
+
+  // "More" loads the next page until there is none; the focus moves to the first new conversation.
+  for (size_t page = 1; shown["more"].get<bool>(); ++page) {
+    if (page > total / kDrillPage + 1) {
+      ADD_FAILURE() << "\"More\" is still there after " << page << " pages of " << total;
+      break;
+    }
+    const size_t before = shown["conversations"].size();
+    browser.evaluate("document.querySelector('#transcript .transcript-more').click()");
+    EXPECT_EQ(browser.wait_for(
+                  "(() => { const d = document.getElementById('transcript');"
+                  " return d.dataset.state === 'ready' && d.querySelectorAll('.conversation').length > " +
+                  std::to_string(before) + "; })()"),
+              true);
+    shown = browser.evaluate(kTranscriptJs);
+    EXPECT_EQ(shown["conversations"].size(), std::min<size_t>(total, before + kDrillPage));
+    EXPECT_EQ(browser.evaluate("document.activeElement === document.querySelectorAll('#transcript "
+                               ".conversation')[" +
+                               std::to_string(before) + "].querySelector('.conversation-title')"),
+              true);
+  }
+  if (total > kDrillPage) EXPECT_EQ(shown["more"], false);
+
+  // The same conversations, newest first, with their customers and every turn's role.
+  const json& listed = shown["conversations"];
+  EXPECT_EQ(listed.size(), api.size());
+  const std::map<std::string, std::string> who = {{"user", "Customer"}, {"bot", "Bot"}, {"agent", "Agent"}};
+  for (size_t i = 0; i < std::min(listed.size(), api.size()); ++i) {
+    const json& conv = api[i];
+    EXPECT_EQ(listed[i]["id"], conv["id"]) << i;
+    EXPECT_EQ(listed[i]["customer"], conv["customer_id"].is_null() ? json("anonymous") : conv["customer_id"]);
+    json roles = json::array();
+    for (const auto& t : conv["turns"]) roles.push_back(t["role"].is_null() ? json("none") : t["role"]);
+    EXPECT_EQ(listed[i]["roles"], roles) << conv["id"];
+    for (size_t k = 0; k < roles.size() && k < listed[i]["who"].size(); ++k) {
+      auto it = who.find(roles[k].get<std::string>());
+      if (it != who.end())
+        EXPECT_EQ(listed[i]["who"][k], it->second);
+      else
+        EXPECT_FALSE(listed[i]["who"][k].get<std::string>().empty());
+    }
+  }
+  return shown;
+}
+
+// Closes the transcript view (Escape or its button); the focus goes back to the figure that opened it.
+void close_drill(HeadlessChromium& browser, const std::string& selector, bool escape) {
+  if (escape) {
+    press(browser, "Escape", 27);
+  } else {
+    browser.evaluate("document.querySelector('#transcript .transcript-close').click()");
+  }
+  EXPECT_EQ(browser.wait_for("!document.getElementById('transcript').open"), true) << selector;
+  EXPECT_EQ(
+      browser.wait_for("document.activeElement === document.querySelector(" + js_string(selector) + ")"),
+      true)
+      << selector;
+}
+
+// Every figure that stands out opens the conversations behind it, in the page's window and persona: a map
+// cell and its pain share, a stage and its pain share and top reason, each kind of opportunity, a FAQ row
+// (with its phrasings); with "More" to the last page, and chat text as text.
+TEST_F(Dashboard, EveryFigureOpensTheConversationsBehindIt) {
+  TempDir dir;
+  DaemonProcess daemon(dir.path(), test_config(dir.path()));
+  auto c = client(daemon.port());
+  const int64_t now = now_unix_ms();
+  json events = journey_events(now, 240);
+  for (auto& e : drill_conversations(now)) events.push_back(std::move(e));
+  post_all(c, events);
+  wait_until_mapped(c, events.size());
+
+  HeadlessChromium browser;
+  browser.add_init_script(kCspProbe);
+  browser.navigate(url(daemon.port()));
+  ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true)
+      << testing::PrintToString(browser.console_messages());
+  // A custom window (to the minute) does not slide between a click and the test's own reads.
+  browser.evaluate(R"JS((() => {
+    const w = document.getElementById('window');
+    w.value = 'custom';
+    w.dispatchEvent(new Event('change'));
+    const local = (ms) => new Date(ms - new Date(ms).getTimezoneOffset() * 60e3).toISOString().slice(0, 16);
+    document.getElementById('from').value = local(Date.now() - 8 * 86400e3);
+    document.getElementById('from').dispatchEvent(new Event('change'));
+    document.getElementById('to').value = local(Date.now() + 3600e3);
+    document.getElementById('to').dispatchEvent(new Event('change'));
+    window.__customTo = new Date(Date.parse(document.getElementById('to').value)).toISOString();
+  })())JS");
+  ASSERT_EQ(
+      browser.wait_for("new URLSearchParams(document.getElementById('export-map-csv').getAttribute('href')"
+                       ".split('?')[1]).get('to') === window.__customTo"),
+      true);
+  const std::string q = page_query(browser);
+  // The map on screen is the one of that window (a refresh for the previous one may have ended after the
+  // export links changed).
+  ASSERT_EQ(browser.wait_for("document.getElementById('map-grid').dataset.query === " + js_string(q)), true);
+  const json window = browser.evaluate("Object.fromEntries(new URLSearchParams(" + js_string(q) + "))");
+  ASSERT_EQ(window.size(), 2u) << window;  // from and to, no persona
+  const json map = json_of(c.Get("/v1/map?" + q));
+  const json faq = json_of(c.Get("/v1/faq?" + q + "&limit=50"));
+
+  // 1. A map cell, by keyboard; Escape closes the view.
+  const std::string cell_button =
+      "#map-grid td.cell[data-stage=\"purchase\"][data-touchpoint=\"helpdesk\"] button.cell-drill";
+  const json cell = open_drill(browser, c, cell_button, {{"stage", "purchase"}, {"touchpoint", "helpdesk"}},
+                               window, Activate::EnterKey);
+  EXPECT_EQ(cell["title"], "Map cell: Purchase / Helpdesk");
+  EXPECT_GT(number(cell["total"]), static_cast<int64_t>(kDrillPage));  // "More" was used
+  // The hostile conversation is the newest: its markup is text, nothing of it became an element.
+  ASSERT_FALSE(cell["conversations"].empty());
+  EXPECT_EQ(cell["conversations"][0]["id"], "drill-hostile");
+  EXPECT_EQ(cell["conversations"][0]["customer"], kHostileCustomer);
+  EXPECT_EQ(cell["conversations"][0]["roles"], json::array({"none", "user", "bot"}));
+  const std::string hostile_conv =
+      "document.querySelector('#transcript .conversation[data-id=\"drill-hostile\"]')";
+  EXPECT_EQ(
+      browser.evaluate("[..." + hostile_conv + ".querySelectorAll('.turn-text')].map(e => e.textContent)"),
+      json::array({kHostile, kHostileBot}));
+  EXPECT_EQ(browser.evaluate(hostile_conv + ".querySelector('.page-name').textContent"), kHostilePage);
+  EXPECT_EQ(browser.evaluate(hostile_conv + ".querySelector('.page-url').textContent"), kHostileUrl);
+  EXPECT_EQ(browser.evaluate("[..." + hostile_conv +
+                             ".querySelectorAll('.turn')][1].querySelector('.turn-pain').textContent"),
+            "pain: unanswered");
+  EXPECT_EQ(browser.evaluate("[..." + hostile_conv +
+                             ".querySelectorAll('.turn')][1].querySelector('.flag.fallback') !== null"),
+            true);
+  EXPECT_EQ(browser.evaluate("document.querySelectorAll('#transcript img, #transcript script, #transcript b, "
+                             "#transcript a, img[src=\"x\"]').length"),
+            0);
+  // An escalated conversation shows the agent's turn and the hand-off flag.
+  EXPECT_EQ(browser.evaluate("!!document.querySelector('#transcript .turn[data-role=\"agent\"]') && "
+                             "!!document.querySelector('#transcript .flag.escalated')"),
+            true);
+  browser.evaluate("document.querySelector('#transcript').scrollTop = 0");
+  browser.screenshot((screenshot_dir() / "transcript.png").string());  // for a person to look at
+  close_drill(browser, cell_button, true);
+
+  // The cell's pain share: its conversations with any pain.
+  const std::string cell_pain =
+      "#map-grid td.cell[data-stage=\"purchase\"][data-touchpoint=\"helpdesk\"] button.cell-pain-drill";
+  open_drill(browser, c, cell_pain, {{"stage", "purchase"}, {"touchpoint", "helpdesk"}, {"pain", "any"}},
+             window, Activate::Click);
+  close_drill(browser, cell_pain, false);
+
+  // 2. A stage's figures, its pain share and its top pain reason.
+  const std::string stage_button = "#map-grid th.stage[data-stage=\"purchase\"] button.stage-figures";
+  open_drill(browser, c, stage_button, {{"stage", "purchase"}}, window, Activate::Click);
+  close_drill(browser, stage_button, false);
+  const std::string stage_pain = "#map-grid tr.foot-pain td[data-stage=\"purchase\"] button.stage-pain-drill";
+  const json pain =
+      open_drill(browser, c, stage_pain, {{"stage", "purchase"}, {"pain", "any"}}, window, Activate::Click);
+  EXPECT_EQ(pain["title"], "Pain at Purchase: any reason");
+  close_drill(browser, stage_pain, true);
+  json purchase;
+  for (const auto& s : map["stages"])
+    if (s["id"] == "purchase") purchase = s;
+  ASSERT_FALSE(purchase["pain"]["top"].empty());
+  const std::string reason = purchase["pain"]["top"][0]["reason"];
+  const std::string reason_button =
+      "#map-grid tr.foot-pain td[data-stage=\"purchase\"] button.pain-reason-drill[data-pain=" +
+      js_string(reason) + "]";
+  EXPECT_EQ(browser.evaluate("document.querySelector(" + js_string(reason_button) + ").textContent"),
+            reason + " " + std::to_string(purchase["pain"]["top"][0]["count"].get<int64_t>()));
+  open_drill(browser, c, reason_button, {{"stage", "purchase"}, {"pain", reason}}, window, Activate::Click);
+  close_drill(browser, reason_button, false);
+
+  // 3. The first opportunity of each kind: a cell's opens its conversations with pain, a transition's the
+  // conversations at the stage customers went no further than.
+  std::set<std::string> kinds;
+  ASSERT_FALSE(map["opportunities"].empty());
+  for (size_t i = 0; i < map["opportunities"].size(); ++i) {
+    const json& o = map["opportunities"][i];
+    if (!kinds.insert(o["kind"].get<std::string>()).second) continue;
+    json filters = {{"stage", o["stage"]}};
+    if (o["kind"] == "cell")
+      filters = {{"stage", o["stage"]}, {"touchpoint", o["touchpoint"]}, {"pain", "any"}};
+    const std::string selector = "#opportunities li:nth-child(" + std::to_string(i + 1) + ") button.drill";
+    const json shown = open_drill(browser, c, selector, filters, window, Activate::Click);
+    EXPECT_EQ(shown["title"], "Opportunity: " + o["line"].get<std::string>());
+    close_drill(browser, selector, false);
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"cell", "transition"}));
+
+  // 4. A FAQ row: the conversations that asked it, with its phrasings (also in the row's details).
+  json cluster;
+  for (const auto& row : faq["clusters"])
+    for (const auto& p : row["phrasings"])
+      if (p["text"] == kDrillQuestion) cluster = row;
+  ASSERT_FALSE(cluster.is_null()) << faq.dump();
+  json phrasings = json::array();
+  for (const auto& p : cluster["phrasings"])
+    phrasings.push_back(p["text"].get<std::string>() + " ×" + std::to_string(p["count"].get<int64_t>()));
+  ASSERT_GE(phrasings.size(), 2u);
+  const std::string row =
+      "#faq-table tr.cluster[data-cluster=\"" + std::to_string(cluster["id"].get<int64_t>()) + "\"]";
+  const std::string faq_button = row + " button.faq-drill";
+  const json asked =
+      open_drill(browser, c, faq_button, {{"cluster", std::to_string(cluster["id"].get<int64_t>())}}, window,
+                 Activate::Click);
+  EXPECT_EQ(asked["title"], "FAQ: " + cluster["label"].get<std::string>());
+  EXPECT_GT(number(asked["total"]), static_cast<int64_t>(kDrillPage));
+  const std::string listed_phrasings =
+      "[...document.querySelectorAll('%s .phrasings li')].map(li => li.textContent)";
+  const auto phrasings_in = [&](const std::string& where) {
+    std::string js = listed_phrasings;
+    js.replace(js.find("%s"), 2, where);
+    return browser.evaluate(js);
+  };
+  EXPECT_EQ(phrasings_in("#transcript .transcript-phrasings"), phrasings);
+  close_drill(browser, faq_button, false);
+  browser.evaluate("document.querySelector(" + js_string(row + " button.expand") + ").click()");
+  EXPECT_EQ(phrasings_in(row + " + tr.cluster-details"), phrasings);
+
+  // The persona on screen narrows the drill-down too.
+  browser.evaluate(
+      "(() => { const s = document.getElementById('persona'); s.value = 'business-account';"
+      " s.dispatchEvent(new Event('change')); })()");
+  ASSERT_EQ(browser.wait_for("document.getElementById('map-grid').dataset.query === " +
+                             js_string(q + "&persona=business-account")),
+            true)
+      << browser.evaluate("document.getElementById('map-grid').dataset.query");
+  json persona_window = window;
+  persona_window["persona"] = "business-account";
+  const json persona_cell =
+      open_drill(browser, c, cell_button, {{"stage", "purchase"}, {"touchpoint", "helpdesk"}}, persona_window,
+                 Activate::Click);
+  EXPECT_LT(number(persona_cell["total"]), number(cell["total"]));
+  close_drill(browser, cell_button, true);
+
+  // No script ran and the policy was never violated.
+  EXPECT_TRUE(browser.dialogs().empty()) << "a script ran: " << testing::PrintToString(browser.dialogs());
+  EXPECT_EQ(browser.evaluate("window.__csp"), json::array());
+  for (const auto& m : browser.console_messages()) {
+    EXPECT_EQ(m.find("Content Security Policy"), std::string::npos) << m;
+    EXPECT_EQ(m.rfind("exception:", 0), std::string::npos) << m;
+  }
 }
 
 TEST_F(Dashboard, EmptyStateShowsHowToSendTheFirstEvent) {

@@ -1,13 +1,17 @@
 // The dashboard: loads the journey model, then keeps the map, the opportunities and the FAQ table of the
 // chosen persona and window up to date from /v1/stream (a refresh within about a second of a change),
-// plus a slow timer so a relative window keeps sliding when nothing happens.
+// plus a slow timer so a relative window keeps sliding when nothing happens. A click on a figure (a
+// drill-down button, drill.js) opens the conversations behind it in the transcript view, in the window and
+// persona of the map on screen.
 import { Unauthorized, download, getJson, readToken, saveToken } from './api.js';
 import { Controls } from './controls.js';
 import { el, fill } from './dom.js';
+import { drillButton, drillOf, setDrill } from './drill.js';
 import { count } from './format.js';
 import { FaqView } from './faq_view.js';
 import { MapView } from './map_view.js';
 import { openStream } from './stream.js';
+import { TranscriptView } from './transcript_view.js';
 
 const byId = (id) => document.getElementById(id);
 const FAQ_LIMIT = 50;
@@ -16,9 +20,12 @@ const SLIDE_MS = 60e3;
 const state = {
   journey: null,
   map: null,
+  mapQuery: '',  // the query the map on screen was read with: drill-downs use its window and persona
   faq: null,
+  opportunities: null,  // what the opportunities list shows (drawn anew only when it changes)
   mapView: null,
   faqView: null,
+  transcript: null,
   controls: null,
   stream: null,
   pending: null,
@@ -56,10 +63,26 @@ function updateExports() {
   byId('window-label').textContent = new Date(from).toLocaleString() + ' – ' + new Date(to).toLocaleString();
 }
 
+// What an opportunity opens: a cell's conversations with pain; for a transition (customers who went no
+// further than a stage), the conversations at that stage.
+function opportunityFilters(o) {
+  if (o.kind === 'cell') return { stage: o.stage, touchpoint: o.touchpoint, pain: 'any' };
+  return { stage: o.stage, touchpoint: o.touchpoint };
+}
+
+// Drawn anew only when the list changed, so a live refresh leaves the buttons (and the focus) alone.
 function renderOpportunities(list) {
-  const items = (list || []).map((o) => el('li', { class: 'opportunity-' + o.kind }, o.line,
-                                            el('span', { class: 'impact' }, ' · impact ' + count(Math.round(o.impact)))));
-  fill(byId('opportunities'), items.length ? items : [el('li', { class: 'none' }, 'Nothing stands out in this window.')]);
+  const ol = byId('opportunities');
+  const text = JSON.stringify((list || []).map((o) => [o.kind, o.stage, o.touchpoint, o.line, Math.round(o.impact)]));
+  if (state.opportunities === text) return;
+  state.opportunities = text;
+  const items = (list || []).map((o) => {
+    const button = drillButton('opportunity-drill', opportunityFilters(o), 'Opportunity: ' + o.line, o.line);
+    setDrill(button, 'Opportunity: ' + o.line);
+    return el('li', { class: 'opportunity-' + o.kind }, button,
+              el('span', { class: 'impact' }, ' · impact ' + count(Math.round(o.impact))));
+  });
+  fill(ol, items.length ? items : [el('li', { class: 'none' }, 'Nothing stands out in this window.')]);
 }
 
 async function showEmptyStateIfNoData(map) {
@@ -86,6 +109,8 @@ async function refresh() {
     const q = state.controls.query();
     const [map, faq] = await Promise.all([getJson('/v1/map?' + q), getJson(`/v1/faq?${q}&limit=${FAQ_LIMIT}`)]);
     state.map = map;
+    state.mapQuery = q;
+    byId('map-grid').dataset.query = q;  // which window is on screen (the controls may be ahead of it)
     state.faq = faq;
     state.mapView.render(map, state.controls.shadeBy());
     state.faqView.render(faq);
@@ -165,10 +190,27 @@ async function start() {
     if (what === 'shade' && state.map) state.mapView.render(state.map, state.controls.shadeBy());
     else scheduleRefresh(0);
   });
+  byId('content').addEventListener('click', (e) => {
+    const button = e.target.closest('button.drill');
+    if (!button || button.disabled || !state.transcript) return;
+    openDrill(button);
+  });
   setInterval(() => {
     if (state.controls.isRelative() && state.journey) scheduleRefresh(0);
   }, SLIDE_MS);
   boot();
+}
+
+function openDrill(button) {
+  const drill = drillOf(button);
+  if (drill.filters.cluster !== undefined && state.faq) {
+    const cluster = (state.faq.clusters || []).find((c) => String(c.id) === drill.filters.cluster);
+    if (cluster) drill.phrasings = cluster.phrasings || [];
+  }
+  const label = state.map
+    ? new Date(state.map.from).toLocaleString() + ' – ' + new Date(state.map.to).toLocaleString()
+    : '';
+  state.transcript.open(drill, button, state.mapQuery, label);
 }
 
 async function boot() {
@@ -182,6 +224,8 @@ async function boot() {
     state.controls.setPersonas(state.journey.personas);
     state.mapView = new MapView(byId('map-grid'), state.journey);
     state.faqView = new FaqView(byId('faq-table'), byId('faq-empty'), state.journey);
+    state.transcript = new TranscriptView(byId('transcript'), state.journey,
+                                          () => askForToken(readToken() ? 'That token was refused.' : ''));
   }
   await refresh();
   startStream();

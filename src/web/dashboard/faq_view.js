@@ -1,12 +1,21 @@
 // The FAQ pain-point table: clusters by pain score with their rates, trend and opportunity. A click (or
-// Enter) on a question opens its examples and the stage / touchpoint breakdown. Open rows stay open across
-// live updates.
+// Enter) on a question opens its examples, its phrasings and the stage / touchpoint breakdown. Open rows
+// stay open across live updates. The "Asked" count is a drill-down button (drill.js): it opens the
+// conversations that asked the question (cluster=<id>).
 import { el, fill, setText } from './dom.js';
+import { drillButton, setDrill } from './drill.js';
 import { count, percent, rating, trend } from './format.js';
 
 function breakdown(counts, names) {
   const entries = Object.entries(counts || {}).sort((a, b) => b[1] - a[1]);
   return entries.length ? entries.map(([id, n]) => (names.get(id) || id) + ' ' + count(n)).join(', ') : '–';
+}
+
+// The cluster's distinct phrasings, most asked first, each with how often it was asked.
+export function phrasingList(phrasings) {
+  const items = (phrasings || []).map((p) => el('li', {}, el('span', { class: 'phrasing' }, p.text), ' ',
+                                                 el('span', { class: 'phrasing-count' }, '×' + count(p.count))));
+  return items.length ? el('ul', { class: 'phrasings' }, items) : el('p', {}, '–');
 }
 
 export class FaqView {
@@ -48,9 +57,11 @@ export class FaqView {
     const toggle = el('button', { type: 'button', class: 'expand', 'aria-expanded': 'false' }, el('span', { class: 'label' }));
     const cells = {};
     const num = (name) => (cells[name] = el('td', { class: 'num v-' + name }));
+    const drill = drillButton('faq-drill', { cluster: c.id }, 'FAQ: ' + c.label, el('span', { class: 'v-asked' }));
+    cells.count = el('td', { class: 'num v-count' }, drill);
     const row = el('tr', { class: 'cluster', dataset: { cluster: c.id } },
                    el('td', { class: 'question' }, toggle),
-                   num('count'), num('customers'), num('unanswered'), num('escalated'), num('negative'), num('rating'),
+                   cells.count, num('customers'), num('unanswered'), num('escalated'), num('negative'), num('rating'),
                    num('trend'), num('pain'), (cells.opportunity = el('td', { class: 'opportunity' })));
     const details = el('tr', { class: 'cluster-details', hidden: true, dataset: { cluster: c.id } },
                        el('td', { colspan: 10 }));
@@ -61,13 +72,15 @@ export class FaqView {
       if (opening) this.open.add(c.id);
       else this.open.delete(c.id);
     });
-    return { row, details, toggle, cells };
+    return { row, details, toggle, cells, drill };
   }
 
   update(entry, c) {
-    const { cells, toggle, details } = entry;
+    const { cells, toggle, details, drill } = entry;
     setText(toggle.querySelector('.label'), c.label);
-    setText(cells.count, count(c.count));
+    setText(drill.querySelector('.v-asked'), count(c.count));
+    drill.dataset.what = 'FAQ: ' + c.label;
+    setDrill(drill, `Asked ${count(c.count)} times: "${c.label}"`, c.count > 0);
     setText(cells.customers, count(c.customers));
     setText(cells.unanswered, percent(c.unanswered_rate));
     setText(cells.escalated, percent(c.escalation_rate));
@@ -83,7 +96,8 @@ export class FaqView {
     const examples = (c.examples || []).map((x) => el('li', {}, x));
     fill(details.cells[0],
          el('div', { class: 'detail-grid' },
-            el('div', {}, el('h3', {}, 'Examples'), examples.length ? el('ul', { class: 'examples' }, examples) : el('p', {}, '–')),
+            el('div', {}, el('h3', {}, 'Examples'), examples.length ? el('ul', { class: 'examples' }, examples) : el('p', {}, '–'),
+               el('h3', {}, 'Phrasings'), phrasingList(c.phrasings)),
             el('div', {},
                el('h3', {}, 'Where it is asked'),
                el('p', {}, el('strong', {}, 'Stages: '), breakdown(c.stages, this.stageNames)),

@@ -1,7 +1,10 @@
 // The journey map as people draw it: stages as columns in journey order, touchpoints as rows, a cell per
 // pair with interactions, customers and pain (numbers, shaded by pain or volume), the emotion curve across
 // the stages, and what happens between stages (conversion, drop-off, time to next, where drop-offs went).
-import { el, fill, setText } from './dom.js';
+// The figures are drill-down buttons (drill.js): a cell opens its conversations, its pain share those with
+// pain, a stage's figures its conversations, the stage's pain share and each top reason those with pain.
+import { el, fill, flash, setText } from './dom.js';
+import { drillButton, setDrill } from './drill.js';
 import { count, duration, level, percent, sentiment, share } from './format.js';
 import { drawCurve } from './curve_view.js';
 
@@ -59,8 +62,8 @@ export class MapView {
     for (const s of stages) {
       const th = el('th', { scope: 'col', class: 'stage', dataset: { stage: s.id } },
                     el('span', { class: 'stage-name' }, s.name),
-                    el('span', { class: 'stage-figures' },
-                       el('span', { class: 'v-customers' }), ' customers · ', el('span', { class: 'v-interactions' }), ' interactions'));
+                    drillButton('stage-figures', { stage: s.id }, 'Stage: ' + s.name,
+                                el('span', { class: 'v-customers' }), ' customers · ', el('span', { class: 'v-interactions' }), ' interactions'));
       this.stageCells.set(s.id, th);
       head.append(th);
     }
@@ -76,12 +79,16 @@ export class MapView {
 
     const body = [];
     for (const tp of rows) {
-      const tr = el('tr', { dataset: { touchpoint: tp } }, el('th', { scope: 'row' }, this.touchpointNames.get(tp) || tp));
+      const tpName = this.touchpointNames.get(tp) || tp;
+      const tr = el('tr', { dataset: { touchpoint: tp } }, el('th', { scope: 'row' }, tpName));
       for (const s of stages) {
+        const where = s.name + ' / ' + tpName;
         const td = el('td', { class: 'cell', dataset: { stage: s.id, touchpoint: tp } },
-                      el('div', { class: 'figure' }, el('span', { class: 'v-interactions' }), el('span', { class: 'unit' }, ' interactions')),
-                      el('div', { class: 'figure' }, el('span', { class: 'v-customers' }), el('span', { class: 'unit' }, ' customers')),
-                      el('div', { class: 'figure pain' }, el('span', { class: 'v-pain' }), el('span', { class: 'unit' }, ' pain')),
+                      drillButton('cell-drill', { stage: s.id, touchpoint: tp }, 'Map cell: ' + where,
+                                  el('span', { class: 'figure' }, el('span', { class: 'v-interactions' }), el('span', { class: 'unit' }, ' interactions')),
+                                  el('span', { class: 'figure' }, el('span', { class: 'v-customers' }), el('span', { class: 'unit' }, ' customers'))),
+                      drillButton('cell-pain-drill', { stage: s.id, touchpoint: tp, pain: 'any' }, 'Pain in map cell: ' + where,
+                                  el('span', { class: 'figure pain' }, el('span', { class: 'v-pain' }), el('span', { class: 'unit' }, ' pain'))),
                       el('ul', { class: 'cell-faq' }));
         this.cells.set(key(s.id, tp), td);
         tr.append(td);
@@ -90,17 +97,23 @@ export class MapView {
     }
     fill(tbody, body);
 
-    const footRow = (label, cls) => {
+    const footRow = (label, cls, content) => {
       const tr = el('tr', { class: cls }, el('th', { scope: 'row' }, label));
       for (const s of stages) {
-        const td = el('td', { dataset: { stage: s.id } });
+        const td = el('td', { dataset: { stage: s.id } }, content ? content(s) : null);
         this.footCells.set(cls + ':' + s.id, td);
         tr.append(td);
       }
       return tr;
     };
+    // The stage's pain share opens its conversations with any pain; each top reason, those with that reason.
+    const painContent = (s) => [
+      drillButton('stage-pain-drill', { stage: s.id, pain: 'any' }, 'Pain at ' + s.name + ': any reason',
+                  el('span', { class: 'v-stage-pain' })),
+      el('span', { class: 'pain-reasons' }),
+    ];
     fill(tfoot,
-         footRow('Pain at this stage', 'foot-pain'),
+         footRow('Pain at this stage', 'foot-pain', painContent),
          footRow('Went on to a later stage', 'foot-conversion'),
          footRow('Time to next stage', 'foot-time'),
          footRow('Drop-offs went next', 'foot-after'));
@@ -113,6 +126,11 @@ export class MapView {
     setText(q('.v-interactions'), count(interactions));
     setText(q('.v-customers'), count(cell ? cell.customers : 0));
     setText(q('.v-pain'), percent(painRate));
+    const where = `${this.stageNames.get(td.dataset.stage)} / ${this.touchpointNames.get(td.dataset.touchpoint)}`;
+    setDrill(q('.cell-drill'), `${count(interactions)} interactions, ${count(cell ? cell.customers : 0)} customers at ${where}`,
+             interactions > 0);
+    setDrill(q('.cell-pain-drill'), `${percent(painRate)} of interactions with pain at ${where}`,
+             !!cell && cell.pain.interactions > 0);
     td.classList.toggle('empty', !cell);
     const shade = shadeBy === 'volume' ? level(share(interactions, maxInteractions)) : level(painRate);
     td.className = td.className.replace(/\bshade-\d\b/g, '').trim() + ' shade-' + shade;
@@ -136,15 +154,13 @@ export class MapView {
     if (!th) return;
     setText(th.querySelector('.v-customers'), count(stage.customers));
     setText(th.querySelector('.v-interactions'), count(stage.interactions));
+    setDrill(th.querySelector('.stage-figures'),
+             `${count(stage.customers)} customers, ${count(stage.interactions)} interactions at ${stage.name}`, stage.interactions > 0);
     const sentimentCell = this.table.tHead.querySelector(`.sentiment-row td[data-stage="${CSS.escape(stage.id)}"] .v-sentiment`);
     if (sentimentCell) setText(sentimentCell, sentiment(stage.sentiment));
 
     const foot = (row) => this.footCells.get(row + ':' + stage.id);
-    const pain = stage.pain || { interactions: 0, top: [] };
-    setText(foot('foot-pain'), stage.interactions
-      ? percent(share(pain.interactions, stage.interactions)) +
-        (pain.top.length ? ' · ' + pain.top.slice(0, 2).map((r) => r.reason + ' ' + count(r.count)).join(', ') : '')
-      : '–');
+    this.fillStagePain(foot('foot-pain'), stage);
     const last = this.journey.stages.length && this.journey.stages[this.journey.stages.length - 1].id === stage.id;
     setText(foot('foot-conversion'), last ? 'last stage' : stage.conversion_to_next === null
       ? '–'
@@ -157,5 +173,30 @@ export class MapView {
     const touchpoints = topEntries(after.touchpoints, this.touchpointNames, 2);
     const stages = topEntries(after.stages, this.stageNames, 2);
     setText(foot('foot-after'), touchpoints.length ? touchpoints.join(', ') + ' · stage: ' + stages.join(', ') : '–');
+  }
+
+  // "33% · unanswered 12, escalated 5": the share and the top two reasons, each a drill-down button.
+  fillStagePain(td, stage) {
+    const pain = stage.pain || { interactions: 0, top: [] };
+    const rate = stage.interactions ? percent(share(pain.interactions, stage.interactions)) : '–';
+    setText(td.querySelector('.v-stage-pain'), rate);
+    setDrill(td.querySelector('.stage-pain-drill'), `${rate} of interactions with pain at ${stage.name}`, pain.interactions > 0);
+    const top = stage.interactions ? pain.top.slice(0, 2) : [];
+    const reasons = td.querySelector('.pain-reasons');
+    // The same reasons: their counts change in place (a focused button stays); others: drawn anew.
+    const key = top.map((r) => r.reason).join('\n');
+    if (reasons.dataset.reasons !== key) {
+      const had = !!reasons.dataset.reasons;
+      reasons.dataset.reasons = key;
+      fill(reasons, top.map((r, i) => [i ? ', ' : ' · ',
+        drillButton('pain-reason-drill', { stage: stage.id, pain: r.reason }, `Pain at ${stage.name}: ${r.reason}`,
+                    el('span', { class: 'reason' }, r.reason), ' ', el('span', { class: 'v-reason-count' }))]));
+      if (had) flash(reasons);
+    }
+    reasons.querySelectorAll('.pain-reason-drill').forEach((button, i) => {
+      const r = top[i];
+      setText(button.querySelector('.v-reason-count'), count(r.count));
+      setDrill(button, `${count(r.count)} interactions with pain "${r.reason}" at ${stage.name}`);
+    });
   }
 }
