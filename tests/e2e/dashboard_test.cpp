@@ -511,7 +511,9 @@ json open_drill(HeadlessChromium& browser, httplib::Client& c, const std::string
                                std::to_string(before) + "].querySelector('.conversation-title')"),
               true);
   }
-  if (total > kDrillPage) EXPECT_EQ(shown["more"], false);
+  if (total > kDrillPage) {
+    EXPECT_EQ(shown["more"], false);
+  }
 
   // The same conversations, newest first, with their customers and every turn's role.
   const json& listed = shown["conversations"];
