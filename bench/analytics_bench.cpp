@@ -136,7 +136,7 @@ BENCHMARK_CAPTURE(BM_ConversationsPage, cell,
 BENCHMARK_CAPTURE(BM_ConversationsPage, pain, tp::ConversationQuery{0, 0, "", "", "", "any", {}, 50, {}})
     ->Iterations(200)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ConversationsPage, cluster, tp::ConversationQuery{0, 0, "", "", "", "", 1u, 50, {}})
+BENCHMARK_CAPTURE(BM_ConversationsPage, cluster, tp::ConversationQuery{0, 0, "", "", "", "", {1u}, 50, {}})
     ->Iterations(200)
     ->Unit(benchmark::kMillisecond);
 

@@ -180,7 +180,6 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
   // An id the journey does not know matches nothing (the web layer refuses them before).
   if ((!any_stage && stage < 0) || (!any_touchpoint && touchpoint < 0) || (!any_persona && persona < 0))
     return page;
-  const uint32_t cluster = q.cluster ? *q.cluster : kNone;
 
   std::shared_lock lock(mu_);
   uint32_t pain_mask = 0;
@@ -214,7 +213,9 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
         if (!whole_hour && (e.ms_in_hour < lo || e.ms_in_hour >= hi)) continue;
         if (!any_touchpoint && e.touchpoint != touchpoint) continue;
         if (!any_persona && e.persona != persona) continue;
-        if (q.cluster && e.cluster != cluster) continue;
+        if (!q.clusters.empty() &&
+            std::find(q.clusters.begin(), q.clusters.end(), e.cluster) == q.clusters.end())
+          continue;
         if (pain_filter && !(e.pain & pain_mask)) continue;
         if (rare_reason >= 0) {
           const auto& rare = conversations_[e.conversation].rare_pain;

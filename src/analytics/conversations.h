@@ -44,7 +44,9 @@ struct ConversationQuery {
   int64_t from_ms = 0, to_ms = 0;          // [from, to)
   std::string stage, touchpoint, persona;  // ids; empty: any
   std::string pain;                        // a pain reason; "any": some pain; empty: no filter
-  std::optional<uint32_t> cluster;
+  // FAQ cluster ids, any of which matches; empty: no filter. A cluster's id and the ids merged into it
+  // (FaqSummary::cluster_members), since interactions keep the id their question was given.
+  std::vector<uint32_t> clusters;
   size_t limit = 50;
   std::optional<ConversationCursor> after;
 };
@@ -90,7 +92,7 @@ class ConversationIndex {
   struct Entry {
     uint32_t ms_in_hour;  // ts - hour start
     uint32_t conversation;
-    uint32_t cluster;             // kNoCluster: not a question
+    uint32_t cluster;             // kNone: not a question
     uint32_t pain;                // bit i: reason pain_names_[i]
     int16_t touchpoint, persona;  // -1: none
   };

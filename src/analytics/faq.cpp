@@ -94,7 +94,23 @@ void FaqSummary::clear() {
 uint32_t FaqSummary::add(const QuestionRecord& q) {
   std::unique_lock lock(mu_);
   const uint32_t cluster = clusters_.assign(q.text, q.intent, q.fallback);
-  if (info_.size() <= cluster) info_.resize(cluster + 1);
+  if (info_.size() < clusters_.size()) info_.resize(clusters_.size());
+  for (const auto& [absorbed, survivor] : clusters_.take_merges()) {
+    // What the absorbed cluster showed moves over; its rollups stay under its id and are summed into
+    // the survivor's at query time (QuestionClusters::canonical).
+    ClusterInfo& from = info_[absorbed];
+    ClusterInfo& to = info_[survivor];
+    for (auto& [folded, v] : from.phrasings) {
+      auto it = to.phrasings.find(folded);
+      if (it != to.phrasings.end())
+        it->second.first += v.first;
+      else if (to.phrasings.size() < kMaxPhrasings)
+        to.phrasings.emplace(folded, std::move(v));
+    }
+    for (auto& e : from.examples) to.examples.push_back(std::move(e));
+    while (to.examples.size() > kExamples) to.examples.pop_front();
+    from = ClusterInfo{};
+  }
   ClusterInfo& info = info_[cluster];
   const std::string folded = TextFolder::instance().fold(q.text);
   auto ph = info.phrasings.find(folded);
@@ -161,7 +177,7 @@ std::optional<uint32_t> FaqSummary::outcome(const QuestionOutcome& o) {
     ++r->second.rated;
     r->second.rating_sum += *o.rating;
   }
-  return changed ? std::optional<uint32_t>(q.key.cluster) : std::nullopt;
+  return changed ? std::optional<uint32_t>(clusters_.canonical(q.key.cluster)) : std::nullopt;
 }
 
 // The most representative phrasing: asked often, and close to what the cluster's phrasings share (so
@@ -181,6 +197,17 @@ std::string FaqSummary::label(uint32_t cluster) const {
 }
 
 // The cluster's distinct phrasings, most asked first (at most kListedPhrasings).
+uint32_t FaqSummary::canonical_cluster(uint32_t cluster) const {
+  std::shared_lock lock(mu_);
+  return clusters_.canonical(cluster);
+}
+
+std::vector<uint32_t> FaqSummary::cluster_members(uint32_t cluster) const {
+  std::shared_lock lock(mu_);
+  if (cluster >= clusters_.size()) return {cluster};  // unknown: matches nothing stored
+  return clusters_.members(cluster);
+}
+
 nlohmann::json FaqSummary::phrasings(uint32_t cluster) const {
   std::vector<const std::pair<uint64_t, std::string>*> list;
   for (const auto& [folded, v] : info_[cluster].phrasings) list.push_back(&v);
@@ -206,7 +233,7 @@ json FaqSummary::query(const FaqQuery& q) const {
         if (persona != -2 && k.persona != persona) continue;
         if (stage != -2 && k.stage != stage) continue;
         const Rollup& r = rollups_.at(k);
-        Sum& s = sums[k.cluster];
+        Sum& s = sums[clusters_.canonical(k.cluster)];
         if (!current) {
           s.previous += r.count;
           continue;
@@ -269,23 +296,23 @@ json FaqSummary::query(const FaqQuery& q) const {
         {"previous", s.previous},
         {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0)
                               : json(nullptr)}};
-    clusters.push_back({
-        {"id", cluster},
-        {"label", label(cluster)},
-        {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
-        {"count", s.count},
-        {"customers", s.customers.size()},
-        {"unanswered_rate", unanswered},
-        {"escalation_rate", escalated},
-        {"negative_rate", negative},
-        {"avg_rating", avg ? json(*avg) : json(nullptr)},
-        {"pain_score", rows[i].score},
-        {"stages", s.stages},
-        {"touchpoints", s.touchpoints},
-        {"trend", trend},
-        {"examples", examples},
-        {"phrasings", phrasings(cluster)},
-        {"opportunity", opportunity(unanswered, escalated, negative, avg)}});
+    clusters.push_back(
+        {{"id", cluster},
+         {"label", label(cluster)},
+         {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
+         {"count", s.count},
+         {"customers", s.customers.size()},
+         {"unanswered_rate", unanswered},
+         {"escalation_rate", escalated},
+         {"negative_rate", negative},
+         {"avg_rating", avg ? json(*avg) : json(nullptr)},
+         {"pain_score", rows[i].score},
+         {"stages", s.stages},
+         {"touchpoints", s.touchpoints},
+         {"trend", trend},
+         {"examples", examples},
+         {"phrasings", phrasings(cluster)},
+         {"opportunity", opportunity(unanswered, escalated, negative, avg)}});
   }
   return {{"clusters", clusters}, {"total_clusters", rows.size()}};
 }
@@ -299,7 +326,7 @@ FaqSummary::top_by_cell(int64_t from_ms, int64_t to_ms, const std::string& perso
   for (auto h = hours_.lower_bound(hour_of(from_ms)); h != hours_.end() && h->first <= to_hour; ++h)
     for (const Key& k : h->second)
       if ((persona == -2 || k.persona == persona) && k.stage >= 0 && k.touchpoint >= 0)
-        counts[{k.stage, k.touchpoint}][k.cluster] += rollups_.at(k).count;
+        counts[{k.stage, k.touchpoint}][clusters_.canonical(k.cluster)] += rollups_.at(k).count;
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> out;
   for (const auto& [cell, by_cluster] : counts) {
     std::vector<std::pair<uint32_t, uint64_t>> sorted(by_cluster.begin(), by_cluster.end());

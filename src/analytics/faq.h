@@ -69,6 +69,9 @@ class FaqSummary {
   // replaces the state only when the input is whole and made for the same journey.
   void save(BinaryWriter& out) const;
   bool load(BinaryReader& in);
+  // Where a cluster id went (clusters merge: question_clusters.h), and every id that went into one.
+  uint32_t canonical_cluster(uint32_t cluster) const;
+  std::vector<uint32_t> cluster_members(uint32_t cluster) const;
   // The top clusters (label, count) of each stage x touchpoint cell in a window, for the map's cells.
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> top_by_cell(
       int64_t from_ms, int64_t to_ms, const std::string& persona, size_t n) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "engine/text_fold.h"
 
@@ -151,12 +152,13 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
   const bool has_intent = !intent.empty() && !fallback;
   uint32_t chosen = kNone;
   if (has_intent) {
-    if (auto it = by_intent_.find(std::string(intent)); it != by_intent_.end()) chosen = it->second;
+    if (auto it = by_intent_.find(std::string(intent)); it != by_intent_.end())
+      chosen = canonical(it->second);
   }
   // A phrasing seen before goes where it went (unless its intent says otherwise).
   auto known = by_phrasing_.find(folded);
   if (known != by_phrasing_.end()) {
-    const uint32_t before = known->second.cluster;
+    const uint32_t before = canonical(known->second.cluster);
     if (chosen == kNone && (!has_intent || clusters_[before].intent.empty())) chosen = before;
     if (chosen != kNone) {
       if (has_intent && clusters_[chosen].intent.empty()) {
@@ -181,6 +183,7 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
       const auto& list = it->second;
       for (size_t k = 0; k < list.size() && k < kMaxPostingScan; ++k) {
         const uint32_t c = list[k];
+        if (parent_[c] != c) continue;  // absorbed: its profile lives on in the survivor
         if (has_intent && !clusters_[c].intent.empty() && clusters_[c].intent != intent) continue;
         dots[c] += w * w;
       }
@@ -206,31 +209,157 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
   if (chosen == kNone) {
     chosen = static_cast<uint32_t>(clusters_.size());
     clusters_.emplace_back();
+    parent_.push_back(chosen);
   }
   Cluster& cluster = clusters_[chosen];
   if (has_intent && cluster.intent.empty()) {
     cluster.intent = std::string(intent);
     by_intent_.emplace(cluster.intent, chosen);
   }
+  const bool grew = known == by_phrasing_.end() && cluster.members < kProfileMembers && !terms.empty();
   add_to_profile(chosen, terms);
   if (known == by_phrasing_.end() && cluster.phrasings < options_.members_indexed) {
     ++cluster.phrasings;
     by_phrasing_.emplace(std::move(folded), Phrasing{chosen, terms});
   }
-  return chosen;
+  if (grew) maybe_merge(chosen);
+  return canonical(chosen);
+}
+
+uint32_t QuestionClusters::canonical(uint32_t cluster) const {
+  while (cluster < parent_.size() && parent_[cluster] != cluster) cluster = parent_[cluster];
+  return cluster;
+}
+
+std::vector<uint32_t> QuestionClusters::members(uint32_t cluster) const {
+  cluster = canonical(cluster);
+  std::vector<uint32_t> out{cluster};
+  for (uint32_t c = 0; c < parent_.size(); ++c)
+    if (c != cluster && parent_[c] != c && canonical(c) == cluster) out.push_back(c);
+  return out;
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> QuestionClusters::take_merges() {
+  return std::exchange(merges_, {});
+}
+
+double QuestionClusters::profile_cosine(const Cluster& a, const Cluster& b) const {
+  double dot = 0;
+  auto i = a.profile.begin(), j = b.profile.begin();
+  while (i != a.profile.end() && j != b.profile.end()) {
+    if (i->first < j->first) {
+      ++i;
+    } else if (j->first < i->first) {
+      ++j;
+    } else {
+      const double w = idf(i->first);
+      dot +=
+          w * w * (static_cast<double>(i->second) / a.members) * (static_cast<double>(j->second) / b.members);
+      ++i;
+      ++j;
+    }
+  }
+  const double n = norm(a) * norm(b);
+  return n > 0 ? dot / n : 0;
+}
+
+// The clusters sharing the grown cluster's strongest terms, profile against profile.
+void QuestionClusters::maybe_merge(uint32_t cluster) {
+  constexpr size_t kTerms = 3, kMaxCompared = 32;
+  // Both with two phrasings or more: a lone phrasing that joined nothing is left to join by itself.
+  constexpr uint32_t kMinSelf = 2, kMinOther = 2;
+  const Cluster& c = clusters_[cluster];
+  if (c.members < kMinSelf) return;
+  std::vector<std::pair<double, uint32_t>> strongest;
+  for (const auto& [term, n] : c.profile) strongest.emplace_back(idf(term) * n, term);
+  const size_t top = std::min(strongest.size(), kTerms);
+  std::partial_sort(strongest.begin(), strongest.begin() + static_cast<std::ptrdiff_t>(top), strongest.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first != b.first ? a.first > b.first : a.second < b.second;
+                    });
+  uint32_t best = kNone;
+  double best_score = options_.merge_similarity;
+  size_t compared = 0;
+  std::vector<uint32_t> seen;
+  for (size_t k = 0; k < top && compared < kMaxCompared; ++k) {
+    auto it = postings_.find(strongest[k].second);
+    if (it == postings_.end()) continue;
+    for (const uint32_t other : it->second) {
+      if (other == cluster || parent_[other] != other || clusters_[other].members < kMinOther) continue;
+      if (std::find(seen.begin(), seen.end(), other) != seen.end()) continue;
+      seen.push_back(other);
+      const Cluster& o = clusters_[other];
+      if (!c.intent.empty() && !o.intent.empty() && c.intent != o.intent) continue;
+      const double s = profile_cosine(c, o);
+      if (s >= best_score && (s > best_score || best == kNone || other < best)) {
+        best_score = s;
+        best = other;
+      }
+      if (++compared >= kMaxCompared) break;
+    }
+  }
+  if (best == kNone) return;
+  // The larger one stays (its id is the one seen most); on a tie the older.
+  const Cluster& b = clusters_[best];
+  const bool keep_other = b.members > c.members || (b.members == c.members && best < cluster);
+  if (keep_other)
+    absorb(best, cluster);
+  else
+    absorb(cluster, best);
+}
+
+void QuestionClusters::absorb(uint32_t survivor, uint32_t absorbed) {
+  Cluster& s = clusters_[survivor];
+  Cluster& a = clusters_[absorbed];
+  // Profiles add up; above kProfileMembers the counts are scaled down to it (the mix is kept).
+  std::vector<std::pair<uint32_t, uint32_t>> profile;
+  const uint32_t total = s.members + a.members, kept = std::min(total, kProfileMembers);
+  auto i = s.profile.begin(), j = a.profile.begin();
+  const auto scaled = [&](uint32_t n) {
+    return static_cast<uint32_t>((static_cast<uint64_t>(n) * kept + total / 2) / total);
+  };
+  while (i != s.profile.end() || j != a.profile.end()) {
+    uint32_t term, n;
+    if (j == a.profile.end() || (i != s.profile.end() && i->first < j->first)) {
+      term = i->first;
+      n = (i++)->second;
+    } else if (i == s.profile.end() || j->first < i->first) {
+      term = j->first;
+      n = (j++)->second;
+      postings_[term].push_back(survivor);
+    } else {
+      term = i->first;
+      n = (i++)->second + (j++)->second;
+    }
+    if (const uint32_t m = scaled(n); m > 0) profile.emplace_back(term, m);
+  }
+  s.profile = std::move(profile);
+  s.members = kept;
+  s.norm_at = 0;
+  if (s.intent.empty() && !a.intent.empty()) {
+    s.intent = a.intent;
+    by_intent_[s.intent] = survivor;
+  }
+  s.phrasings += a.phrasings;
+  a = Cluster{};
+  parent_[absorbed] = survivor;
+  merges_.emplace_back(absorbed, survivor);
 }
 
 double QuestionClusters::representativeness(uint32_t cluster, const std::string& folded) const {
   auto it = by_phrasing_.find(folded);
-  if (it == by_phrasing_.end() || it->second.cluster != cluster || cluster >= clusters_.size()) return 0;
-  return cosine(it->second.terms, clusters_[cluster]);
+  if (it == by_phrasing_.end() || cluster >= clusters_.size() ||
+      canonical(it->second.cluster) != canonical(cluster))
+    return 0;
+  return cosine(it->second.terms, clusters_[canonical(cluster)]);
 }
 
 void QuestionClusters::rebuild_indexes() {
   postings_.clear();
   deletions_.clear();
   for (uint32_t c = 0; c < clusters_.size(); ++c)
-    for (const auto& [term, n] : clusters_[c].profile) postings_[term].push_back(c);
+    if (parent_[c] == c)
+      for (const auto& [term, n] : clusters_[c].profile) postings_[term].push_back(c);
   for (uint32_t t = 0; t < terms_.size(); ++t)
     if (df_[t] >= kFrequentDf) index_deletions(t);
 }
@@ -243,7 +372,9 @@ void QuestionClusters::save(BinaryWriter& out) const {
     out.u64(df_[t]);
   }
   out.u64(clusters_.size());
-  for (const Cluster& c : clusters_) {
+  for (size_t id = 0; id < clusters_.size(); ++id) {
+    const Cluster& c = clusters_[id];
+    out.u64(parent_[id]);
     out.str(c.intent);
     out.u64(c.members);
     out.u64(c.profile.size());
@@ -276,6 +407,9 @@ bool QuestionClusters::load(BinaryReader& in) {
   const size_t n_clusters = in.count(3);
   for (uint32_t id = 0; id < n_clusters && in.ok(); ++id) {
     Cluster c;
+    const uint64_t parent = in.u64();
+    if (parent >= n_clusters) return false;
+    loaded.parent_.push_back(static_cast<uint32_t>(parent));
     c.intent = in.str();
     c.members = static_cast<uint32_t>(in.u64());
     if (c.members > kProfileMembers) return false;
@@ -307,6 +441,14 @@ bool QuestionClusters::load(BinaryReader& in) {
     if (!loaded.by_phrasing_.emplace(std::move(folded), std::move(p)).second) return false;
   }
   if (!in.ok()) return false;
+  // Every alias chain ends at a cluster of its own (no cycles).
+  for (uint32_t c = 0; c < loaded.parent_.size(); ++c) {
+    uint32_t x = c;
+    for (size_t hops = 0; loaded.parent_[x] != x; ++hops) {
+      if (hops > loaded.parent_.size()) return false;
+      x = loaded.parent_[x];
+    }
+  }
   loaded.rebuild_indexes();
   *this = std::move(loaded);
   return true;

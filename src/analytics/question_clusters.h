@@ -16,8 +16,14 @@
 //
 // The bot's intent is a strong join: every question with an intent goes to that intent's cluster; a
 // question without one (a fallback) joins any cluster by its words, an intent's too; a question with a
-// new intent may claim a cluster without an intent that it matches. Ids never change: a cluster grows,
-// it is never renumbered or merged, and a repeated phrasing goes straight to where it went before.
+// new intent may claim a cluster without an intent that it matches.
+//
+// Fragments of one question grow apart when their first phrasings share too little ("forgot my password"
+// and "reset password"). Once both have at least two phrasings, a cluster that just grew is compared with
+// the clusters sharing its strongest terms, profile against profile; at merge_similarity the smaller is
+// absorbed by the larger (never two clusters of different intents). A cluster's id never changes while it
+// grows; an absorbed id stays valid as an alias: canonical() tells where it went, members() every id
+// that went into a cluster, so links and stored ids keep finding the question.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -33,19 +39,26 @@ namespace tp {
 class QuestionClusters {
  public:
   struct Options {
-    double join_similarity = 0.45;  // cosine of a question with a cluster's profile to join it
-    size_t members_indexed = 24;    // distinct phrasings per cluster remembered for exact repeats
+    double join_similarity = 0.45;   // cosine of a question with a cluster's profile to join it
+    double merge_similarity = 0.45;  // cosine of two clusters' profiles to merge them
+    size_t members_indexed = 24;     // distinct phrasings per cluster remembered for exact repeats
   };
   static constexpr uint32_t kProfileMembers = 48;  // phrasings that shape a profile (then it is fixed)
 
   QuestionClusters();
   explicit QuestionClusters(Options options);
 
-  // Returns the cluster id of the question (a new one when nothing is similar enough).
+  // Returns the cluster id of the question (a new one when nothing is similar enough), canonical.
   uint32_t assign(std::string_view text, std::string_view intent, bool fallback);
 
   size_t size() const { return clusters_.size(); }
-  const std::string& intent(uint32_t cluster) const { return clusters_[cluster].intent; }
+  const std::string& intent(uint32_t cluster) const { return clusters_[canonical(cluster)].intent; }
+  // Where an id went: itself, or the cluster that absorbed it (through any number of merges).
+  uint32_t canonical(uint32_t cluster) const;
+  // Every id that went into `cluster` (its own first), for finding what was stored under the old ids.
+  std::vector<uint32_t> members(uint32_t cluster) const;
+  // The merges since the last call, (absorbed, survivor) in order: the owner moves what it keeps per id.
+  std::vector<std::pair<uint32_t, uint32_t>> take_merges();
 
   // How well a phrasing (as folded by engine/text_fold.h) stands for its cluster: the cosine of its terms
   // with the cluster's profile, 0 for a phrasing not remembered. For choosing a cluster's label.
@@ -78,11 +91,16 @@ class QuestionClusters {
   double norm(const Cluster& c) const;
   double cosine(const std::vector<uint32_t>& terms, const Cluster& c) const;
   void add_to_profile(uint32_t cluster, const std::vector<uint32_t>& terms);
+  double profile_cosine(const Cluster& a, const Cluster& b) const;
+  void maybe_merge(uint32_t cluster);
+  void absorb(uint32_t survivor, uint32_t absorbed);
   void rebuild_indexes();
 
   Options options_;
   QuestionTerms extractor_;
   std::vector<Cluster> clusters_;
+  std::vector<uint32_t> parent_;  // cluster -> the cluster that absorbed it (itself if none)
+  std::vector<std::pair<uint32_t, uint32_t>> merges_;  // not yet taken
   std::unordered_map<std::string, uint32_t> by_intent_;
   std::unordered_map<std::string, Phrasing> by_phrasing_;  // exact folded text -> cluster and terms
   // The corpus: every term seen, and in how many distinct questions.

@@ -430,7 +430,9 @@ int run_daemon(const Config& config) {
             add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
             add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
             add_conversation_routes(http->routes(),
-                                    {journey, *conversations, *store, config.server.read_token});
+                                    {journey, *conversations, *store, config.server.read_token,
+                                     [f = faq.get()](uint32_t id) { return f->cluster_members(id); },
+                                     [f = faq.get()](uint32_t id) { return f->canonical_cluster(id); }});
             add_stream_route(http->routes(), {changes, config.server.read_token,
                                               static_cast<int>(config.server.max_streams)});
             add_dashboard_routes(http->routes());

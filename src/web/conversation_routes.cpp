@@ -97,7 +97,7 @@ json in_journey_order(const std::set<std::string>& seen, const std::vector<std::
 
 // Reads the query's parameters; answers 400 itself.
 bool read_query(const httplib::Request& req, httplib::Response& res, const Journey& journey,
-                ConversationQuery& q) {
+                const std::function<std::vector<uint32_t>(uint32_t)>& cluster_members, ConversationQuery& q) {
   MapQuery window;
   if (!read_window(req, res, journey, window)) return false;
   q.from_ms = window.from_ms;
@@ -121,7 +121,8 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
         std::stoull(v) >= 0xffffffffULL)
       return refuse("cluster", "must be a FAQ cluster id (a whole number)");
-    q.cluster = static_cast<uint32_t>(std::stoull(v));
+    const auto id = static_cast<uint32_t>(std::stoull(v));
+    q.clusters = cluster_members ? cluster_members(id) : std::vector<uint32_t>{id};
   }
   q.limit = kDefaultLimit;
   if (req.has_param("limit")) {
@@ -146,7 +147,7 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
   svr.Get("/v1/conversations", [d](const httplib::Request& req, httplib::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     ConversationQuery q;
-    if (!read_query(req, res, d->journey, q)) return;
+    if (!read_query(req, res, d->journey, d->cluster_members, q)) return;
     const ConversationPage page = d->index.query(q);
 
     // Every turn of the page in one read.
@@ -167,6 +168,19 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
     for (const auto& s : d->journey.stages) stage_order.push_back(s.id);
     for (const auto& t : d->journey.touchpoints) touchpoint_order.push_back(t.id);
 
+    // Each question's cluster as it is now (merged ones under the survivor), once each.
+    const auto shown_clusters = [&](const std::vector<uint32_t>& ids) {
+      json out = json::array();
+      std::vector<uint32_t> seen;
+      for (const uint32_t id : ids) {
+        const uint32_t now = d->canonical_cluster ? d->canonical_cluster(id) : id;
+        if (std::find(seen.begin(), seen.end(), now) == seen.end()) {
+          seen.push_back(now);
+          out.push_back(now);
+        }
+      }
+      return out;
+    };
     json list = json::array();
     for (const auto& c : page.conversations) {
       // The turns in time order (the store sorted them; this conversation's are a subsequence).
@@ -195,7 +209,7 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
                    {"touchpoints", in_journey_order(touchpoints, touchpoint_order)},
                    {"pain", pain},
                    {"rating", rating ? json(*rating) : json(nullptr)},
-                   {"cluster_ids", c.clusters},
+                   {"cluster_ids", shown_clusters(c.clusters)},
                    {"turns", std::move(turn_list)}};
       if (turns.size() > kMaxTurns) conv["turns_omitted"] = turns.size() - kMaxTurns;
       list.push_back(std::move(conv));

@@ -66,7 +66,7 @@ TEST(ConversationIndex, AFilterMatchesConversationsWithOneInteractionMatchingAll
   EXPECT_EQ(index.query(q).total, 0u);
 
   q = window();
-  q.cluster = 7;
+  q.clusters = {7};
   page = index.query(q);
   ASSERT_EQ(page.total, 1u);
   EXPECT_EQ(page.conversations[0].clusters, std::vector<uint32_t>{7});

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -287,6 +289,55 @@ TEST_F(Outcomes, AQuestionsOwnRatingIsNotReplacedByALaterOne) {
   faq.add(q);
   faq.outcome({kT0 + 1000, "s1", false, false, 1});
   EXPECT_DOUBLE_EQ(cluster("Do you have gift cards?")["avg_rating"].get<double>(), 5.0);
+}
+
+// Clusters merge as their profiles converge: every question then counts under the surviving id, what
+// the absorbed cluster showed (phrasings) moves with it, and the old id still leads there.
+TEST(FaqSummary, MergedClustersCountUnderTheSurvivorAndOldIdsLeadThere) {
+  FaqSummary faq(demo_journey());
+  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/paraphrases/en.jsonl");
+  std::vector<uint32_t> given;
+  int64_t ts = kT0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const json j = json::parse(line);
+    QuestionRecord q = question(j["text"].get<std::string>(), ts += 1000, "c" + std::to_string(given.size()));
+    if (j["intent"].is_string()) {
+      q.intent = j["intent"].get<std::string>();
+      q.fallback = false;
+    } else {
+      q.fallback = true;
+    }
+    given.push_back(faq.add(q));
+  }
+  ASSERT_GT(given.size(), 150u);
+  std::map<uint32_t, uint64_t> expected;
+  size_t moved = 0;
+  for (const uint32_t id : given) {
+    const uint32_t now = faq.canonical_cluster(id);
+    ++expected[now];
+    if (now != id) {
+      ++moved;
+      const auto members = faq.cluster_members(now);
+      EXPECT_NE(std::find(members.begin(), members.end(), id), members.end());
+    }
+  }
+  EXPECT_GT(moved, 0u) << "the fixture is meant to produce merges";
+  const json out = faq.query({kT0, kT0 + 2 * kH, "", "", 500});
+  EXPECT_EQ(out["total_clusters"], expected.size());
+  uint64_t total = 0;
+  for (const json& row : out["clusters"]) {
+    const auto id = row["id"].get<uint32_t>();
+    EXPECT_EQ(faq.canonical_cluster(id), id) << "rows are survivors";
+    EXPECT_EQ(row["count"].get<uint64_t>(), expected[id]) << row["label"];
+    total += row["count"].get<uint64_t>();
+    // The absorbed clusters' phrasings are listed too: all of them while there are at most 10.
+    uint64_t listed = 0;
+    for (const json& p : row["phrasings"]) listed += p["count"].get<uint64_t>();
+    ASSERT_LE(row["phrasings"].size(), 10u);
+    if (row["phrasings"].size() < 10) EXPECT_EQ(listed, row["count"].get<uint64_t>()) << row["label"];
+  }
+  EXPECT_EQ(total, given.size());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // share in its largest cluster; both over all questions. The figures are in the README.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -82,8 +83,11 @@ void show(const std::vector<Line>& lines, const std::vector<uint32_t>& ids) {
 }
 
 // The goal is purity >= 0.90 and completeness >= 0.80 in every language; the lexical clusterer
-// reaches ~0.92 / ~0.50 (docs/FAQ_CLUSTERING.md). These floors keep what it reaches from regressing.
-constexpr double kMinPurity = 0.85, kMinCompleteness = 0.45;
+// reaches 0.87-0.93 / 0.56-0.65 per language (docs/FAQ_CLUSTERING.md). These floors keep what it reaches
+// from regressing; in one stream of all five languages a word's weight comes from a mixed corpus, and the
+// figures are a little lower.
+constexpr double kMinPurity = 0.85, kMinCompleteness = 0.54;
+constexpr double kMinMixedPurity = 0.82, kMinMixedCompleteness = 0.46;
 
 class ParaphraseQuality : public ::testing::TestWithParam<const char*> {};
 
@@ -93,6 +97,7 @@ TEST_P(ParaphraseQuality, OneLanguageMeetsThePurityAndCompletenessTargets) {
   QuestionClusters clusters;
   std::vector<uint32_t> ids;
   for (const Line& l : lines) ids.push_back(clusters.assign(l.text, l.intent, l.intent.empty()));
+  for (auto& id : ids) id = clusters.canonical(id);  // where each question is now, after merges
   show(lines, ids);
   const auto label = [&](size_t i) { return lines[i].label; };
   const Quality q = measure(lines, ids, label, label);
@@ -126,25 +131,34 @@ TEST(ParaphraseQuality, AllLanguagesInOneStreamMeetTheTargets) {
   QuestionClusters clusters;
   std::vector<uint32_t> ids;
   for (const Line& l : lines) ids.push_back(clusters.assign(l.text, l.intent, l.intent.empty()));
+  for (auto& id : ids) id = clusters.canonical(id);
   const Quality q = measure(
       lines, ids, [&](size_t i) { return lines[i].label; },
       [&](size_t i) { return lang_of[i] + ":" + lines[i].label; });
   std::printf("[quality] all five: %zu questions, %zu clusters, purity %.3f, completeness %.3f\n",
               q.questions, q.clusters, q.purity, q.completeness);
-  EXPECT_GE(q.purity, kMinPurity);
-  EXPECT_GE(q.completeness, kMinCompleteness - 0.05);  // one language's words weigh less in a mixed corpus
+  EXPECT_GE(q.purity, kMinMixedPurity);
+  EXPECT_GE(q.completeness, kMinMixedCompleteness);
 }
 
-// A cluster's id does not change as it grows: every question keeps the id it was given first, replayed
-// in any order of arrival the ids of repeated phrasings stay where they went.
+// A cluster's id does not change as it grows, and an id that was absorbed by a merge still leads to its
+// question: asked again, every phrasing goes where its first id went; the survivor's members list it.
 TEST(ParaphraseQuality, ClusterIdsAreStableAsNewQuestionsArrive) {
   const std::vector<Line> lines = read_fixture("en");
   QuestionClusters clusters;
   std::vector<uint32_t> first;
+  size_t absorbed = 0;
   for (const Line& l : lines) first.push_back(clusters.assign(l.text, l.intent, l.intent.empty()));
-  for (size_t i = 0; i < lines.size(); ++i)
-    EXPECT_EQ(clusters.assign(lines[i].text, lines[i].intent, lines[i].intent.empty()), first[i])
-        << lines[i].text;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const uint32_t now = clusters.canonical(first[i]);
+    absorbed += now != first[i];
+    EXPECT_EQ(clusters.assign(lines[i].text, lines[i].intent, lines[i].intent.empty()), now) << lines[i].text;
+    const auto members = clusters.members(now);
+    EXPECT_EQ(members.front(), now);
+    EXPECT_NE(std::find(members.begin(), members.end(), first[i]), members.end());
+    EXPECT_EQ(clusters.canonical(now), now);  // a survivor is its own canonical id
+  }
+  EXPECT_GT(absorbed, 0u) << "the fixture is meant to produce merges";
 }
 
 }  // namespace
