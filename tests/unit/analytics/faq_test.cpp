@@ -335,7 +335,9 @@ TEST(FaqSummary, MergedClustersCountUnderTheSurvivorAndOldIdsLeadThere) {
     uint64_t listed = 0;
     for (const json& p : row["phrasings"]) listed += p["count"].get<uint64_t>();
     ASSERT_LE(row["phrasings"].size(), 10u);
-    if (row["phrasings"].size() < 10) EXPECT_EQ(listed, row["count"].get<uint64_t>()) << row["label"];
+    if (row["phrasings"].size() < 10) {
+      EXPECT_EQ(listed, row["count"].get<uint64_t>()) << row["label"];
+    }
   }
   EXPECT_EQ(total, given.size());
 }
