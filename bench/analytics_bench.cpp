@@ -188,7 +188,7 @@ void BM_ClusterAssign(benchmark::State& state) {
                          "charger", "cable", "jacket",  "boots", "table",    "chair",
                          "helmet",  "tent",  "kettle",  "mixer", "camera",   "phone"};
   std::vector<std::string> questions;
-  for (size_t i = 0; questions.size() < 200000; ++i) {
+  for (size_t i = 0; questions.size() < 600000; ++i) {  // more than a run takes: all distinct
     const std::string& b = base[i % base.size()];
     if (i % 5 == 4)
       questions.push_back(std::string("can the ") + words[i % 18] + " and the " + words[(i / 18) % 18] +

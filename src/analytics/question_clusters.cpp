@@ -175,22 +175,40 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
     std::vector<uint32_t> order(terms);
     std::sort(order.begin(), order.end(),
               [&](uint32_t a, uint32_t b) { return df_[a] != df_[b] ? df_[a] < df_[b] : a < b; });
-    std::unordered_map<uint32_t, double> dots;
+    // Partial dot products in a flat scratch array (no allocation per question). A term in many
+    // profiles (a common word) only adds to the candidates the rarer terms found, looked up in their
+    // profiles, instead of walking its whole posting list.
+    if (acc_.size() < clusters_.size()) acc_.resize(clusters_.size(), 0.0);
+    touched_.clear();
+    const auto eligible = [&](uint32_t c) {
+      return parent_[c] == c && (!has_intent || clusters_[c].intent.empty() || clusters_[c].intent == intent);
+    };
     for (const uint32_t t : order) {
       auto it = postings_.find(t);
       if (it == postings_.end()) continue;
-      const double w = idf(t);
+      const double w2 = idf(t) * idf(t);
       const auto& list = it->second;
+      if (!touched_.empty() && list.size() > 8 * touched_.size()) {
+        for (const uint32_t c : touched_) {
+          const auto& prof = clusters_[c].profile;
+          auto p = std::lower_bound(prof.begin(), prof.end(), std::make_pair(t, uint32_t{0}));
+          if (p != prof.end() && p->first == t) acc_[c] += w2;
+        }
+        continue;
+      }
       for (size_t k = 0; k < list.size() && k < kMaxPostingScan; ++k) {
         const uint32_t c = list[k];
-        if (parent_[c] != c) continue;  // absorbed: its profile lives on in the survivor
-        if (has_intent && !clusters_[c].intent.empty() && clusters_[c].intent != intent) continue;
-        dots[c] += w * w;
+        if (!eligible(c)) continue;
+        if (acc_[c] == 0) touched_.push_back(c);
+        acc_[c] += w2;
       }
     }
     std::vector<std::pair<double, uint32_t>> ranked;
-    ranked.reserve(dots.size());
-    for (const auto& [c, d] : dots) ranked.emplace_back(d, c);
+    ranked.reserve(touched_.size());
+    for (const uint32_t c : touched_) {
+      ranked.emplace_back(acc_[c], c);
+      acc_[c] = 0;
+    }
     const size_t keep = std::min(ranked.size(), kMaxCandidates);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(keep), ranked.end(),
                       [](const auto& a, const auto& b) {

@@ -112,6 +112,9 @@ class QuestionClusters {
   // frequent terms -> those terms, for typo repair.
   std::unordered_map<uint32_t, std::vector<uint32_t>> postings_;
   std::unordered_map<std::string, std::vector<uint32_t>> deletions_;
+  // Scratch for assign()'s candidate scores (flat, reused: no allocation per question).
+  std::vector<double> acc_;
+  std::vector<uint32_t> touched_;
 };
 
 }  // namespace tp

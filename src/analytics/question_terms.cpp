@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
-#include <unordered_set>
+#include <cctype>
+#include <functional>
+#include <string>
+#include <unordered_map>
 
 #include "engine/text_fold.h"
 #include "util/text.h"
@@ -21,28 +24,36 @@ struct StemmerDeleter {
 };
 using Stemmer = std::unique_ptr<sb_stemmer, StemmerDeleter>;
 
-bool word_char(char32_t c) {
-  if (u_isalnum(static_cast<UChar32>(c))) return true;
-  const int8_t type = u_charType(static_cast<UChar32>(c));
-  return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK;
+// "don't" -> "dont": an apostrophe (' or a typographic one) between two letters is dropped, so that
+// contractions stay one word; the text is copied only when it has one.
+std::string without_apostrophes(std::string_view text) {
+  static constexpr std::string_view kCurly = "\u2019";
+  if (text.find('\'') == std::string_view::npos && text.find(kCurly) == std::string_view::npos)
+    return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = text[i] == '\'' ? 1 : text.substr(i, kCurly.size()) == kCurly ? kCurly.size() : 0;
+    const auto letterish = [](char ch) {
+      const auto u = static_cast<unsigned char>(ch);
+      return u >= 0x80 || std::isalpha(u);  // any UTF-8 byte of a non-ASCII letter counts
+    };
+    if (len && !out.empty() && i + len < text.size() && letterish(out.back()) && letterish(text[i + len])) {
+      i += len;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
 }
 
-bool apostrophe(char32_t c) {
-  return c == U'\'' || c == U'\u2019' || c == U'\u02bc' || c == U'`';
+bool is_cyrillic_word(std::string_view w) {
+  // Cyrillic letters (U+0400..U+04FF) start with the bytes D0..D3 in UTF-8.
+  const auto first = static_cast<unsigned char>(w[0]);
+  return first >= 0xD0 && first <= 0xD3;
 }
 
-bool cyrillic(char32_t c) {
-  return c >= 0x0400 && c <= 0x052f;
-}
-
-// The folded form of one word: no accents, case folded, no spaces.
-std::string fold_word(std::string_view word) {
-  std::string f = TextFolder::instance().fold(word);
-  f.erase(std::remove(f.begin(), f.end(), ' '), f.end());
-  return f;
-}
-
-std::string first_code_points(const std::string& s, size_t n) {
+std::string_view first_code_points(std::string_view s, size_t n) {
   size_t i = 0;
   for (size_t k = 0; k < n && i < s.size(); ++k) next_code_point(s, i);
   return s.substr(0, i);
@@ -96,18 +107,19 @@ int letter_cue(char32_t c) {
   }
 }
 
-struct Word {
-  std::string lower;   // case folded, accents kept (the stemmers' input)
-  std::string folded;  // accents removed too
-  bool cyrillic = false;
-};
-
 }  // namespace
 
+// Heterogeneous lookup: a word of the folded text is looked up as a string_view, without a copy.
+struct ViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
 struct QuestionTerms::Impl {
-  std::array<Stemmer, kLangs> stemmers;                           // kLv stays empty
-  std::array<std::unordered_set<std::string>, kLangs> stopwords;  // folded
-  std::unordered_set<std::string> any_stopword;
+  std::array<Stemmer, kLangs> stemmers;  // kLv stays empty
+  // Folded function word -> the languages (bit per Lang) it is one of.
+  std::unordered_map<std::string, uint8_t, ViewHash, std::equal_to<>> stopwords;
+  std::string folded, stem_buffer;  // reused per question
 
   Impl() {
     stemmers[kEn].reset(sb_stemmer_new("english", "UTF_8"));
@@ -117,14 +129,15 @@ struct QuestionTerms::Impl {
 #include "analytics/question_stopwords.inc"
     const auto load = [&](Lang lang, const auto& list) {
       for (const char* w : list) {
-        // The same normalisation as received words: apostrophes dropped, then folded.
-        std::string s;
-        for (size_t i = 0; w[i]; ++i)
-          if (w[i] != '\'') s += w[i];
-        const std::string f = fold_word(s);
-        if (f.empty()) continue;
-        stopwords[lang].insert(f);
-        any_stopword.insert(f);
+        // The same normalisation as received words: apostrophes between letters dropped, then folded
+        // (a word the folding splits, such as "don't" listed with its apostrophe, adds its parts).
+        std::string f = TextFolder::instance().fold(without_apostrophes(w));
+        for (size_t b = 1; b < f.size();) {
+          const size_t e = f.find(' ', b);
+          if (e == std::string::npos) break;
+          if (e > b) stopwords[f.substr(b, e - b)] |= static_cast<uint8_t>(1u << lang);
+          b = e + 1;
+        }
       }
     };
     load(kEn, kEnglish);
@@ -134,19 +147,24 @@ struct QuestionTerms::Impl {
     load(kFi, kFinnish);
   }
 
-  std::string stem(Lang lang, const Word& w) {
-    if (lang == kLv) return latvian_stem(w.folded);
-    sb_stemmer* s = stemmers[lang].get();
-    if (!s) return w.folded;
-    std::string input = w.lower;
-    if (lang == kRu) {  // ё is written е as often as not
-      for (size_t pos; (pos = input.find("ё")) != std::string::npos;) input.replace(pos, 2, "е");
+  uint8_t stop_mask(std::string_view word) const {
+    auto it = stopwords.find(word);
+    return it == stopwords.end() ? 0 : it->second;
+  }
+
+  // The stem of a folded word (Snowball works on the folded form too: customers type without accents
+  // as often as with them, and one form for both is what matters here).
+  std::string_view stem(Lang lang, std::string_view word) {
+    if (lang == kLv) {
+      stem_buffer = latvian_stem(std::string(word));
+      return stem_buffer;
     }
+    sb_stemmer* s = stemmers[lang].get();
     const sb_symbol* out =
-        sb_stemmer_stem(s, reinterpret_cast<const sb_symbol*>(input.data()), static_cast<int>(input.size()));
-    if (!out) return w.folded;
-    return fold_word(
-        std::string(reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(s))));
+        s ? sb_stemmer_stem(s, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()))
+          : nullptr;
+    if (!out) return word;
+    return {reinterpret_cast<const char*>(out), static_cast<size_t>(sb_stemmer_length(s))};
   }
 };
 
@@ -156,58 +174,54 @@ QuestionTerms::QuestionTerms(QuestionTerms&&) noexcept = default;
 QuestionTerms& QuestionTerms::operator=(QuestionTerms&&) noexcept = default;
 
 bool QuestionTerms::stopword(std::string_view word) const {
-  return impl_->any_stopword.count(fold_word(word)) > 0;
+  const std::string f = TextFolder::instance().fold(without_apostrophes(word));
+  return f.size() > 2 && f.find(' ', 1) == f.size() - 1 &&
+         impl_->stop_mask(std::string_view(f).substr(1, f.size() - 2));
 }
 
 std::vector<std::string> QuestionTerms::terms(std::string_view text) {
-  // Words: runs of letters, digits and marks; an apostrophe inside a word is dropped (don't -> dont).
-  std::vector<Word> words;
+  // Letters that point to a language, read from the text as typed (folding removes them).
   std::array<int, kLangs> votes{};
-  std::string current;
-  bool has_digit = false, is_cyrillic = false;
-  const auto finish = [&] {
-    if (!current.empty() && !has_digit) {
-      Word w;
-      w.folded = fold_word(current);
-      w.cyrillic = is_cyrillic;
-      w.lower = std::move(current);
-      if (!w.folded.empty()) words.push_back(std::move(w));
-    }
-    current.clear();
-    has_digit = is_cyrillic = false;
-  };
   for (size_t i = 0; i < text.size();) {
-    const char32_t c = next_code_point(text, i);
-    if (word_char(c)) {
-      const char32_t lower = static_cast<char32_t>(u_foldCase(static_cast<UChar32>(c), U_FOLD_CASE_DEFAULT));
-      append_utf8(lower, current);
-      has_digit |= u_isdigit(static_cast<UChar32>(c)) != 0;
-      is_cyrillic |= cyrillic(c);
-      const int cue = letter_cue(lower);
-      if (cue >= 0) votes[static_cast<size_t>(cue)] += 2;
-    } else if (apostrophe(c) && !current.empty()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
       continue;
-    } else {
-      finish();
     }
+    const char32_t c = next_code_point(text, i);
+    const int cue = letter_cue(static_cast<char32_t>(u_tolower(static_cast<UChar32>(c))));
+    if (cue >= 0) votes[static_cast<size_t>(cue)] += 2;
   }
-  finish();
-
+  // Words of the folded text (" w1 w2 "), numbers left out.
+  std::string& folded = impl_->folded;
+  folded.clear();
+  TextFolder::instance().fold(without_apostrophes(text), folded);
+  std::vector<std::string_view> words;
+  for (size_t b = 1; b < folded.size();) {
+    const size_t e = folded.find(' ', b);
+    if (e == std::string::npos) break;
+    const std::string_view w(folded.data() + b, e - b);
+    b = e + 1;
+    if (w.empty() || std::any_of(w.begin(), w.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+      continue;
+    words.push_back(w);
+  }
   // The language of the Latin-script words: function words and letters vote; English when nothing does.
-  for (const Word& w : words)
-    if (!w.cyrillic)
+  for (const std::string_view w : words) {
+    const uint8_t mask = impl_->stop_mask(w);
+    if (mask && !is_cyrillic_word(w))
       for (int lang : {kEn, kLv, kNo, kFi})
-        if (impl_->stopwords[static_cast<size_t>(lang)].count(w.folded)) ++votes[static_cast<size_t>(lang)];
+        if (mask & (1u << lang)) ++votes[static_cast<size_t>(lang)];
+  }
   Lang latin = kEn;
   for (int lang : {kLv, kNo, kFi})
     if (votes[static_cast<size_t>(lang)] > votes[static_cast<size_t>(latin)]) latin = static_cast<Lang>(lang);
 
   std::vector<std::string> out;
-  for (const Word& w : words) {
-    if (code_points(w.folded) < 2 || impl_->any_stopword.count(w.folded)) continue;
-    const std::string stem = impl_->stem(w.cyrillic ? kRu : latin, w);
-    if (impl_->any_stopword.count(stem)) continue;  // where's -> wheres -> where
-    std::string term = first_code_points(stem, kPrefix);
+  for (const std::string_view w : words) {
+    if (code_points(w) < 2 || impl_->stop_mask(w)) continue;
+    const std::string_view stem = impl_->stem(is_cyrillic_word(w) ? kRu : latin, w);
+    if (impl_->stop_mask(stem)) continue;  // where's -> wheres -> where
+    std::string term(first_code_points(stem, kPrefix));
     if (term.empty()) continue;
     if (std::find(out.begin(), out.end(), term) == out.end()) out.push_back(std::move(term));
   }
