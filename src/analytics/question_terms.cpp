@@ -120,6 +120,9 @@ struct QuestionTerms::Impl {
   // Folded function word -> the languages (bit per Lang) it is one of.
   std::unordered_map<std::string, uint8_t, ViewHash, std::equal_to<>> stopwords;
   std::string folded, stem_buffer;  // reused per question
+  // Per language: term -> the term of its synonym group's first word (question_synonyms.inc). Per
+  // language, because a word of one is another's synonym for something else (Norwegian "ordre").
+  std::array<std::unordered_map<std::string, std::string, ViewHash, std::equal_to<>>, kLangs> synonyms;
 
   Impl() {
     stemmers[kEn].reset(sb_stemmer_new("english", "UTF_8"));
@@ -145,6 +148,31 @@ struct QuestionTerms::Impl {
     load(kRu, kRussian);
     load(kNo, kNorwegian);
     load(kFi, kFinnish);
+#include "analytics/question_synonyms.inc"
+    const auto load_synonyms = [&](Lang lang, const auto& groups) {
+      for (const char* group : groups) {
+        std::string first;
+        const std::string f = TextFolder::instance().fold(group);
+        for (size_t b = 1; b < f.size();) {
+          const size_t e = f.find(' ', b);
+          if (e == std::string::npos) break;
+          const std::string term(
+              first_code_points(stem(lang, std::string_view(f).substr(b, e - b)), kPrefix));
+          b = e + 1;
+          if (first.empty()) {
+            first = term;
+            synonyms[lang].emplace(term, term);  // a group's head is found as itself
+          } else if (term != first) {
+            synonyms[lang].emplace(term, first);  // a term in two groups keeps the first
+          }
+        }
+      }
+    };
+    load_synonyms(kEn, kEnglishSynonyms);
+    load_synonyms(kLv, kLatvianSynonyms);
+    load_synonyms(kRu, kRussianSynonyms);
+    load_synonyms(kNo, kNorwegianSynonyms);
+    load_synonyms(kFi, kFinnishSynonyms);
   }
 
   uint8_t stop_mask(std::string_view word) const {
@@ -213,16 +241,29 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text) {
         if (mask & (1u << lang)) ++votes[static_cast<size_t>(lang)];
   }
   Lang latin = kEn;
+  const bool undecided = std::all_of(votes.begin(), votes.end(), [](int v) { return v == 0; });
   for (int lang : {kLv, kNo, kFi})
     if (votes[static_cast<size_t>(lang)] > votes[static_cast<size_t>(latin)]) latin = static_cast<Lang>(lang);
 
   std::vector<std::string> out;
   for (const std::string_view w : words) {
     if (code_points(w) < 2 || impl_->stop_mask(w)) continue;
-    const std::string_view stem = impl_->stem(is_cyrillic_word(w) ? kRu : latin, w);
+    const Lang lang = is_cyrillic_word(w) ? kRu : latin;
+    const std::string_view stem = impl_->stem(lang, w);
     if (impl_->stop_mask(stem)) continue;  // where's -> wheres -> where
     std::string term(first_code_points(stem, kPrefix));
     if (term.empty()) continue;
+    // The language's synonyms; a Latin-script question with nothing that tells its language ("glemt
+    // passord") tries English first, then the others.
+    for (const int l : {static_cast<int>(lang), static_cast<int>(kEn), static_cast<int>(kNo),
+                        static_cast<int>(kFi), static_cast<int>(kLv)}) {
+      const auto& synonyms = impl_->synonyms[static_cast<size_t>(l)];
+      if (auto syn = synonyms.find(std::string_view(term)); syn != synonyms.end()) {
+        term = syn->second;
+        break;
+      }
+      if (lang == kRu || !undecided) break;
+    }
     if (std::find(out.begin(), out.end(), term) == out.end()) out.push_back(std::move(term));
   }
   return out;
