@@ -156,5 +156,22 @@ awk '
   }' "$WORK/tagging.txt"
 
 echo
-echo "map and FAQ (issue 5): 10 million interactions aggregated, 7-day queries (targets: map p99 < 20 ms, FAQ p99 < 100 ms)"
-"$ROOT/$BUILD/bench/tp_analytics_bench"
+echo "map, FAQ and drill-down (issues 5 and 18): 10 million interactions aggregated, 7-day queries"
+"$ROOT/$BUILD/bench/tp_analytics_bench" | tee "$WORK/analytics.txt"
+awk '
+  function counter(line, name,   v) {
+    if (!match(line, name "=[0-9.]+[kMG]?")) return -1
+    v = substr(line, RSTART + length(name) + 1, RLENGTH - length(name) - 1)
+    if (v ~ /k$/) return substr(v, 1, length(v) - 1) * 1e3
+    if (v ~ /M$/) return substr(v, 1, length(v) - 1) * 1e6
+    return v + 0
+  }
+  /BM_MapQuery7Days/ { map99 = counter($0, "p99_ms") }
+  /BM_FaqQuery7Days/ { faq99 = counter($0, "p99_ms") }
+  /BM_ConversationsPage/ { p = counter($0, "p99_ms"); if (p > drill99) { drill99 = p; worst = $1 } }
+  /BM_ClusterAssign/ { cluster = counter($0, "items_per_second") }
+  END {
+    printf "\nmap p99 %.1f ms (target < 20); FAQ p99 %.1f ms (target < 100)\n", map99, faq99
+    printf "drill-down, page of 50, slowest filter p99 %.1f ms (%s; target < 100)\n", drill99, worst
+    printf "clustering: %.0f distinct questions/s (target >= 100000)\n", cluster
+  }' "$WORK/analytics.txt"
