@@ -93,26 +93,26 @@ void FaqSummary::clear() {
 
 uint32_t FaqSummary::add(const QuestionRecord& q) {
   std::unique_lock lock(mu_);
-  const uint32_t cluster = clusters_.assign(q.text, q.intent, q.fallback);
+  const std::string folded = QuestionClusters::phrasing_key(q.text);
+  const uint32_t cluster = clusters_.assign(q.text, q.intent, q.fallback, folded);
   if (info_.size() < clusters_.size()) info_.resize(clusters_.size());
   for (const auto& [absorbed, survivor] : clusters_.take_merges()) {
     // What the absorbed cluster showed moves over; its rollups stay under its id and are summed into
     // the survivor's at query time (QuestionClusters::canonical).
     ClusterInfo& from = info_[absorbed];
     ClusterInfo& to = info_[survivor];
-    for (auto& [folded, v] : from.phrasings) {
-      auto it = to.phrasings.find(folded);
+    for (auto& [phrase, v] : from.phrasings) {
+      auto it = to.phrasings.find(phrase);
       if (it != to.phrasings.end())
         it->second.first += v.first;
       else if (to.phrasings.size() < kMaxPhrasings)
-        to.phrasings.emplace(folded, std::move(v));
+        to.phrasings.emplace(phrase, std::move(v));
     }
     for (auto& e : from.examples) to.examples.push_back(std::move(e));
     while (to.examples.size() > kExamples) to.examples.pop_front();
     from = ClusterInfo{};
   }
   ClusterInfo& info = info_[cluster];
-  const std::string folded = TextFolder::instance().fold(q.text);
   auto ph = info.phrasings.find(folded);
   if (ph != info.phrasings.end())
     ++ph->second.first;

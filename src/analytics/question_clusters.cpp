@@ -43,7 +43,10 @@ std::vector<std::string> deletions(const std::string& s) {
 }  // namespace
 
 QuestionClusters::QuestionClusters() : QuestionClusters(Options{}) {}
-QuestionClusters::QuestionClusters(Options options) : options_(options) {}
+QuestionClusters::QuestionClusters(Options options) : options_(options) {
+  log_df_.resize(4096);
+  for (size_t d = 0; d < log_df_.size(); ++d) log_df_[d] = std::log(static_cast<double>(d) + 1.0);
+}
 
 uint32_t QuestionClusters::intern(const std::string& term) {
   auto [it, fresh] = term_index_.try_emplace(term, static_cast<uint32_t>(terms_.size()));
@@ -79,9 +82,9 @@ const std::string* QuestionClusters::correction(uint32_t term) const {
   return best == kNone ? nullptr : &terms_[best];
 }
 
-std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text) {
+std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text, std::string_view key) {
   std::vector<uint32_t> ids;
-  for (const std::string& term : extractor_.terms(text)) {
+  for (const std::string& term : extractor_.terms(text, key)) {
     uint32_t id = intern(term);
     if (const std::string* fixed = correction(id)) id = term_index_.at(*fixed);
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
@@ -99,8 +102,14 @@ std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text) {
 // incidental one, "processed", "yet") weighs half as much as its rarity says, so that it does not outvote
 // the word a question shares with its cluster, which is frequent exactly because it is the topic.
 double QuestionClusters::idf(uint32_t term) const {
-  const double df = static_cast<double>(df_[term]);
-  return std::log((static_cast<double>(questions_) + 10.0) / (df + 1.0)) * (df / (df + 1.0));
+  const uint32_t n = df_[term];
+  const double df = static_cast<double>(n);
+  if (questions_ != log_n_at_) {
+    log_n_at_ = questions_;
+    log_n_ = std::log(static_cast<double>(questions_) + 10.0);
+  }
+  const double log_df = n < log_df_.size() ? log_df_[n] : std::log(df + 1.0);
+  return (log_n_ - log_df) * (df / (df + 1.0));
 }
 
 double QuestionClusters::norm(const Cluster& c) const {
@@ -147,8 +156,9 @@ void QuestionClusters::add_to_profile(uint32_t cluster, const std::vector<uint32
   c.norm_at = 0;  // recomputed when next needed
 }
 
-uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent, bool fallback) {
-  std::string folded = TextFolder::instance().fold(text);
+uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent, bool fallback,
+                                  std::string key) {
+  std::string folded = key.empty() ? QuestionTerms::key(text) : std::move(key);
   const bool has_intent = !intent.empty() && !fallback;
   uint32_t chosen = kNone;
   if (has_intent) {
@@ -169,7 +179,8 @@ uint32_t QuestionClusters::assign(std::string_view text, std::string_view intent
     }
   }
 
-  const std::vector<uint32_t> terms = known != by_phrasing_.end() ? known->second.terms : term_ids(text);
+  const std::vector<uint32_t> terms =
+      known != by_phrasing_.end() ? known->second.terms : term_ids(text, folded);
   if (chosen == kNone) {
     // Candidates: clusters sharing the question's rarer terms, ranked by the dot product with them.
     std::vector<uint32_t> order(terms);

@@ -49,7 +49,10 @@ class QuestionClusters {
   explicit QuestionClusters(Options options);
 
   // Returns the cluster id of the question (a new one when nothing is similar enough), canonical.
-  uint32_t assign(std::string_view text, std::string_view intent, bool fallback);
+  // `key` is phrasing_key(text) when the caller has it already.
+  uint32_t assign(std::string_view text, std::string_view intent, bool fallback, std::string key = {});
+  // The normalised phrasing: questions with one key are one phrasing (QuestionTerms::key).
+  static std::string phrasing_key(std::string_view text) { return QuestionTerms::key(text); }
 
   size_t size() const { return clusters_.size(); }
   const std::string& intent(uint32_t cluster) const { return clusters_[canonical(cluster)].intent; }
@@ -60,7 +63,7 @@ class QuestionClusters {
   // The merges since the last call, (absorbed, survivor) in order: the owner moves what it keeps per id.
   std::vector<std::pair<uint32_t, uint32_t>> take_merges();
 
-  // How well a phrasing (as folded by engine/text_fold.h) stands for its cluster: the cosine of its terms
+  // How well a phrasing (its phrasing_key) stands for its cluster: the cosine of its terms
   // with the cluster's profile, 0 for a phrasing not remembered. For choosing a cluster's label.
   double representativeness(uint32_t cluster, const std::string& folded) const;
 
@@ -83,7 +86,7 @@ class QuestionClusters {
     std::vector<uint32_t> terms;
   };
 
-  std::vector<uint32_t> term_ids(std::string_view text);  // typo-repaired, counted in the corpus
+  std::vector<uint32_t> term_ids(std::string_view text, std::string_view key);  // typo-repaired, counted
   uint32_t intern(const std::string& term);
   const std::string* correction(uint32_t term) const;
   void index_deletions(uint32_t term);
@@ -106,6 +109,9 @@ class QuestionClusters {
   // The corpus: every term seen, and in how many distinct questions.
   std::vector<std::string> terms_;
   std::vector<uint32_t> df_;
+  std::vector<double> log_df_;  // log(df + 1) for small df, so a weight costs one log per question
+  mutable uint64_t log_n_at_ = ~uint64_t{0};  // log_n_ = log(questions_ + 10) at this questions_
+  mutable double log_n_ = 0;
   std::unordered_map<std::string, uint32_t> term_index_;
   uint64_t questions_ = 0;  // distinct questions counted in df_
   // Derived (rebuilt on load): term -> clusters whose profile holds it; one-deletion variants of the

@@ -119,7 +119,7 @@ struct QuestionTerms::Impl {
   std::array<Stemmer, kLangs> stemmers;  // kLv stays empty
   // Folded function word -> the languages (bit per Lang) it is one of.
   std::unordered_map<std::string, uint8_t, ViewHash, std::equal_to<>> stopwords;
-  std::string folded, stem_buffer;  // reused per question
+  std::string stem_buffer;  // reused per question
   // Per language: term -> the term of its synonym group's first word (question_synonyms.inc). Per
   // language, because a word of one is another's synonym for something else (Norwegian "ordre").
   std::array<std::unordered_map<std::string, std::string, ViewHash, std::equal_to<>>, kLangs> synonyms;
@@ -207,7 +207,15 @@ bool QuestionTerms::stopword(std::string_view word) const {
          impl_->stop_mask(std::string_view(f).substr(1, f.size() - 2));
 }
 
+std::string QuestionTerms::key(std::string_view text) {
+  return TextFolder::instance().fold(without_apostrophes(text));
+}
+
 std::vector<std::string> QuestionTerms::terms(std::string_view text) {
+  return terms(text, key(text));
+}
+
+std::vector<std::string> QuestionTerms::terms(std::string_view text, std::string_view folded) {
   // Letters that point to a language, read from the text as typed (folding removes them).
   std::array<int, kLangs> votes{};
   for (size_t i = 0; i < text.size();) {
@@ -220,9 +228,6 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text) {
     if (cue >= 0) votes[static_cast<size_t>(cue)] += 2;
   }
   // Words of the folded text (" w1 w2 "), numbers left out.
-  std::string& folded = impl_->folded;
-  folded.clear();
-  TextFolder::instance().fold(without_apostrophes(text), folded);
   std::vector<std::string_view> words;
   for (size_t b = 1; b < folded.size();) {
     const size_t e = folded.find(' ', b);

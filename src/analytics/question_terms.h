@@ -29,8 +29,14 @@ class QuestionTerms {
   QuestionTerms(QuestionTerms&&) noexcept;
   QuestionTerms& operator=(QuestionTerms&&) noexcept;
 
-  // The question's terms, each once, in order of first appearance.
+  // The question's terms, each once, in order of first appearance. `key` is key(text), when the caller
+  // has it already.
   std::vector<std::string> terms(std::string_view text);
+  std::vector<std::string> terms(std::string_view text, std::string_view key);
+
+  // A question's phrasing, normalised: folded (engine/text_fold.h), apostrophes between letters dropped.
+  // Phrasings with one key are the same phrasing.
+  static std::string key(std::string_view text);
 
   // True for a function word of one of the five languages (any case, with or without accents).
   bool stopword(std::string_view word) const;
