@@ -111,6 +111,67 @@ void BM_FaqQuery7Days(benchmark::State& state) {
 }
 BENCHMARK(BM_FaqQuery7Days)->Iterations(200)->Unit(benchmark::kMillisecond);
 
+// The FAQ of a long tail: 2.5 million questions over 30 days (a quarter of 10 million interactions),
+// 40% paraphrases of the fixtures' topics with order numbers, 60% questions about three of 30 products
+// (4,060 combinations, each its own question): tens of thousands of clusters in a week, most asked a
+// few times, as real traffic has them.
+const tp::FaqSummary& diverse_faq() {
+  static const std::unique_ptr<tp::FaqSummary> faq = [] {
+    auto f = std::make_unique<tp::FaqSummary>(journey());
+    std::vector<std::string> base;
+    for (const char* lang : {"en", "lv", "ru", "no", "fi"}) {
+      std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/paraphrases/" + lang + ".jsonl");
+      for (std::string line; std::getline(in, line);)
+        if (!line.empty()) base.push_back(nlohmann::json::parse(line)["text"].get<std::string>());
+    }
+    const char* products[] = {
+        "lamp",  "sofa",  "voucher", "gift",  "warranty", "battery", "charger", "cable",  "jacket", "boots",
+        "table", "chair", "helmet",  "tent",  "kettle",   "mixer",   "camera",  "phone",  "drill",  "saw",
+        "glove", "scarf", "mug",     "plate", "towel",    "pillow",  "blanket", "candle", "mirror", "clock"};
+    const size_t n = 2'500'000;
+    const int64_t t0 = 1'800'000'000'000, span = 30LL * 24 * 3600 * 1000;
+    uint64_t x = 88172645463325252ULL;  // xorshift: the same data every run
+    const auto next = [&] {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      return x;
+    };
+    for (size_t i = 0; i < n; ++i) {
+      tp::QuestionRecord q;
+      q.ts_ms = t0 + static_cast<int64_t>(i) * (span / static_cast<int64_t>(n));
+      q.customer = "d" + std::to_string(next() % 600'000);
+      q.persona = "first-time-buyer";
+      q.stage = "support";
+      q.touchpoint = "chatbot";
+      q.fallback = true;
+      q.unanswered = next() % 3 == 0;
+      if (i % 5 < 2)
+        q.text = base[next() % base.size()] + " order " + std::to_string(next() % 100000);
+      else
+        q.text = std::string("does the ") + products[next() % 30] + " fit the " + products[next() % 30] +
+                 " and " + products[next() % 30];
+      f->add(q);
+    }
+    return f;
+  }();
+  return *faq;
+}
+
+void BM_FaqQuery7DaysLongTail(benchmark::State& state) {
+  const tp::FaqSummary& faq = diverse_faq();
+  const int64_t to = 1'800'000'000'000 + 30LL * 24 * 3600 * 1000, from = to - 7LL * 24 * 3600 * 1000;
+  size_t clusters = 0;
+  latency(state, [&] {
+    const auto out = faq.query({from, to, "", "", 20});
+    clusters = out["total_clusters"].get<size_t>();
+    return out.size();
+  });
+  state.counters["clusters_in_window"] = static_cast<double>(clusters);
+  state.counters["interactions"] = 2'500'000;  // questions, here
+}
+BENCHMARK(BM_FaqQuery7DaysLongTail)->Iterations(200)->Unit(benchmark::kMillisecond);
+
 // The drill-down (GET /v1/conversations without the transcript read): a page of 50 with the exact total,
 // over the last 7 days of 10 million interactions, for the filters the dashboard sends.
 void BM_ConversationsPage(benchmark::State& state, tp::ConversationQuery filter) {

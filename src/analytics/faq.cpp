@@ -18,10 +18,16 @@ namespace {
 constexpr size_t kMaxPhrasings = 32;
 constexpr size_t kExamples = 3;
 
+// What ranks a cluster in a window (summed for every cluster in it).
 struct Sum {
-  uint64_t count = 0, unanswered = 0, escalated = 0, negative = 0, rated = 0, previous = 0;
+  uint64_t count = 0, unanswered = 0, escalated = 0, negative = 0, rated = 0;
   int64_t rating_sum = 0;
-  std::vector<uint32_t> customers;
+};
+
+// What a returned row shows besides (collected for those rows only).
+struct Detail {
+  uint64_t previous = 0;
+  std::vector<uint64_t> customers;  // a bitmap over customer indexes: marking is O(1), counting a popcount
   std::map<std::string, uint64_t> stages, touchpoints;
 };
 
@@ -88,6 +94,7 @@ void FaqSummary::clear() {
   parent_.clear();
   rollups_.clear();
   hours_.clear();
+  hour_rollups_.clear();
   open_.clear();
 }
 
@@ -126,7 +133,10 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
                 static_cast<int16_t>(index_of(stage_ids_, q.stage)),
                 static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
   auto [rit, new_key] = rollups_.try_emplace(key);
-  if (new_key) hours_[key.hour].push_back(key);
+  if (new_key) {
+    hours_[key.hour].push_back(key);
+    hour_rollups_[key.hour].push_back(&rit->second);
+  }
   Rollup& r = rit->second;
   ++r.count;
   r.unanswered += q.unanswered;
@@ -197,6 +207,15 @@ std::string FaqSummary::label(uint32_t cluster) const {
 }
 
 // The cluster's distinct phrasings, most asked first (at most kListedPhrasings).
+void FaqSummary::index_hours() {
+  hour_rollups_.clear();
+  for (const auto& [hour, keys] : hours_) {
+    auto& list = hour_rollups_[hour];
+    list.reserve(keys.size());
+    for (const Key& k : keys) list.push_back(&rollups_.at(k));
+  }
+}
+
 uint32_t FaqSummary::canonical_cluster(uint32_t cluster) const {
   std::shared_lock lock(mu_);
   return clusters_.canonical(cluster);
@@ -225,34 +244,33 @@ json FaqSummary::query(const FaqQuery& q) const {
   const int stage = q.stage.empty() ? -2 : index_of(stage_ids_, q.stage);
   const int64_t length = q.to_ms - q.from_ms;
   std::shared_lock lock(mu_);
+  // Two passes over the window's rollups: the first sums what ranks a cluster (cheap, for every cluster
+  // in the window: a busy week holds tens of thousands, most asked once); the second collects the
+  // customers and the stage and touchpoint breakdowns for the rows returned only.
   std::unordered_map<uint32_t, Sum> sums;
-  auto visit = [&](int64_t from, int64_t to, bool current) {
+  const auto each_rollup = [&](int64_t from, int64_t to, auto&& f) {
     const int64_t to_hour = hour_of(to - 1);
-    for (auto h = hours_.lower_bound(hour_of(from)); h != hours_.end() && h->first <= to_hour; ++h) {
-      for (const Key& k : h->second) {
+    auto r = hour_rollups_.lower_bound(hour_of(from));
+    for (auto h = hours_.lower_bound(hour_of(from)); h != hours_.end() && h->first <= to_hour; ++h, ++r) {
+      const std::vector<Key>& keys = h->second;
+      const std::vector<const Rollup*>& rollups = r->second;
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const Key& k = keys[i];
         if (persona != -2 && k.persona != persona) continue;
         if (stage != -2 && k.stage != stage) continue;
-        const Rollup& r = rollups_.at(k);
-        Sum& s = sums[clusters_.canonical(k.cluster)];
-        if (!current) {
-          s.previous += r.count;
-          continue;
-        }
-        s.count += r.count;
-        s.unanswered += r.unanswered;
-        s.escalated += r.escalated;
-        s.negative += r.negative;
-        s.rated += r.rated;
-        s.rating_sum += r.rating_sum;
-        for (const uint32_t c : r.customers) s.customers.push_back(canonical(c));  // linked ones count once
-        s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
-        s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] +=
-            r.count;
+        f(k, *rollups[i]);
       }
     }
   };
-  visit(q.from_ms, q.to_ms, true);
-  visit(q.from_ms - length, q.from_ms, false);
+  each_rollup(q.from_ms, q.to_ms, [&](const Key& k, const Rollup& r) {
+    Sum& s = sums[clusters_.canonical(k.cluster)];
+    s.count += r.count;
+    s.unanswered += r.unanswered;
+    s.escalated += r.escalated;
+    s.negative += r.negative;
+    s.rated += r.rated;
+    s.rating_sum += r.rating_sum;
+  });
 
   // Scores first; the JSON (label, phrasings) only for the rows returned: a week can hold many
   // thousands of clusters, most of them asked once.
@@ -278,12 +296,35 @@ json FaqSummary::query(const FaqQuery& q) const {
   };
   const size_t shown = std::min(rows.size(), q.limit);
   std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(), before);
+  const size_t total_clusters = rows.size();
+  rows.resize(shown);
+  std::unordered_map<uint32_t, Detail> detail;
+  for (const Row& row : rows) detail.emplace(row.cluster, Detail{});
+  each_rollup(q.from_ms, q.to_ms, [&](const Key& k, const Rollup& r) {
+    auto it = detail.find(clusters_.canonical(k.cluster));
+    if (it == detail.end()) return;
+    Detail& s = it->second;
+    if (s.customers.empty()) s.customers.assign((parent_.size() + 63) / 64, 0);
+    for (const uint32_t raw : r.customers) {  // linked ones count once
+      const uint32_t c = canonical(raw);
+      s.customers[c >> 6] |= uint64_t{1} << (c & 63);
+    }
+    s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
+    s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] +=
+        r.count;
+  });
+  // The trend: the same clusters in the previous window of equal length.
+  each_rollup(q.from_ms - length, q.from_ms, [&](const Key& k, const Rollup& r) {
+    auto it = detail.find(clusters_.canonical(k.cluster));
+    if (it != detail.end()) it->second.previous += r.count;
+  });
   json clusters = json::array();
   for (size_t i = 0; i < shown; ++i) {
     const uint32_t cluster = rows[i].cluster;
-    Sum& s = *rows[i].sum;
-    std::sort(s.customers.begin(), s.customers.end());
-    s.customers.erase(std::unique(s.customers.begin(), s.customers.end()), s.customers.end());
+    const Sum& s = *rows[i].sum;
+    Detail& d = detail.at(cluster);
+    size_t customers = 0;
+    for (const uint64_t w : d.customers) customers += static_cast<size_t>(__builtin_popcountll(w));
     const double unanswered = rate(s.unanswered, s.count), escalated = rate(s.escalated, s.count),
                  negative = rate(s.negative, s.count);
     const std::optional<double> avg =
@@ -293,28 +334,28 @@ json FaqSummary::query(const FaqQuery& q) const {
     for (auto it = info_[cluster].examples.rbegin(); it != info_[cluster].examples.rend(); ++it)
       examples.push_back(*it);
     json trend = {
-        {"previous", s.previous},
-        {"change", s.previous ? json(static_cast<double>(s.count) / static_cast<double>(s.previous) - 1.0)
+        {"previous", d.previous},
+        {"change", d.previous ? json(static_cast<double>(s.count) / static_cast<double>(d.previous) - 1.0)
                               : json(nullptr)}};
     clusters.push_back(
         {{"id", cluster},
          {"label", label(cluster)},
          {"intent", clusters_.intent(cluster).empty() ? json(nullptr) : json(clusters_.intent(cluster))},
          {"count", s.count},
-         {"customers", s.customers.size()},
+         {"customers", customers},
          {"unanswered_rate", unanswered},
          {"escalation_rate", escalated},
          {"negative_rate", negative},
          {"avg_rating", avg ? json(*avg) : json(nullptr)},
          {"pain_score", rows[i].score},
-         {"stages", s.stages},
-         {"touchpoints", s.touchpoints},
+         {"stages", d.stages},
+         {"touchpoints", d.touchpoints},
          {"trend", trend},
          {"examples", examples},
          {"phrasings", phrasings(cluster)},
          {"opportunity", opportunity(unanswered, escalated, negative, avg)}});
   }
-  return {{"clusters", clusters}, {"total_clusters", rows.size()}};
+  return {{"clusters", clusters}, {"total_clusters", total_clusters}};
 }
 
 std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>>
@@ -465,6 +506,7 @@ bool FaqSummary::load(BinaryReader& in) {
   parent_ = std::move(parent);
   rollups_ = std::move(rollups);
   hours_ = std::move(hours);
+  index_hours();
   return true;
 }
 

@@ -117,6 +117,10 @@ class FaqSummary {
   uint32_t canonical(uint32_t c) const;
   std::unordered_map<Key, Rollup, KeyHash> rollups_;
   std::map<int64_t, std::vector<Key>> hours_;
+  // The same rollups, each hour's in the order of hours_, by address (an unordered_map's elements stay
+  // where they are): a query walks these instead of hashing every key again.
+  std::map<int64_t, std::vector<const Rollup*>> hour_rollups_;
+  void index_hours();  // hour_rollups_ from hours_ and rollups_ (after a load)
   // The latest question of each recent conversation, for outcomes that arrive after it (bounded).
   struct OpenQuestion {
     Key key{};

@@ -17,7 +17,7 @@ constexpr uint32_t kRareDf = 1;
 constexpr uint32_t kFrequentDf = 2, kTypoRatio = 2;
 // Candidate clusters come from the postings of the question's rarest terms; a posting list this long (a
 // term in thousands of profiles) is read only up to here: such a term joins nothing on its own.
-constexpr size_t kMaxPostingScan = 4096;
+constexpr size_t kMaxPostingScan = 512;
 constexpr size_t kMaxCandidates = 16;  // scored fully, by their partial dot product
 
 size_t code_points(std::string_view s) {
