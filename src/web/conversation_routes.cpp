@@ -6,7 +6,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unordered_map>
 
 #include "analytics/conversations.h"
 #include "analytics/journey_map.h"
@@ -25,8 +24,9 @@ using json = nlohmann::json;
 namespace {
 
 constexpr size_t kMaxLimit = 200, kDefaultLimit = 50;
-// A transcript longer than this (a runaway bot loop in one session) is cut: the first turns are shown and
-// `turns_omitted` says how many more there are.
+// A transcript longer than this (a runaway bot loop in one session) is cut: the first turns are read and
+// shown (its stages, touchpoints and pain are those of the turns shown) and `turns_omitted` says how many
+// more there are.
 constexpr size_t kMaxTurns = 1000;
 
 // The cursor is opaque to clients: "<ended ms>:<id>", base64url without padding.
@@ -150,9 +150,11 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
     if (!read_query(req, res, d->journey, d->cluster_members, q)) return;
     const ConversationPage page = d->index.query(q);
 
-    // Every turn of the page in one read.
+    // Every turn of the page in one read (a runaway conversation's first kMaxTurns only).
     std::vector<int64_t> seqs;
-    for (const auto& c : page.conversations) seqs.insert(seqs.end(), c.seqs.begin(), c.seqs.end());
+    for (const auto& c : page.conversations)
+      seqs.insert(seqs.end(), c.seqs.begin(),
+                  c.seqs.begin() + static_cast<std::ptrdiff_t>(std::min(c.seqs.size(), kMaxTurns)));
     std::vector<StoredInteraction> rows;
     try {
       rows = d->store.interactions_by_seq(seqs);
@@ -161,9 +163,6 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
       send_json(res, 503, json{{"error", "storage is not readable right now; retry"}}.dump());
       return;
     }
-    std::unordered_map<int64_t, const StoredInteraction*> by_seq;
-    for (const auto& r : rows) by_seq.emplace(r.seq, &r);
-
     std::vector<std::string> stage_order, touchpoint_order;
     for (const auto& s : d->journey.stages) stage_order.push_back(s.id);
     for (const auto& t : d->journey.touchpoints) touchpoint_order.push_back(t.id);
@@ -199,7 +198,7 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
             if (pain_seen.insert(p).second) pain.push_back(p);
         }
         if (t->interaction.rating) rating = t->interaction.rating;
-        if (turn_list.size() < kMaxTurns) turn_list.push_back(turn_json(*t));
+        turn_list.push_back(turn_json(*t));
       }
       json conv = {{"id", c.id},
                    {"customer_id", or_null(c.customer)},
@@ -211,7 +210,7 @@ void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) 
                    {"rating", rating ? json(*rating) : json(nullptr)},
                    {"cluster_ids", shown_clusters(c.clusters)},
                    {"turns", std::move(turn_list)}};
-      if (turns.size() > kMaxTurns) conv["turns_omitted"] = turns.size() - kMaxTurns;
+      if (c.seqs.size() > kMaxTurns) conv["turns_omitted"] = c.seqs.size() - kMaxTurns;
       list.push_back(std::move(conv));
     }
     json out = {{"total", page.total},

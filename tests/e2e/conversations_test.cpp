@@ -146,5 +146,34 @@ TEST_F(Conversations, BadParametersNameTheFieldAndTheReadTokenApplies) {
   }
 }
 
+// A runaway session (a bot answering itself in a loop) does not make a page unbounded: its first 1,000
+// turns are shown and `turns_omitted` counts the rest.
+TEST_F(Conversations, ARunawayConversationShowsItsFirstThousandTurns) {
+  start();
+  auto c = client(daemon_->port());
+  for (int part = 0; part < 3; ++part) {
+    json events = json::array();
+    for (int i = part * 400; i < (part + 1) * 400; ++i) {
+      const int minute = i / 60, second = i % 60;
+      char ts[32];
+      std::snprintf(ts, sizeof ts, "2026-11-20T%02d:%02d:%02dZ", 10 + minute / 60, minute % 60, second);
+      events.push_back(turn("loop-" + std::to_string(i), "loop", ts, i % 2 ? "bot" : "user", "again?",
+                            "support", "chatbot"));
+    }
+    ASSERT_EQ(c.Post("/v1/events", events.dump(), "application/json")->status, 202);
+  }
+  wait_for_total(c, kWindow, 1);
+  for (int i = 0; i < 2000; ++i) {  // tagging runs after the acknowledgement: wait for all 1,200
+    const json p = json_of(c.Get(std::string("/v1/conversations?") + kWindow));
+    if (p["conversations"].size() == 1 && p["conversations"][0].value("turns_omitted", 0) == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const json p = json_of(c.Get(std::string("/v1/conversations?") + kWindow));
+  ASSERT_EQ(p["conversations"].size(), 1u);
+  EXPECT_EQ(p["conversations"][0]["turns"].size(), 1000u);
+  EXPECT_EQ(p["conversations"][0]["turns_omitted"], 200);
+  EXPECT_EQ(p["conversations"][0]["turns"][0]["id"], "loop-0");
+}
+
 }  // namespace
 }  // namespace tp::e2e
