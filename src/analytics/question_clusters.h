@@ -40,7 +40,7 @@ class QuestionClusters {
  public:
   struct Options {
     double join_similarity = 0.45;   // cosine of a question with a cluster's profile to join it
-    double merge_similarity = 0.45;  // cosine of two clusters' profiles to merge them
+    double merge_similarity = 0.5;  // cosine of two clusters' profiles to merge them
     size_t members_indexed = 24;     // distinct phrasings per cluster remembered for exact repeats
   };
   static constexpr uint32_t kProfileMembers = 48;  // phrasings that shape a profile (then it is fixed)
