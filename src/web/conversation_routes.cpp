@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -51,12 +52,10 @@ std::optional<ConversationCursor> decode_cursor(std::string text) {
   const size_t colon = raw->find(':');
   if (colon == std::string::npos || colon == 0) return std::nullopt;
   ConversationCursor c;
-  const std::string ms = raw->substr(0, colon);
-  if (ms.size() > 19 || (ms[0] != '-' && !std::isdigit(static_cast<unsigned char>(ms[0]))) ||
-      !std::all_of(ms.begin() + 1, ms.end(),
-                   [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
-    return std::nullopt;
-  c.ended_ms = std::stoll(ms);
+  const char* first = raw->data();
+  const char* last = raw->data() + colon;
+  const auto [end, error] = std::from_chars(first, last, c.ended_ms);  // out of range or junk: refused
+  if (error != std::errc() || end != last) return std::nullopt;
   c.id = raw->substr(colon + 1);
   return c;
 }

@@ -136,6 +136,8 @@ TEST_F(Conversations, BadParametersNameTheFieldAndTheReadTokenApplies) {
                                                      {"limit=0", "limit"},
                                                      {"limit=201", "limit"},
                                                      {"cursor=bm90IGEgY3Vyc29y", "cursor"},
+                                                     {"cursor=OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk6eA", "cursor"},
+                                                     {"cursor=LTp4", "cursor"},
                                                      {"from=yesterday", "from"},
                                                      {"pain=", "pain"}};
   for (const auto& [query, field] : bad) {
