@@ -235,10 +235,15 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
   };
   std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later_in_list)> heap(later_in_list);
   const size_t keep = q.limit + 1;  // one more tells whether a next page exists
-  for (size_t w = 0; w < matched.size(); ++w) {
-    for (uint64_t x = matched[w]; x; x &= x - 1) {
-      const uint32_t c = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(x)));
-      ++page.total;
+  // Newest conversations first (indexes grow with time, roughly): the heap fills with the page at once and
+  // the older matches after it are turned away by one comparison with its top.
+  for (size_t w = matched.size(); w-- > 0;) {
+    page.total += static_cast<uint64_t>(__builtin_popcountll(matched[w]));
+    for (uint64_t x = matched[w]; x;) {
+      const int bit = 63 - __builtin_clzll(x);
+      x &= ~(uint64_t{1} << bit);
+      const uint32_t c = static_cast<uint32_t>(w * 64 + static_cast<size_t>(bit));
+      if (heap.size() == keep && ended_[c] < ended_[heap.top()]) continue;  // older than the whole page
       if (q.after && (ended_[c] > q.after->ended_ms ||
                       (ended_[c] == q.after->ended_ms && conversations_[c].id >= q.after->id)))
         continue;  // on an earlier page

@@ -28,7 +28,7 @@ struct Sum {
 struct Detail {
   uint64_t previous = 0;
   std::vector<uint64_t> customers;  // a bitmap over customer indexes: marking is O(1), counting a popcount
-  std::map<std::string, uint64_t> stages, touchpoints;
+  std::vector<uint64_t> stage_counts, touchpoint_counts;  // slot 0: none; slot i + 1: the journey's i-th
 };
 
 double rate(uint64_t part, uint64_t whole) {
@@ -298,31 +298,45 @@ json FaqSummary::query(const FaqQuery& q) const {
   std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end(), before);
   const size_t total_clusters = rows.size();
   rows.resize(shown);
-  std::unordered_map<uint32_t, Detail> detail;
-  for (const Row& row : rows) detail.emplace(row.cluster, Detail{});
+  // The rows' clusters by a flat index (a lookup per rollup), their stages and touchpoints by position
+  // (named at the end), customers in a bitmap.
+  std::vector<Detail> detail(rows.size());
+  std::vector<int32_t> row_of(clusters_.size(), -1);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    row_of[rows[i].cluster] = static_cast<int32_t>(i);
+    detail[i].stage_counts.assign(stage_ids_.size() + 1, 0);
+    detail[i].touchpoint_counts.assign(touchpoint_ids_.size() + 1, 0);
+  }
+  const bool linked = std::any_of(parent_.begin(), parent_.end(),
+                                  [&, i = uint32_t{0}](uint32_t p) mutable { return p != i++; });
   each_rollup(q.from_ms, q.to_ms, [&](const Key& k, const Rollup& r) {
-    auto it = detail.find(clusters_.canonical(k.cluster));
-    if (it == detail.end()) return;
-    Detail& s = it->second;
+    const int32_t row = row_of[clusters_.canonical(k.cluster)];
+    if (row < 0) return;
+    Detail& s = detail[static_cast<size_t>(row)];
     if (s.customers.empty()) s.customers.assign((parent_.size() + 63) / 64, 0);
     for (const uint32_t raw : r.customers) {  // linked ones count once
-      const uint32_t c = canonical(raw);
+      const uint32_t c = linked ? canonical(raw) : raw;
       s.customers[c >> 6] |= uint64_t{1} << (c & 63);
     }
-    s.stages[k.stage >= 0 ? stage_ids_[static_cast<size_t>(k.stage)] : "(none)"] += r.count;
-    s.touchpoints[k.touchpoint >= 0 ? touchpoint_ids_[static_cast<size_t>(k.touchpoint)] : "(none)"] +=
-        r.count;
+    s.stage_counts[static_cast<size_t>(k.stage + 1)] += r.count;
+    s.touchpoint_counts[static_cast<size_t>(k.touchpoint + 1)] += r.count;
   });
   // The trend: the same clusters in the previous window of equal length.
   each_rollup(q.from_ms - length, q.from_ms, [&](const Key& k, const Rollup& r) {
-    auto it = detail.find(clusters_.canonical(k.cluster));
-    if (it != detail.end()) it->second.previous += r.count;
+    const int32_t row = row_of[clusters_.canonical(k.cluster)];
+    if (row >= 0) detail[static_cast<size_t>(row)].previous += r.count;
   });
+  const auto named = [](const std::vector<uint64_t>& counts, const std::vector<std::string>& ids) {
+    json out = json::object();
+    for (size_t i = 0; i < counts.size(); ++i)
+      if (counts[i]) out[i == 0 ? std::string("(none)") : ids[i - 1]] = counts[i];
+    return out;
+  };
   json clusters = json::array();
   for (size_t i = 0; i < shown; ++i) {
     const uint32_t cluster = rows[i].cluster;
     const Sum& s = *rows[i].sum;
-    Detail& d = detail.at(cluster);
+    Detail& d = detail[i];
     size_t customers = 0;
     for (const uint64_t w : d.customers) customers += static_cast<size_t>(__builtin_popcountll(w));
     const double unanswered = rate(s.unanswered, s.count), escalated = rate(s.escalated, s.count),
@@ -348,8 +362,8 @@ json FaqSummary::query(const FaqQuery& q) const {
          {"negative_rate", negative},
          {"avg_rating", avg ? json(*avg) : json(nullptr)},
          {"pain_score", rows[i].score},
-         {"stages", d.stages},
-         {"touchpoints", d.touchpoints},
+         {"stages", named(d.stage_counts, stage_ids_)},
+         {"touchpoints", named(d.touchpoint_counts, touchpoint_ids_)},
          {"trend", trend},
          {"examples", examples},
          {"phrasings", phrasings(cluster)},
@@ -364,10 +378,13 @@ FaqSummary::top_by_cell(int64_t from_ms, int64_t to_ms, const std::string& perso
   std::shared_lock lock(mu_);
   std::map<std::pair<int, int>, std::unordered_map<uint32_t, uint64_t>> counts;
   const int64_t to_hour = hour_of(to_ms - 1);
-  for (auto h = hours_.lower_bound(hour_of(from_ms)); h != hours_.end() && h->first <= to_hour; ++h)
-    for (const Key& k : h->second)
+  auto r = hour_rollups_.lower_bound(hour_of(from_ms));
+  for (auto h = hours_.lower_bound(hour_of(from_ms)); h != hours_.end() && h->first <= to_hour; ++h, ++r)
+    for (size_t i = 0; i < h->second.size(); ++i) {
+      const Key& k = h->second[i];
       if ((persona == -2 || k.persona == persona) && k.stage >= 0 && k.touchpoint >= 0)
-        counts[{k.stage, k.touchpoint}][clusters_.canonical(k.cluster)] += rollups_.at(k).count;
+        counts[{k.stage, k.touchpoint}][clusters_.canonical(k.cluster)] += r->second[i]->count;
+    }
   std::map<std::pair<std::string, std::string>, std::vector<std::pair<std::string, uint64_t>>> out;
   for (const auto& [cell, by_cluster] : counts) {
     std::vector<std::pair<uint32_t, uint64_t>> sorted(by_cluster.begin(), by_cluster.end());

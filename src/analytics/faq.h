@@ -87,9 +87,19 @@ class FaqSummary {
     }
   };
   struct KeyHash {
+    // All fields packed into two words and mixed (splitmix64's finaliser): a plain weighted sum of them
+    // made keys of one hour collide in long chains once thousands of clusters share an hour.
     size_t operator()(const Key& k) const {
-      return std::hash<int64_t>()(k.hour * 7919 + int64_t{k.cluster} * 131 + int64_t{k.persona + 1} * 31 +
-                                  int64_t{k.stage + 1} * 7 + k.touchpoint);
+      uint64_t x =
+          static_cast<uint64_t>(k.hour) * 0x9e3779b97f4a7c15ULL ^
+          (uint64_t{k.cluster} << 24 | uint64_t{static_cast<uint8_t>(k.persona)} << 16 |
+           uint64_t{static_cast<uint8_t>(k.stage)} << 8 | uint64_t{static_cast<uint8_t>(k.touchpoint)});
+      x ^= x >> 30;
+      x *= 0xbf58476d1ce4e5b9ULL;
+      x ^= x >> 27;
+      x *= 0x94d049bb133111ebULL;
+      x ^= x >> 31;
+      return static_cast<size_t>(x);
     }
   };
   struct Rollup {
