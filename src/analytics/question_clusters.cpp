@@ -295,8 +295,9 @@ double QuestionClusters::profile_cosine(const Cluster& a, const Cluster& b) cons
 // The clusters sharing the grown cluster's strongest terms, profile against profile.
 void QuestionClusters::maybe_merge(uint32_t cluster) {
   constexpr size_t kTerms = 3, kMaxCompared = 32;
-  // Both with two phrasings or more: a lone phrasing that joined nothing is left to join by itself.
-  constexpr uint32_t kMinSelf = 2, kMinOther = 2;
+  // A cluster that grows to two phrasings or more looks for fragments of its question, lone phrasings
+  // that joined nothing when they came (the corpus was younger then) included.
+  constexpr uint32_t kMinSelf = 2, kMinOther = 1;
   const Cluster& c = clusters_[cluster];
   if (c.members < kMinSelf) return;
   std::vector<std::pair<double, uint32_t>> strongest;

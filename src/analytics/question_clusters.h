@@ -19,9 +19,9 @@
 // new intent may claim a cluster without an intent that it matches.
 //
 // Fragments of one question grow apart when their first phrasings share too little ("forgot my password"
-// and "reset password"). Once both have at least two phrasings, a cluster that just grew is compared with
-// the clusters sharing its strongest terms, profile against profile; at merge_similarity the smaller is
-// absorbed by the larger (never two clusters of different intents). A cluster's id never changes while it
+// and "reset password"). A cluster that just grew to two phrasings or more is compared with the clusters
+// sharing its strongest terms (lone phrasings too), profile against profile; at merge_similarity the smaller
+// is absorbed by the larger (never two clusters of different intents). A cluster's id never changes while it
 // grows; an absorbed id stays valid as an alias: canonical() tells where it went, members() every id
 // that went into a cluster, so links and stored ids keep finding the question.
 #pragma once
@@ -39,9 +39,9 @@ namespace tp {
 class QuestionClusters {
  public:
   struct Options {
-    double join_similarity = 0.45;   // cosine of a question with a cluster's profile to join it
+    double join_similarity = 0.45;  // cosine of a question with a cluster's profile to join it
     double merge_similarity = 0.5;  // cosine of two clusters' profiles to merge them
-    size_t members_indexed = 24;     // distinct phrasings per cluster remembered for exact repeats
+    size_t members_indexed = 24;    // distinct phrasings per cluster remembered for exact repeats
   };
   static constexpr uint32_t kProfileMembers = 48;  // phrasings that shape a profile (then it is fixed)
 
