@@ -53,21 +53,40 @@ uint32_t QuestionClusters::intern(const std::string& term) {
   if (fresh) {
     terms_.push_back(term);
     df_.push_back(0);
+    spellings_.emplace_back();
   }
   return it->second;
 }
 
 // One deletion on either side covers a substitution, an insertion, a deletion and a swap of neighbours.
+// Each spelling of the term is indexed (short ones have too many neighbours and are left out).
 void QuestionClusters::index_deletions(uint32_t term) {
-  if (code_points(terms_[term]) < QuestionTerms::kPrefix) return;  // short words: too many neighbours
-  for (auto& d : deletions(terms_[term])) deletions_[std::move(d)].push_back(term);
+  for (const std::string& spelling : spellings_[term]) {
+    if (code_points(spelling) < QuestionTerms::kPrefix) continue;
+    for (auto& d : deletions(spelling)) {
+      auto& list = deletions_[std::move(d)];
+      if (list.empty() || list.back() != term) list.push_back(term);
+    }
+  }
+}
+
+void QuestionClusters::add_spelling(uint32_t term, const std::string& spelling) {
+  constexpr size_t kMaxSpellings = 4;
+  auto& list = spellings_[term];
+  if (std::find(list.begin(), list.end(), spelling) != list.end() || list.size() >= kMaxSpellings) return;
+  list.push_back(spelling);
+  if (df_[term] >= kFrequentDf && code_points(spelling) >= QuestionTerms::kPrefix)
+    for (auto& d : deletions(spelling)) {
+      auto& ids = deletions_[std::move(d)];
+      if (std::find(ids.begin(), ids.end(), term) == ids.end()) ids.push_back(term);
+    }
 }
 
 // The frequent term a rare one is a typo of, if any: the most frequent one whose one-deletion variants
 // meet the rare one's (one edit on the word, which after the cut to five letters can look like two:
 // "refnd" for "refun(d)").
-const std::string* QuestionClusters::correction(uint32_t term) const {
-  const std::string& t = terms_[term];
+const std::string* QuestionClusters::correction(uint32_t term, const std::string& spelling) const {
+  const std::string& t = spelling;
   if (df_[term] > kRareDf || code_points(t) + 1 < QuestionTerms::kPrefix) return nullptr;
   uint32_t best = kNone;
   for (const auto& d : deletions(t)) {
@@ -84,9 +103,14 @@ const std::string* QuestionClusters::correction(uint32_t term) const {
 
 std::vector<uint32_t> QuestionClusters::term_ids(std::string_view text, std::string_view key) {
   std::vector<uint32_t> ids;
-  for (const std::string& term : extractor_.terms(text, key)) {
-    uint32_t id = intern(term);
-    if (const std::string* fixed = correction(id)) id = term_index_.at(*fixed);
+  std::vector<std::string> spellings;
+  const std::vector<std::string> terms = extractor_.terms(text, key, &spellings);
+  for (size_t i = 0; i < terms.size(); ++i) {
+    uint32_t id = intern(terms[i]);
+    if (const std::string* fixed = correction(id, spellings[i]))
+      id = term_index_.at(*fixed);
+    else
+      add_spelling(id, spellings[i]);  // a typo's spelling is not one of the word's
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   }
   // Counted in the corpus once per distinct question.
@@ -400,6 +424,8 @@ void QuestionClusters::save(BinaryWriter& out) const {
   for (size_t t = 0; t < terms_.size(); ++t) {
     out.str(terms_[t]);
     out.u64(df_[t]);
+    out.u64(spellings_[t].size());
+    for (const auto& spelling : spellings_[t]) out.str(spelling);
   }
   out.u64(clusters_.size());
   for (size_t id = 0; id < clusters_.size(); ++id) {
@@ -425,7 +451,7 @@ void QuestionClusters::save(BinaryWriter& out) const {
 bool QuestionClusters::load(BinaryReader& in) {
   QuestionClusters loaded(options_);
   loaded.questions_ = in.u64();
-  const size_t n_terms = in.count(2);
+  const size_t n_terms = in.count(3);
   for (size_t t = 0; t < n_terms && in.ok(); ++t) {
     std::string term = in.str();
     const uint64_t df = in.u64();
@@ -433,6 +459,9 @@ bool QuestionClusters::load(BinaryReader& in) {
       return false;
     loaded.terms_.push_back(std::move(term));
     loaded.df_.push_back(static_cast<uint32_t>(df));
+    auto& spellings = loaded.spellings_.emplace_back(in.count());
+    if (spellings.size() > 4) return false;
+    for (auto& spelling : spellings) spelling = in.str();
   }
   const size_t n_clusters = in.count(3);
   for (uint32_t id = 0; id < n_clusters && in.ok(); ++id) {

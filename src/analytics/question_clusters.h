@@ -88,7 +88,8 @@ class QuestionClusters {
 
   std::vector<uint32_t> term_ids(std::string_view text, std::string_view key);  // typo-repaired, counted
   uint32_t intern(const std::string& term);
-  const std::string* correction(uint32_t term) const;
+  const std::string* correction(uint32_t term, const std::string& spelling) const;
+  void add_spelling(uint32_t term, const std::string& spelling);
   void index_deletions(uint32_t term);
   double idf(uint32_t term) const;
   double norm(const Cluster& c) const;
@@ -109,6 +110,8 @@ class QuestionClusters {
   // The corpus: every term seen, and in how many distinct questions.
   std::vector<std::string> terms_;
   std::vector<uint32_t> df_;
+  // The forms customers typed for each term before synonyms joined them (a few each), for typo repair.
+  std::vector<std::vector<std::string>> spellings_;
   std::vector<double> log_df_;  // log(df + 1) for small df, so a weight costs one log per question
   mutable uint64_t log_n_at_ = ~uint64_t{0};  // log_n_ = log(questions_ + 10) at this questions_
   mutable double log_n_ = 0;

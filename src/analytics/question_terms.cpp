@@ -215,7 +215,8 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text) {
   return terms(text, key(text));
 }
 
-std::vector<std::string> QuestionTerms::terms(std::string_view text, std::string_view folded) {
+std::vector<std::string> QuestionTerms::terms(std::string_view text, std::string_view folded,
+                                              std::vector<std::string>* spellings) {
   // Letters that point to a language, read from the text as typed (folding removes them).
   std::array<int, kLangs> votes{};
   for (size_t i = 0; i < text.size();) {
@@ -258,6 +259,7 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text, std::string
     if (impl_->stop_mask(stem)) continue;  // where's -> wheres -> where
     std::string term(first_code_points(stem, kPrefix));
     if (term.empty()) continue;
+    const std::string spelling = spellings ? term : std::string();
     // The language's synonyms; a Latin-script question with nothing that tells its language ("glemt
     // passord") tries English first, then the others.
     for (const int l : {static_cast<int>(lang), static_cast<int>(kEn), static_cast<int>(kNo),
@@ -269,7 +271,10 @@ std::vector<std::string> QuestionTerms::terms(std::string_view text, std::string
       }
       if (lang == kRu || !undecided) break;
     }
-    if (std::find(out.begin(), out.end(), term) == out.end()) out.push_back(std::move(term));
+    if (std::find(out.begin(), out.end(), term) == out.end()) {
+      out.push_back(std::move(term));
+      if (spellings) spellings->push_back(spelling);
+    }
   }
   return out;
 }

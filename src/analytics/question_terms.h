@@ -32,7 +32,10 @@ class QuestionTerms {
   // The question's terms, each once, in order of first appearance. `key` is key(text), when the caller
   // has it already.
   std::vector<std::string> terms(std::string_view text);
-  std::vector<std::string> terms(std::string_view text, std::string_view key);
+  // `spellings`, when given, receives for each term the form it had before synonyms made it the group's
+  // term ("payme" for "pay"): typos are repaired against what customers typed, not against the group.
+  std::vector<std::string> terms(std::string_view text, std::string_view key,
+                                 std::vector<std::string>* spellings = nullptr);
 
   // A question's phrasing, normalised: folded (engine/text_fold.h), apostrophes between letters dropped.
   // Phrasings with one key are the same phrasing.

@@ -89,6 +89,11 @@ TEST(QuestionClusters, ARareTypoOfAFrequentWordIsReadAsThatWord) {
   EXPECT_EQ(clusters.assign("refund status?", "", true), refund);
   EXPECT_EQ(clusters.assign("were is my refnd", "", true), refund);
   EXPECT_EQ(clusters.assign("REFUDN please", "", true), refund);  // swapped letters
+  // A typo of a word that a synonym group made part of a shorter term ("payment" is "pay"'s group).
+  const uint32_t payment = clusters.assign("my payment failed", "", true);
+  EXPECT_EQ(clusters.assign("payment failed again", "", true), payment);
+  EXPECT_EQ(clusters.assign("the payment failed", "", true), payment);
+  EXPECT_EQ(clusters.assign("paymnet failed", "", true), payment);
   // Not a typo of anything frequent: its own cluster.
   EXPECT_NE(clusters.assign("do you sell gift cards", "", true), refund);
 }

@@ -83,7 +83,7 @@ void show(const std::vector<Line>& lines, const std::vector<uint32_t>& ids) {
 }
 
 // The goal is purity >= 0.90 and completeness >= 0.80 in every language; the lexical clusterer
-// reaches 0.89-0.96 / 0.62-0.68 per language (docs/FAQ_CLUSTERING.md). These floors keep what it reaches
+// reaches 0.88-0.96 / 0.62-0.69 per language (docs/FAQ_CLUSTERING.md). These floors keep what it reaches
 // from regressing; in one stream of all five languages a word's weight comes from a mixed corpus, and the
 // figures are a little lower.
 constexpr double kMinPurity = 0.87, kMinCompleteness = 0.60;
