@@ -168,7 +168,7 @@ void ConversationIndex::add(const ConversationRecord& r) {
   e.persona = static_cast<int16_t>(index_of(persona_ids_, r.persona));
   HourBucket& bucket = hours_[hour];
   if (bucket.empty()) bucket.resize(stage_ids_.size() + 1);
-  bucket[static_cast<size_t>(stage + 1)].push_back(e);
+  bucket[static_cast<size_t>(stage) + 1].push_back(e);  // stage -1 (none) is slot 0
 }
 
 ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
