@@ -275,9 +275,7 @@ ConversationPage ConversationIndex::query(const ConversationQuery& q) const {
 
 void ConversationIndex::save(BinaryWriter& out) const {
   std::shared_lock lock(mu_);
-  save_ids(out, stage_ids_);
-  save_ids(out, touchpoint_ids_);
-  save_ids(out, persona_ids_);
+  save_journey_ids(out, stage_ids_, touchpoint_ids_, persona_ids_);
   out.u64(pain_names_.size());
   for (const auto& p : pain_names_) out.str(p);
   out.u64(conversations_.size());
@@ -322,8 +320,7 @@ void ConversationIndex::save(BinaryWriter& out) const {
 }
 
 bool ConversationIndex::load(BinaryReader& in) {
-  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_))
-    return false;
+  if (!same_journey_ids(in, stage_ids_, touchpoint_ids_, persona_ids_)) return false;
   std::vector<std::string> pain_names(in.count());
   std::unordered_map<std::string, uint16_t> pain_index;
   if (pain_names.size() > 0xffff) return false;

@@ -7,7 +7,6 @@
 
 #include "analytics/journey_ids.h"
 #include "analytics/snapshot_codec.h"
-#include "engine/text_fold.h"
 
 namespace tp {
 
@@ -401,9 +400,7 @@ FaqSummary::top_by_cell(int64_t from_ms, int64_t to_ms, const std::string& perso
 
 void FaqSummary::save(BinaryWriter& out) const {
   std::shared_lock lock(mu_);
-  save_ids(out, stage_ids_);
-  save_ids(out, touchpoint_ids_);
-  save_ids(out, persona_ids_);
+  save_journey_ids(out, stage_ids_, touchpoint_ids_, persona_ids_);
   clusters_.save(out);
   out.u64(info_.size());
   for (const ClusterInfo& info : info_) {
@@ -446,8 +443,7 @@ void FaqSummary::save(BinaryWriter& out) const {
 }
 
 bool FaqSummary::load(BinaryReader& in) {
-  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_))
-    return false;
+  if (!same_journey_ids(in, stage_ids_, touchpoint_ids_, persona_ids_)) return false;
   QuestionClusters clusters;
   if (!clusters.load(in)) return false;
   std::vector<ClusterInfo> info(in.count(2));

@@ -367,9 +367,7 @@ json JourneyMap::query(const MapQuery& q) const {
 
 void JourneyMap::save(BinaryWriter& out) const {
   std::shared_lock lock(mu_);
-  save_ids(out, stage_ids_);
-  save_ids(out, touchpoint_ids_);
-  save_ids(out, persona_ids_);
+  save_journey_ids(out, stage_ids_, touchpoint_ids_, persona_ids_);
   const auto keys = keys_by_index(customer_ids_, progress_.size());
   out.u64(progress_.size());
   for (size_t c = 0; c < progress_.size(); ++c) {
@@ -403,8 +401,7 @@ void JourneyMap::save(BinaryWriter& out) const {
 }
 
 bool JourneyMap::load(BinaryReader& in) {
-  if (!same_ids(in, stage_ids_) || !same_ids(in, touchpoint_ids_) || !same_ids(in, persona_ids_))
-    return false;
+  if (!same_journey_ids(in, stage_ids_, touchpoint_ids_, persona_ids_)) return false;
   const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
   std::unordered_map<std::string, uint32_t> customer_ids;
   std::vector<Progress> progress;

@@ -5,7 +5,7 @@
 #include <limits>
 #include <utility>
 
-#include "engine/text_fold.h"
+#include "util/text.h"
 
 namespace tp {
 namespace {

@@ -24,6 +24,22 @@ inline bool same_ids(BinaryReader& in, const std::vector<std::string>& ids) {
   return in.ok();
 }
 
+// The journey an aggregate was made for (its stage, touchpoint and persona ids, in order): a snapshot of
+// another journey is not loaded, since its indexes would mean other things.
+inline void save_journey_ids(BinaryWriter& out, const std::vector<std::string>& stages,
+                             const std::vector<std::string>& touchpoints,
+                             const std::vector<std::string>& personas) {
+  save_ids(out, stages);
+  save_ids(out, touchpoints);
+  save_ids(out, personas);
+}
+
+inline bool same_journey_ids(BinaryReader& in, const std::vector<std::string>& stages,
+                             const std::vector<std::string>& touchpoints,
+                             const std::vector<std::string>& personas) {
+  return same_ids(in, stages) && same_ids(in, touchpoints) && same_ids(in, personas);
+}
+
 // Sorted distinct indexes as gaps: small numbers, a byte or two each.
 inline void save_sorted(BinaryWriter& out, const std::vector<uint32_t>& v) {
   out.u64(v.size());

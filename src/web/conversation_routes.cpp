@@ -124,14 +124,7 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
     q.clusters = cluster_members ? cluster_members(id) : std::vector<uint32_t>{id};
   }
   q.limit = kDefaultLimit;
-  if (req.has_param("limit")) {
-    const std::string v = req.get_param_value("limit");
-    char* end = nullptr;
-    const long n = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || n < 1 || n > static_cast<long>(kMaxLimit))
-      return refuse("limit", "must be a whole number from 1 to 200");
-    q.limit = static_cast<size_t>(n);
-  }
+  if (!read_limit(req, res, kMaxLimit, q.limit)) return false;
   if (req.has_param("cursor")) {
     q.after = decode_cursor(req.get_param_value("cursor"));
     if (!q.after) return refuse("cursor", "is not a cursor this API returned");

@@ -18,7 +18,6 @@ namespace tp {
 
 using json = nlohmann::json;
 
-
 void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
   auto d = std::make_shared<MapRoutesDeps>(std::move(deps));
 
@@ -90,15 +89,7 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     q.stage = req.get_param_value("stage");
     if (!q.stage.empty() && d->journey.stage_index(q.stage) < 0)
       return send_json(res, 400, error_body("stage", "unknown stage id").dump()), false;
-    if (req.has_param("limit")) {
-      const std::string v = req.get_param_value("limit");
-      char* end = nullptr;
-      const long n = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || n < 1 || n > 500)
-        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 500").dump()), false;
-      q.limit = static_cast<size_t>(n);
-    }
-    return true;
+    return read_limit(req, res, 500, q.limit);
   };
 
   svr.Get("/v1/faq", [d, read_faq](const httplib::Request& req, httplib::Response& res) {

@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "ingest/http_server.h"
@@ -10,6 +9,7 @@
 #include "store/store.h"
 #include "util/metrics.h"
 #include "web/interaction_view.h"
+#include "web/window_params.h"
 
 namespace tp {
 
@@ -33,14 +33,7 @@ void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
         return send_json(res, 400, error_body(name, "is longer than 512 bytes").dump());
     }
     if (!q.customer.empty() && d->stored_id) q.customer = d->stored_id(q.customer);
-    if (req.has_param("limit")) {
-      const std::string v = req.get_param_value("limit");
-      size_t n = 0;
-      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > kMaxLimit)
-        return send_json(res, 400, error_body("limit", "must be a whole number from 1 to 1000").dump());
-      q.limit = n;
-    }
+    if (!read_limit(req, res, kMaxLimit, q.limit)) return;
     json items = json::array();
     for (const auto& s : d->store.interactions(q)) items.push_back(interaction_view(s));
     json body = {{"interactions", std::move(items)}};

@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "analytics/journey_map.h"
 #include "ingest/http_server.h"
@@ -34,6 +36,20 @@ bool read_window(const httplib::Request& req, httplib::Response& res, const Jour
   q.persona = req.get_param_value("persona");
   if (!q.persona.empty() && !journey.has_persona(q.persona))
     return send_json(res, 400, error_body("persona", "unknown persona id").dump()), false;
+  return true;
+}
+
+bool read_limit(const httplib::Request& req, httplib::Response& res, size_t max, size_t& limit) {
+  if (!req.has_param("limit")) return true;
+  const std::string v = req.get_param_value("limit");
+  size_t n = 0;
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || ptr != v.data() + v.size() || n < 1 || n > max) {
+    send_json(res, 400,
+              error_body("limit", "must be a whole number from 1 to " + std::to_string(max)).dump());
+    return false;
+  }
+  limit = n;
   return true;
 }
 

@@ -1,5 +1,6 @@
-// The query parameters every read of the map shares: the window (from, to) and the persona.
+// Query parameters the read routes share: the window (from, to), the persona and a page's limit.
 #pragma once
+#include <cstddef>
 
 namespace httplib {
 struct Request;
@@ -14,5 +15,8 @@ struct MapQuery;
 // from/to (RFC 3339) and persona, with the defaults: the last 7 days, all personas. Answers 400 itself
 // (a JSON body naming the field) and returns false when one is wrong.
 bool read_window(const httplib::Request& req, httplib::Response& res, const Journey& journey, MapQuery& q);
+
+// `limit`, a whole number from 1 to `max`; absent: `limit` keeps its default. Answers 400 itself.
+bool read_limit(const httplib::Request& req, httplib::Response& res, size_t max, size_t& limit);
 
 }  // namespace tp
