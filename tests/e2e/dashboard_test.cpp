@@ -67,6 +67,16 @@ void wait_until_mapped(httplib::Client& c, size_t expected) {
 }
 
 // The query string the page uses for its current window (read off its export link).
+// Opens the dashboard with the CSP probe installed; false (with the console's messages) when it never got
+// ready.
+bool open_dashboard(HeadlessChromium& browser, int port) {
+  browser.add_init_script(kCspProbe);
+  browser.navigate(url(port));
+  const bool ready = browser.wait_for("document.body.dataset.ready === 'true'") == true;
+  EXPECT_TRUE(ready) << testing::PrintToString(browser.console_messages());
+  return ready;
+}
+
 std::string page_query(HeadlessChromium& browser) {
   const std::string href =
       browser.evaluate("document.getElementById('export-map-csv').getAttribute('href')").get<std::string>();
@@ -236,10 +246,7 @@ TEST_F(Dashboard, ShowsTheApiFiguresUpdatesLiveAndKeepsChatTextInert) {
   wait_until_mapped(c, events.size());
 
   HeadlessChromium browser;
-  browser.add_init_script(kCspProbe);
-  browser.navigate(url(daemon.port()));
-  ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true)
-      << testing::PrintToString(browser.console_messages());
+  ASSERT_TRUE(open_dashboard(browser, daemon.port()));
 
   const std::string q = page_query(browser);
   ASSERT_NE(q.find("from="), std::string::npos);
@@ -565,10 +572,7 @@ TEST_F(Dashboard, EveryFigureOpensTheConversationsBehindIt) {
   wait_until_mapped(c, events.size());
 
   HeadlessChromium browser;
-  browser.add_init_script(kCspProbe);
-  browser.navigate(url(daemon.port()));
-  ASSERT_EQ(browser.wait_for("document.body.dataset.ready === 'true'"), true)
-      << testing::PrintToString(browser.console_messages());
+  ASSERT_TRUE(open_dashboard(browser, daemon.port()));
   // A custom window (to the minute) does not slide between a click and the test's own reads.
   browser.evaluate(R"JS((() => {
     const w = document.getElementById('window');
