@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the load benchmarks of issue 2, all in one run on loopback, plus the micro-benchmarks.
+# make bench: the load benchmarks of issues 2 and 19, all in one run on loopback, plus the micro-benchmarks.
 #   (1) a cpp-httplib server answering 204 and doing nothing (the library's ceiling, same settings)
 #   (2) touchpointd, one canonical event per POST /v1/events, full durability
 #   (3) touchpointd, Segment /v1/batch with 100 events per request
@@ -59,14 +59,17 @@ kill "$(cat "$WORK/baseline.log.pid")"
 
 cat >"$WORK/touchpoint.json" <<JSON
 {
-  "server": { "listen": "127.0.0.1:0", "threads": 64 },
+  "server": { "listen": "127.0.0.1:0" },
   "storage": { "backend": "sqlite", "sqlite": { "path": "$WORK/bench.db" } },
   "log": { "level": "info" },
   "journey": "$ROOT/config/journey.json",
   "engine": { "rules": ["$ROOT/config/rules"] },
   "sources": {
     "events": { "kind": "native", "auth": { "type": "none" } },
-    "segment": { "kind": "segment", "auth": { "type": "none" } }
+    "segment": { "kind": "segment", "auth": { "type": "none" } },
+    "dialogflow": { "kind": "webhook", "adapter": "dialogflow-es", "verification": "none" },
+    "dialogflow-signed": { "kind": "webhook", "adapter": "dialogflow-es",
+                           "verification": { "type": "hmac-sha256", "secret": "bench-secret" } }
   }
 }
 JSON
@@ -105,6 +108,17 @@ read -r U_RPS U_P50 U_P99 U_NON2XX U_ERR _ _ < <(fresh_run "uuid" "$WORK/touchpo
 # (2) again with customer and session ids drawn at random, as real traffic's are: each commit's index
 # entries land on random pages instead of neighbouring ones.
 read -r R_RPS R_P50 R_P99 R_NON2XX R_ERR _ _ < <(fresh_run "random" "$WORK/touchpoint.json" random /v1/events "$ROOT/bench/wrk/single.lua")
+# Issue 19: webhooks on the event loops. Single Segment track calls, a Dialogflow ES webhook (about 1.2 KB,
+# unique responseId) unverified and signed with hmac-sha256, each on a fresh daemon, alternating twice;
+# the better run of each counts.
+for round in 1 2; do
+  fresh_run "track$round" "$WORK/touchpoint.json" "" /v1/track "$ROOT/bench/wrk/track.lua" >>"$WORK/track.txt"
+  fresh_run "df$round" "$WORK/touchpoint.json" "" /v1/webhooks/dialogflow "$ROOT/bench/wrk/dialogflow.lua" >>"$WORK/df.txt"
+  fresh_run "dfsig$round" "$WORK/touchpoint.json" hmac /v1/webhooks/dialogflow-signed "$ROOT/bench/wrk/dialogflow.lua" >>"$WORK/dfsig.txt"
+done
+read -r K_RPS K_P50 K_P99 K_NON2XX K_ERR _ _ < <(sort -g -r "$WORK/track.txt" | head -1)
+read -r W_RPS W_P50 W_P99 W_NON2XX W_ERR _ _ < <(sort -g -r "$WORK/df.txt" | head -1)
+read -r H_RPS H_P50 H_P99 H_NON2XX H_ERR _ _ < <(sort -g -r "$WORK/dfsig.txt" | head -1)
 read -r T_RPS T_P50 T_P99 T_NON2XX T_ERR TRANSACTIONS STORED < <(sort -g -r "$WORK/agg.txt" | head -1)
 read -r N_RPS N_P50 N_P99 N_NON2XX N_ERR _ _ < <(sort -g -r "$WORK/noagg.txt" | head -1)
 
@@ -114,6 +128,9 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
     -v t_rps="$T_RPS" -v t50="$T_P50" -v t99="$T_P99" -v tn="$T_NON2XX" -v te="$T_ERR" \
     -v r_rps="$R_RPS" -v r50="$R_P50" -v r99="$R_P99" -v rn="$R_NON2XX" -v re="$R_ERR" \
     -v u_rps="$U_RPS" -v u50="$U_P50" -v u99="$U_P99" -v un="$U_NON2XX" -v ue="$U_ERR" \
+    -v k_rps="$K_RPS" -v k99="$K_P99" -v kn="$K_NON2XX" -v ke="$K_ERR" \
+    -v w_rps="$W_RPS" -v w99="$W_P99" -v wn="$W_NON2XX" -v we="$W_ERR" \
+    -v h_rps="$H_RPS" -v h99="$H_P99" -v hn="$H_NON2XX" -v he="$H_ERR" \
     -v stored="$STORED" -v tx="$TRANSACTIONS" -v n_rps="$N_RPS" -v commit_ms="$COMMIT_MS" -v s_tx="$S_TX" -v secs="$DURATION" 'BEGIN {
   printf "\n%-44s %12s %9s %9s %8s %7s\n", "run", "events/s", "p50 ms", "p99 ms", "non-2xx", "errors"
   printf "%-44s %12.0f %9.2f %9.2f %8d %7d\n", "(1) httplib 204 baseline", b_rps, b50, b99, bn, be
@@ -128,7 +145,12 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
   printf "p99 at %s connections: (2) %.2f ms, (3) %.2f ms   (target < 10 ms)\n", ENVIRON["CONNECTIONS"], s99, t99
   printf "rows stored: %d in %d group-commit transactions (%.0f events per fsync)\n", stored, tx, (tx > 0 ? stored / tx : 0)
   printf "aggregation off: (3) %.0f events/s; with the map and FAQ on: %.0f (%.0f%% of off; target >= 90%%)\n", n_rps * 100, t_rps * 100, (n_rps > 0 ? 100 * t_rps / n_rps : 0)
-  if (sn + tn + se + te + un + ue + rn + re > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
+  printf "\nwebhooks (issue 19): %-24s %10s %9s %8s %7s\n", "run", "req/s", "p99 ms", "non-2xx", "errors"
+  printf "  %-42s %10.0f %9.2f %8d %7d\n", "POST /v1/track, 1 event", k_rps, k99, kn, ke
+  printf "  %-42s %10.0f %9.2f %8d %7d\n", "Dialogflow ES webhook, unverified", w_rps, w99, wn, we
+  printf "  %-42s %10.0f %9.2f %8d %7d\n", "Dialogflow ES webhook, hmac-sha256", h_rps, h99, hn, he
+  printf "webhook / track: %.2f (target >= 0.80); signed webhook / track: %.2f (target >= 0.70); p99 %.2f / %.2f ms (target < 10 ms)\n", (k_rps > 0 ? w_rps / k_rps : 0), (k_rps > 0 ? h_rps / k_rps : 0), w99, h99
+  if (sn + tn + se + te + un + ue + rn + re + kn + ke + wn + we + hn + he > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
 }'
 echo
 echo "micro-benchmarks (per-event CPU work on the ingest path):"

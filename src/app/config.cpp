@@ -152,7 +152,7 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.string("listen", listen);
   if (!listen.empty() && !parse_listen(listen, c.server.host, c.server.port))
     r.problem("/server/listen", "must be HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080");
-  r.number("threads", c.server.threads, 2, 4096);
+  r.number("threads", c.server.threads, 1, 4096);
   r.number("max_body_bytes", c.server.max_body_bytes, 1024, int64_t{1} << 30);
   r.number("max_event_bytes", c.server.max_event_bytes, 256, int64_t{1} << 30);
   r.string("read_token", c.server.read_token);
@@ -160,17 +160,18 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.boolean("allow_unauthenticated", c.server.allow_unauthenticated);
   r.number("keep_alive_timeout_s", c.server.keep_alive_timeout_s, 1, 3600);
   r.number("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, int64_t{1} << 31);
-  r.number("read_timeout_s", c.server.read_timeout_s, 1, 3600);
+  // read_timeout_s is the older name of both the head and the body timeout; the specific keys win.
+  int read_timeout_s = 0;
+  r.number("read_timeout_s", read_timeout_s, 1, 3600);
+  if (read_timeout_s > 0) c.server.head_timeout_s = c.server.body_timeout_s = read_timeout_s;
+  r.number("head_timeout_s", c.server.head_timeout_s, 1, 3600);
+  r.number("body_timeout_s", c.server.body_timeout_s, 1, 3600);
+  r.number("write_timeout_s", c.server.write_timeout_s, 1, 3600);
   r.number("event_loops", c.server.event_loops, 0, 64);
+  if (c.server.event_loops == 0) c.server.event_loops = 1;  // older configs: 0 meant "no loops"; now they are the server
   r.number("max_connections", c.server.max_connections, 16, 1000000);
-  const bool streams_given = r.get("max_streams") != nullptr;
   r.number("max_streams", c.server.max_streams, 1, 1024);
-  if (c.server.max_streams * 2 > c.server.threads) {
-    if (streams_given)
-      r.problem("/server/max_streams",
-                "at most half of server.threads: each live stream holds a worker thread");
-    c.server.max_streams = std::max<size_t>(1, c.server.threads / 2);  // the default follows a small pool
-  }
+  r.number("max_buffered_bytes", c.server.max_buffered_bytes, 65536, int64_t{1} << 40);
 }
 
 void read_storage(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {

@@ -7,26 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "ingest/source_config.h"
 #include "store/backends.h"
 #include "util/problem.h"
 
 namespace tp {
-
-enum class AuthType { None, Bearer, WriteKey };
-
-struct SourceConfig {
-  std::string name;
-  // "native" (POST /v1/events), "segment" (Segment HTTP Tracking API routes) or "webhook"
-  // (POST /v1/webhooks/{name}: a platform's own payload through an adapter)
-  std::string kind;
-  AuthType auth = AuthType::None;
-  std::vector<std::string> secrets;  // bearer tokens or write keys
-  // webhook sources: the adapter, its config object and the verification object, as JSON text
-  // (checked by the ingest layer: see check_webhook_sources in app/webhook_sources.h)
-  std::string adapter;
-  std::string adapter_config_json = "{}";
-  std::string verification_json = "{\"type\":\"none\"}";
-};
 
 struct PrivacyConfig {
   bool redact = true;  // emails, phones, cards, IBANs in text become [email], [phone], ... before storage
@@ -45,19 +30,22 @@ struct IdentityConfig {
 struct ServerConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
-  size_t threads = 64;                          // one per concurrent keep-alive connection
+  size_t threads = 16;                          // workers for blocking handlers (reads, admin)
   size_t max_body_bytes = size_t{1024} * 1024;  // after decompression
   size_t max_event_bytes = size_t{32} * 1024;
   std::string read_token;              // bearer token for reads and /metrics; empty: open
   std::string admin_token;             // bearer token for /v1/admin/*; empty: admin routes disabled
   bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials
-  int keep_alive_timeout_s = 5;
+  int keep_alive_timeout_s = 5;        // an idle connection is closed after this
   size_t keep_alive_max_requests = 10000;
-  int read_timeout_s = 10;
-  size_t max_streams = 8;  // concurrent /v1/stream subscribers (dashboards); each holds one of `threads`
-  // Event loops in front of the thread pool (see ingest/http_front.h); 0: the pool serves the port.
-  size_t event_loops = 1;
-  size_t max_connections = 10000;  // open connections the front holds at once (also capped by ulimit -n)
+  int head_timeout_s = 10;   // a request head must arrive within this of its first byte
+  int body_timeout_s = 30;   // its body within this of the head
+  int write_timeout_s = 10;  // a client that reads nothing of its answer for this long is dropped
+  size_t max_streams = 8;    // concurrent /v1/stream subscribers (dashboards), a thread each
+  size_t event_loops = 1;    // epoll loops owning the port (see http/server.h)
+  size_t max_connections = 10000;  // open connections held at once (also capped by ulimit -n)
+  // Request bytes held in memory across all connections; past it only small requests are read.
+  size_t max_buffered_bytes = size_t{64} * 1024 * 1024;
 };
 
 struct IngestConfig {

@@ -13,13 +13,17 @@
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
 #include "analytics/snapshot.h"
+#include "app/http_options.h"
 #include "app/plugins.h"
 #include "app/rule_files.h"
 #include "app/startup.h"
 #include "app/tagging_pipeline.h"
 #include "app/webhook_sources.h"
 #include "engine/tagger.h"
-#include "ingest/http_server.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "ingest/ingest_http.h"
+#include "ingest/ingest_routes.h"
 #include "ingest/ingest_service.h"
 #include "ingest/source_auth.h"
 #include "model/journey.h"
@@ -185,7 +189,9 @@ int run_daemon(const Config& config) {
   std::function<EventTranslator(EventTranslator)> ingest_check;
   WebhookSources webhooks;
   SuppressionList suppressed;
-  std::unique_ptr<HttpServer> http;
+  http::Router router;
+  std::unique_ptr<IngestHandler> ingest_routes;
+  std::unique_ptr<http::Server> http;
   std::unique_ptr<TaggingPipeline> pipeline;
   std::unique_ptr<JourneyMap> map;
   std::unique_ptr<FaqSummary> faq;
@@ -421,26 +427,35 @@ int run_daemon(const Config& config) {
       .add(
           "listen",
           [&] {
-            http = std::make_unique<HttpServer>(config.server, metrics);
-            http->add_ingest_routes(*ingest, *auth, config.ingest, ingest_check);
+            const IngestHttpOptions ingest_http{config.ingest.commit_timeout_ms};
+            ingest_routes = std::make_unique<IngestHandler>(*ingest, *auth, ingest_check);
+            add_ingest_routes(router, *ingest_routes, ingest_http);
             add_webhook_route(
-                http->routes(), *ingest, webhooks, config.server.max_body_bytes,
+                router, *ingest, webhooks, ingest_http,
                 &metrics.counter("touchpoint_webhook_verification_failures_total",
                                  "Webhook requests refused by verification, by source.", {"source"}));
-            add_admin_routes(http->routes(), {config.server.admin_token, reload, erase});
-            add_map_routes(http->routes(), {journey, *map, *faq, config.server.read_token});
-            add_conversation_routes(http->routes(),
+            add_admin_routes(router, {config.server.admin_token, reload, erase});
+            add_map_routes(router, {journey, *map, *faq, config.server.read_token});
+            add_conversation_routes(router,
                                     {journey, *conversations, *store, config.server.read_token,
                                      [f = faq.get()](uint32_t id) { return f->cluster_members(id); },
                                      [f = faq.get()](uint32_t id) { return f->canonical_cluster(id); }});
-            add_stream_route(http->routes(), {changes, config.server.read_token,
-                                              static_cast<int>(config.server.max_streams)});
-            add_dashboard_routes(http->routes());
+            add_stream_route(router, {changes, config.server.read_token,
+                                      static_cast<int>(config.server.max_streams)});
+            add_dashboard_routes(router);
             add_read_routes(
-                http->routes(),
+                router,
                 {*store, metrics, config.server.read_token,
                  [&] { return !writer->last_commit_failed() && store->writable(); },
                  [key = config.privacy.pseudonym_key](const std::string& id) { return stored_id(id, key); }});
+            auto& requests_total =
+                metrics.counter("touchpoint_http_requests_total", "HTTP requests by route and status.",
+                                {"route", "status"});
+            http = std::make_unique<http::Server>(
+                http_options(config), router, [&requests_total](std::string_view route, int status) {
+                  requests_total.inc({std::string(route), std::to_string(status)});
+                });
+            publish_http_metrics(metrics, *http);
             port = http->bind();
             for (const auto& s : config.sources) {
               if (s.kind == "webhook") {
@@ -472,7 +487,7 @@ int run_daemon(const Config& config) {
           http->stop();
         },
         [&] { reload(); });
-    http->serve();  // returns after stop(), once in-flight requests are answered
+    http->run();  // returns after stop(), once in-flight requests are answered
   }
   startup.teardown();  // stops the writer after draining, then closes storage
   spdlog::info("touchpointd stopped cleanly");

@@ -54,8 +54,4 @@ void IngestHandler::handle_async(const IngestRoute& route, const std::string& so
   ingest_.ingest_async(source, events.events, route.translate, received_ms, std::move(done));
 }
 
-IngestReply IngestHandler::timed_out_reply() const {
-  return ingest_.failure_reply({SubmitStatus::TimedOut, {}, "storage did not commit in time"});
-}
-
 }  // namespace tp

@@ -1,6 +1,6 @@
 // The ingest routes (the native /v1/events and Segment's tracking API) independent of the HTTP code
 // that carries them: which paths exist, which source a request's credentials name, and how its body
-// becomes a reply. Both the event-loop front and the full cpp-httplib server use this one table.
+// becomes a reply. ingest_http.h puts it on the HTTP layer.
 #pragma once
 #include <functional>
 #include <string>
@@ -37,8 +37,7 @@ class IngestHandler {
                      const EventBody& events, int64_t received_ms);
   void handle_async(const IngestRoute& route, const std::string& source, std::string_view raw,
                     const EventBody& events, int64_t received_ms, IngestService::ReplyCallback done);
-  // The reply for a request whose commit did not come within the commit timeout (503, Retry-After).
-  IngestReply timed_out_reply() const;
+  IngestService& service() const { return ingest_; }
 
  private:
   IngestService& ingest_;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <future>
 
+#include "http/replies.h"
 #include "ingest/event_body.h"
 #include "model/interaction_json.h"
 #include "util/metrics.h"
@@ -12,10 +14,6 @@
 namespace tp {
 
 using json = nlohmann::json;
-
-json error_body(const std::string& field, const std::string& error) {
-  return json{{"error", error}, {"field", field}};
-}
 
 IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, CounterFamily* events_total,
                              PrivacyOptions privacy, const SuppressionList* suppressed)
@@ -215,6 +213,16 @@ void IngestService::ingest_async(const std::string& source, const std::vector<co
 IngestReply IngestService::ingest_translated(const std::string& source, std::vector<Interaction> interactions,
                                              const FieldErrors& errors, size_t rejected, size_t ignored,
                                              std::string_view raw, int64_t received_ms) {
+  std::promise<IngestReply> promise;
+  auto answered = promise.get_future();
+  ingest_translated_async(source, std::move(interactions), errors, rejected, ignored, raw, received_ms,
+                          [&promise](IngestReply r) { promise.set_value(std::move(r)); });
+  return answered.get();
+}
+
+void IngestService::ingest_translated_async(const std::string& source, std::vector<Interaction> interactions,
+                                            const FieldErrors& errors, size_t rejected, size_t ignored,
+                                            std::string_view raw, int64_t received_ms, ReplyCallback done) {
   WriteBatch batch;
   batch.source = source;
   batch.received_ms = received_ms;
@@ -238,39 +246,44 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
     if (errors_omitted)
       reason.push_back(
           {{"field", ""}, {"error", std::to_string(errors_omitted) + " more problems not listed"}});
-    batch.dead_letters.push_back({source, received_ms, reason.dump(), dead_letter_raw(raw)});
+    batch.dead_letters.push_back({source, received_ms, reason.dump(-1, ' ', false, json::error_handler_t::replace),
+                                  dead_letter_raw(raw)});
   }
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
     ignored += suppressed;
     // Only platform events without interactions (pings, typing): acknowledged, nothing to store.
     if (events_total_) events_total_->inc({source, "ignored"}, ignored);
-    return {200,
-            json{{"accepted", 0},
-                 {"duplicates", 0},
-                 {"ignored", ignored},
-                 {"rejected", 0},
-                 {"errors", json::array()}},
-            0};
+    return done({200,
+                 json{{"accepted", 0},
+                      {"duplicates", 0},
+                      {"ignored", ignored},
+                      {"rejected", 0},
+                      {"errors", json::array()}},
+                 0});
   }
-  const SubmitResult result = writer_.submit(std::move(batch));
-  if (result.status != SubmitStatus::Committed) return failure_reply(result);
-  if (events_total_) {
-    events_total_->inc({source, "accepted"}, result.counts.accepted);
-    events_total_->inc({source, "duplicate"}, result.counts.duplicates);
-    events_total_->inc({source, "rejected"}, rejected);
-    events_total_->inc({source, "ignored"}, ignored);
-  }
-  IngestReply reply;
-  reply.status = none_valid ? 400 : 202;
-  reply.body = {{"accepted", result.counts.accepted},
-                {"duplicates", result.counts.duplicates},
-                {"ignored", ignored},
-                {"rejected", rejected},
-                {"errors", std::move(error_list)}};
-  if (errors_omitted) reply.body["errors_omitted"] = errors_omitted;
-  if (none_valid) reply.body["error"] = "the payload could not be understood";
-  return reply;
+  // Called once, on the writer thread after the commit (or at once when refused).
+  writer_.submit_async(std::move(batch), [this, source, error_list = std::move(error_list), errors_omitted,
+                                          none_valid, rejected, ignored,
+                                          done = std::move(done)](const SubmitResult& result) mutable {
+    if (result.status != SubmitStatus::Committed) return done(failure_reply(result));
+    if (events_total_) {
+      events_total_->inc({source, "accepted"}, result.counts.accepted);
+      events_total_->inc({source, "duplicate"}, result.counts.duplicates);
+      events_total_->inc({source, "rejected"}, rejected);
+      events_total_->inc({source, "ignored"}, ignored);
+    }
+    IngestReply reply;
+    reply.status = none_valid ? 400 : 202;
+    reply.body = {{"accepted", result.counts.accepted},
+                  {"duplicates", result.counts.duplicates},
+                  {"ignored", ignored},
+                  {"rejected", rejected},
+                  {"errors", std::move(error_list)}};
+    if (errors_omitted) reply.body["errors_omitted"] = errors_omitted;
+    if (none_valid) reply.body["error"] = "the payload could not be understood";
+    done(std::move(reply));
+  });
 }
 
 // The keys under which senders put a customer's or visitor's id (canonical, Segment).

@@ -89,6 +89,10 @@ class IngestService {
   IngestReply ingest_translated(const std::string& source, std::vector<Interaction> interactions,
                                 const FieldErrors& errors, size_t rejected, size_t ignored,
                                 std::string_view raw, int64_t received_ms);
+  // The same without blocking: `done` gets the reply after the commit (see ingest_async).
+  void ingest_translated_async(const std::string& source, std::vector<Interaction> interactions,
+                               const FieldErrors& errors, size_t rejected, size_t ignored, std::string_view raw,
+                               int64_t received_ms, ReplyCallback done);
 
   // Redaction and pseudonyms, applied to every interaction before storage.
   void protect(Interaction& in) const;
@@ -133,7 +137,5 @@ class IngestService {
   const SuppressionList* suppressed_;
   bool is_suppressed(const Interaction& in) const;
 };
-
-nlohmann::json error_body(const std::string& field, const std::string& error);
 
 }  // namespace tp

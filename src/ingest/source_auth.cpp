@@ -4,26 +4,6 @@
 
 namespace tp {
 
-Credentials parse_authorization(std::string_view header) {
-  Credentials c;
-  if (header.empty()) return c;
-  c.present = true;
-  const size_t space = header.find(' ');
-  if (space == std::string_view::npos) return c;
-  const std::string scheme = ascii_lower(header.substr(0, space));
-  std::string_view rest = header.substr(space + 1);
-  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  if (scheme == "bearer") {
-    c.bearer = std::string(rest);
-  } else if (scheme == "basic") {
-    if (auto decoded = base64_decode(rest)) {
-      c.basic = true;
-      c.basic_user = decoded->substr(0, decoded->find(':'));
-    }
-  }
-  return c;
-}
-
 SourceAuthenticator::SourceAuthenticator(std::vector<SourceConfig> sources) : sources_(std::move(sources)) {}
 
 bool SourceAuthenticator::has_kind(std::string_view kind) const {

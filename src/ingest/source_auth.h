@@ -6,18 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "app/config.h"
+#include "http/credentials.h"
+#include "ingest/source_config.h"
 
 namespace tp {
-
-struct Credentials {
-  bool present = false;    // an Authorization header was sent
-  std::string bearer;      // "Bearer <token>"
-  std::string basic_user;  // "Basic base64(user:password)": Segment puts the write key here
-  bool basic = false;
-};
-
-Credentials parse_authorization(std::string_view header);
 
 class SourceAuthenticator {
  public:

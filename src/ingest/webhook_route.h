@@ -1,17 +1,15 @@
 // POST /v1/webhooks/{source}: a platform's own webhook payload (Dialogflow, Rasa, Bot Framework,
 // Intercom, Zendesk, or anything through the generic mapping), verified on the raw bytes, translated by
-// the source's adapter, and stored like any other events.
+// the source's adapter, and stored like any other events. Answered on the event loops, like /v1/events.
 #pragma once
 #include <map>
 #include <memory>
 #include <string>
 
+#include "http/router.h"
 #include "ingest/adapters/adapter.h"
+#include "ingest/ingest_http.h"
 #include "ingest/signatures.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace tp {
 
@@ -26,8 +24,8 @@ struct WebhookSource {
 
 using WebhookSources = std::map<std::string, WebhookSource>;
 
-// `rejected_total` counts refused verifications by source (may be null).
-void add_webhook_route(httplib::Server& server, IngestService& ingest, const WebhookSources& sources,
-                       size_t max_body_bytes, CounterFamily* verification_failures = nullptr);
+// `verification_failures` counts refused verifications by source (may be null).
+void add_webhook_route(http::Router& router, IngestService& ingest, const WebhookSources& sources,
+                       const IngestHttpOptions& options, CounterFamily* verification_failures = nullptr);
 
 }  // namespace tp

@@ -1,16 +1,16 @@
 #include "web/admin_routes.h"
 
-#include <httplib.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "ingest/http_server.h"
-#include "ingest/ingest_service.h"
-#include "ingest/source_auth.h"
+#include "http/credentials.h"
+#include "http/replies.h"
 #include "util/text.h"
 
 namespace tp {
+
+using http::check_read_token;
+using http::send_json;
 
 using json = nlohmann::json;
 
@@ -45,12 +45,12 @@ std::string diagnostics_json(const std::vector<RuleDiagnostic>& diagnostics, boo
 namespace {
 
 // The admin token check; answers 403/401 itself.
-bool admin_allowed(const AdminRoutesDeps& d, const httplib::Request& req, httplib::Response& res) {
+bool admin_allowed(const AdminRoutesDeps& d, const http::Request& req, http::Response& res) {
   if (d.admin_token.empty()) {
     send_json(res, 403, error_body("", "admin routes are disabled: set server.admin_token").dump());
     return false;
   }
-  const Credentials c = parse_authorization(req.get_header_value("Authorization"));
+  const Credentials c = parse_authorization(req.header_value("Authorization"));
   if (c.bearer.empty() || !constant_time_equals(c.bearer, d.admin_token)) {
     res.set_header("WWW-Authenticate", "Bearer");
     send_json(res, 401,
@@ -62,18 +62,18 @@ bool admin_allowed(const AdminRoutesDeps& d, const httplib::Request& req, httpli
 
 }  // namespace
 
-void add_admin_routes(httplib::Server& svr, AdminRoutesDeps deps) {
+void add_admin_routes(http::Router& router, AdminRoutesDeps deps) {
   auto d = std::make_shared<AdminRoutesDeps>(std::move(deps));
-  svr.Delete(R"(/v1/customers/([^/]{1,512}))", [d](const httplib::Request& req, httplib::Response& res) {
+  router.del("/v1/customers/{id}", [d](const http::Request& req, http::Response& res) {
     if (!admin_allowed(*d, req, res)) return;
-    const ErasureOutcome out = d->erase(req.matches[1]);
+    const ErasureOutcome out = d->erase(req.captures[0]);
     if (out.status != 200) {
       res.set_header("Retry-After", "1");
       return send_json(res, out.status, error_body("", out.error).dump());
     }
     send_json(res, 200, json{{"erased", out.erased}, {"purged", out.purged}}.dump());
   });
-  svr.Post("/v1/admin/reload", [d](const httplib::Request& req, httplib::Response& res) {
+  router.post("/v1/admin/reload", [d](const http::Request& req, http::Response& res) {
     if (!admin_allowed(*d, req, res)) return;
     const ReloadOutcome out = d->reload();
     json body = {{"reloaded", out.ok}, {"diagnostics", diagnostics_array(out.diagnostics)}};

@@ -8,9 +8,7 @@
 
 #include "engine/rule_set.h"
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -34,7 +32,7 @@ struct AdminRoutesDeps {
   std::function<ErasureOutcome(const std::string& customer_id)> erase;
 };
 
-void add_admin_routes(httplib::Server& server, AdminRoutesDeps deps);
+void add_admin_routes(http::Router& router, AdminRoutesDeps deps);
 
 // Diagnostics as JSON objects (file, line, column, severity, rule, message, snippet), for the API and
 // `touchpointd rules check --json`.

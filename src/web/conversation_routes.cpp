@@ -1,7 +1,5 @@
 #include "web/conversation_routes.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -10,8 +8,8 @@
 
 #include "analytics/conversations.h"
 #include "analytics/journey_map.h"
-#include "ingest/http_server.h"
-#include "ingest/ingest_service.h"
+#include "http/credentials.h"
+#include "http/replies.h"
 #include "model/journey.h"
 #include "store/store.h"
 #include "util/text.h"
@@ -19,6 +17,9 @@
 #include "web/window_params.h"
 
 namespace tp {
+
+using http::check_read_token;
+using http::send_json;
 
 using json = nlohmann::json;
 
@@ -95,7 +96,7 @@ json in_journey_order(const std::set<std::string>& seen, const std::vector<std::
 }
 
 // Reads the query's parameters; answers 400 itself.
-bool read_query(const httplib::Request& req, httplib::Response& res, const Journey& journey,
+bool read_query(const http::Request& req, http::Response& res, const Journey& journey,
                 const std::function<std::vector<uint32_t>(uint32_t)>& cluster_members, ConversationQuery& q) {
   MapQuery window;
   if (!read_window(req, res, journey, window)) return false;
@@ -106,15 +107,15 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
     send_json(res, 400, error_body(field, error).dump());
     return false;
   };
-  q.stage = req.get_param_value("stage");
+  q.stage = req.param_value("stage");
   if (!q.stage.empty() && journey.stage_index(q.stage) < 0) return refuse("stage", "unknown stage id");
-  q.touchpoint = req.get_param_value("touchpoint");
+  q.touchpoint = req.param_value("touchpoint");
   if (!q.touchpoint.empty() && !journey.has_touchpoint(q.touchpoint))
     return refuse("touchpoint", "unknown touchpoint id");
-  q.pain = req.get_param_value("pain");
+  q.pain = req.param_value("pain");
   if (req.has_param("pain") && q.pain.empty()) return refuse("pain", "must name a pain reason, or \"any\"");
   if (req.has_param("cluster")) {
-    const std::string v = req.get_param_value("cluster");
+    const std::string v = req.param_value("cluster");
     if (v.empty() || v.size() > 10 ||
         !std::all_of(v.begin(), v.end(),
                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) ||
@@ -126,7 +127,7 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
   q.limit = kDefaultLimit;
   if (!read_limit(req, res, kMaxLimit, q.limit)) return false;
   if (req.has_param("cursor")) {
-    q.after = decode_cursor(req.get_param_value("cursor"));
+    q.after = decode_cursor(req.param_value("cursor"));
     if (!q.after) return refuse("cursor", "is not a cursor this API returned");
   }
   return true;
@@ -134,9 +135,9 @@ bool read_query(const httplib::Request& req, httplib::Response& res, const Journ
 
 }  // namespace
 
-void add_conversation_routes(httplib::Server& svr, ConversationRoutesDeps deps) {
+void add_conversation_routes(http::Router& router, ConversationRoutesDeps deps) {
   auto d = std::make_shared<ConversationRoutesDeps>(std::move(deps));
-  svr.Get("/v1/conversations", [d](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/conversations", [d](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     ConversationQuery q;
     if (!read_query(req, res, d->journey, d->cluster_members, q)) return;

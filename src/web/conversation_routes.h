@@ -6,9 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -27,6 +25,6 @@ struct ConversationRoutesDeps {
   std::function<uint32_t(uint32_t)> canonical_cluster;
 };
 
-void add_conversation_routes(httplib::Server& server, ConversationRoutesDeps deps);
+void add_conversation_routes(http::Router& router, ConversationRoutesDeps deps);
 
 }  // namespace tp

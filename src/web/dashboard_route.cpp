@@ -1,7 +1,5 @@
 #include "web/dashboard_route.h"
 
-#include <httplib.h>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -30,14 +28,14 @@ struct Asset {
   std::string etag;  // strong validator: the content's hash, so a new build is never served from cache
 };
 
-void serve(const Asset& a, const httplib::Request& req, httplib::Response& res) {
+void serve(const Asset& a, const http::Request& req, http::Response& res) {
   res.set_header("Content-Security-Policy", std::string(kDashboardCsp));
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_header("X-Frame-Options", "DENY");
   res.set_header("Cache-Control", "no-cache");
   res.set_header("ETag", a.etag);
-  if (req.get_header_value("If-None-Match") == a.etag) {
+  if (req.header_value("If-None-Match") == a.etag) {
     res.status = 304;
     return;
   }
@@ -47,28 +45,27 @@ void serve(const Asset& a, const httplib::Request& req, httplib::Response& res) 
 
 }  // namespace
 
-void add_dashboard_routes(httplib::Server& svr) {
+void add_dashboard_routes(http::Router& router) {
   auto assets = std::make_shared<std::map<std::string, Asset, std::less<>>>();
   for (const auto& a : dashboard_assets())
     (*assets)[std::string(a.name)] =
         Asset{a.content, content_type_of(a.name), "\"" + sha256_hex(a.content).substr(0, 32) + "\""};
 
-  auto page = [assets](const httplib::Request& req, httplib::Response& res) {
+  auto page = [assets](const http::Request& req, http::Response& res) {
     serve(assets->at("index.html"), req, res);
   };
-  svr.Get("/", page);
-  svr.Get("/dashboard", page);
-  svr.Get("/dashboard/", page);
-  svr.Get(R"(/dashboard/([a-z_]+\.(js|css|svg)))",
-          [assets](const httplib::Request& req, httplib::Response& res) {
-            auto it = assets->find(req.matches[1].str());
-            if (it == assets->end()) {
-              res.status = 404;
-              res.set_content(R"({"error":"no such dashboard file","field":""})", "application/json");
-              return;
-            }
-            serve(it->second, req, res);
-          });
+  router.get("/", page);
+  router.get("/dashboard", page);
+  router.get("/dashboard/", page);
+  router.get("/dashboard/{file}", [assets](const http::Request& req, http::Response& res) {
+    auto it = assets->find(req.captures[0]);
+    if (it == assets->end()) {
+      res.status = 404;
+      res.set_content(R"({"error":"no such dashboard file","field":""})", "application/json");
+      return;
+    }
+    serve(it->second, req, res);
+  });
 }
 
 }  // namespace tp

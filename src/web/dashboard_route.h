@@ -5,9 +5,7 @@
 #pragma once
 #include <string_view>
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -16,6 +14,6 @@ inline constexpr std::string_view kDashboardCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-void add_dashboard_routes(httplib::Server& server);
+void add_dashboard_routes(http::Router& router);
 
 }  // namespace tp

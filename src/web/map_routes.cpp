@@ -1,27 +1,28 @@
 #include "web/map_routes.h"
 
-#include <httplib.h>
-
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "analytics/exports.h"
 #include "analytics/faq.h"
 #include "analytics/journey_map.h"
-#include "ingest/http_server.h"
-#include "ingest/ingest_service.h"
+#include "http/credentials.h"
+#include "http/replies.h"
 #include "model/journey.h"
 #include "util/time.h"
 #include "web/window_params.h"
 
 namespace tp {
 
+using http::check_read_token;
+using http::send_json;
+
 using json = nlohmann::json;
 
-void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
+void add_map_routes(http::Router& router, MapRoutesDeps deps) {
   auto d = std::make_shared<MapRoutesDeps>(std::move(deps));
 
-  svr.Get("/v1/journey", [d](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/journey", [d](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     json stages = json::array(), touchpoints = json::array(), personas = json::array();
     for (const auto& s : d->journey.stages)
@@ -52,14 +53,14 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     return out;
   };
 
-  svr.Get("/v1/map", [d, build_map](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/map", [d, build_map](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     MapQuery q;
     if (!read_window(req, res, d->journey, q)) return;
     send_json(res, 200, build_map(q).dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/v1/map.mmd", [d, build_map](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/map.mmd", [d, build_map](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     MapQuery q;
     if (!read_window(req, res, d->journey, q)) return;
@@ -70,7 +71,7 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     res.set_content(map_mermaid(build_map(q), d->journey, title), "text/vnd.mermaid; charset=utf-8");
   });
 
-  svr.Get("/v1/map.csv", [d, build_map](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/map.csv", [d, build_map](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     MapQuery q;
     if (!read_window(req, res, d->journey, q)) return;
@@ -80,19 +81,19 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
   });
 
   // FAQ query parameters: the window, persona, stage and limit. Answers 400 itself.
-  auto read_faq = [d](const httplib::Request& req, httplib::Response& res, FaqQuery& q) {
+  auto read_faq = [d](const http::Request& req, http::Response& res, FaqQuery& q) {
     MapQuery window;
     if (!read_window(req, res, d->journey, window)) return false;
     q.from_ms = window.from_ms;
     q.to_ms = window.to_ms;
     q.persona = window.persona;
-    q.stage = req.get_param_value("stage");
+    q.stage = req.param_value("stage");
     if (!q.stage.empty() && d->journey.stage_index(q.stage) < 0)
       return send_json(res, 400, error_body("stage", "unknown stage id").dump()), false;
     return read_limit(req, res, 500, q.limit);
   };
 
-  svr.Get("/v1/faq", [d, read_faq](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/faq", [d, read_faq](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     FaqQuery q;
     if (!read_faq(req, res, q)) return;
@@ -102,7 +103,7 @@ void add_map_routes(httplib::Server& svr, MapRoutesDeps deps) {
     send_json(res, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/v1/faq.csv", [d, read_faq](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/faq.csv", [d, read_faq](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     FaqQuery q;
     if (!read_faq(req, res, q)) return;

@@ -3,9 +3,7 @@
 #pragma once
 #include <string>
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -20,6 +18,6 @@ struct MapRoutesDeps {
   std::string read_token;  // empty: open
 };
 
-void add_map_routes(httplib::Server& server, MapRoutesDeps deps);
+void add_map_routes(http::Router& router, MapRoutesDeps deps);
 
 }  // namespace tp

@@ -1,17 +1,18 @@
 #include "web/read_routes.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
-#include "ingest/http_server.h"
-#include "ingest/ingest_service.h"
+#include "http/credentials.h"
+#include "http/replies.h"
 #include "store/store.h"
 #include "util/metrics.h"
 #include "web/interaction_view.h"
 #include "web/window_params.h"
 
 namespace tp {
+
+using http::check_read_token;
+using http::send_json;
 
 using json = nlohmann::json;
 
@@ -20,15 +21,15 @@ constexpr size_t kMaxLimit = 1000;
 constexpr size_t kMaxFilterBytes = 512;
 }  // namespace
 
-void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
+void add_read_routes(http::Router& router, ReadRoutesDeps deps) {
   auto d = std::make_shared<ReadRoutesDeps>(std::move(deps));
 
-  svr.Get("/v1/interactions", [d](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/interactions", [d](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     InteractionQuery q;
     for (const auto& [name, target] :
          {std::pair{"source", &q.source}, {"customer", &q.customer}, {"session", &q.session}}) {
-      *target = req.get_param_value(name);
+      *target = req.param_value(name);
       if (target->size() > kMaxFilterBytes)
         return send_json(res, 400, error_body(name, "is longer than 512 bytes").dump());
     }
@@ -40,16 +41,16 @@ void add_read_routes(httplib::Server& svr, ReadRoutesDeps deps) {
     send_json(res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  svr.Get("/healthz",
-          [](const httplib::Request&, httplib::Response& res) { send_json(res, 200, R"({"status":"ok"})"); });
+  router.get("/healthz",
+             [](const http::Request&, http::Response& res) { send_json(res, 200, R"({"status":"ok"})"); });
 
-  svr.Get("/readyz", [d](const httplib::Request&, httplib::Response& res) {
+  router.get("/readyz", [d](const http::Request&, http::Response& res) {
     if (d->ready()) return send_json(res, 200, R"({"status":"ready"})");
     res.set_header("Retry-After", "1");
     send_json(res, 503, R"({"status":"not ready","error":"storage is not writable"})");
   });
 
-  svr.Get("/metrics", [d](const httplib::Request& req, httplib::Response& res) {
+  router.get("/metrics", [d](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     res.status = 200;
     res.set_content(d->metrics.render(), "text/plain; version=0.0.4");

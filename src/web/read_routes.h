@@ -3,9 +3,7 @@
 #include <functional>
 #include <string>
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -22,6 +20,6 @@ struct ReadRoutesDeps {
   std::function<std::string(const std::string&)> stored_id;
 };
 
-void add_read_routes(httplib::Server& server, ReadRoutesDeps deps);
+void add_read_routes(http::Router& router, ReadRoutesDeps deps);
 
 }  // namespace tp

@@ -1,16 +1,17 @@
 #include "web/stream_route.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "analytics/change_feed.h"
-#include "ingest/http_server.h"
-#include "ingest/ingest_service.h"
+#include "http/credentials.h"
+#include "http/replies.h"
 
 namespace tp {
+
+using http::check_read_token;
+using http::send_json;
 
 using json = nlohmann::json;
 
@@ -34,55 +35,39 @@ std::string events_for(const Changes& c) {
   return out;
 }
 
-struct StreamState {
-  uint64_t since = 0;
-  bool started = false;
-  std::chrono::steady_clock::time_point last_sent{};
-};
-
 }  // namespace
 
-void add_stream_route(httplib::Server& svr, StreamDeps deps) {
+void add_stream_route(http::Router& router, StreamDeps deps) {
   auto d = std::make_shared<StreamDeps>(std::move(deps));
   auto active = std::make_shared<std::atomic<int>>(0);
-  svr.Get("/v1/stream", [d, active](const httplib::Request& req, httplib::Response& res) {
+  router.get("/v1/stream", [d, active](const http::Request& req, http::Response& res) {
     if (!check_read_token(d->read_token, req, res)) return;
     if (active->fetch_add(1) >= d->max_streams) {
       active->fetch_sub(1);
       res.set_header("Retry-After", "5");
       return send_json(res, 503, error_body("", "too many live streams; retry later").dump());
     }
-    auto state = std::make_shared<StreamState>();
-    state->since = d->feed.position();
+    res.status = 200;
+    res.content_type = "text/event-stream";
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [d, state](size_t, httplib::DataSink& sink) {
-          if (!state->started) {
-            state->started = true;
-            const std::string hello = "retry: 3000\n: connected\n\n";
-            return sink.write(hello.data(), hello.size());
-          }
-          // Coalesce: at most one batch per second.
-          const auto next_allowed = state->last_sent + kMinInterval;
-          const auto now = std::chrono::steady_clock::now();
-          if (now < next_allowed) std::this_thread::sleep_for(next_allowed - now);
-          if (d->feed.closed()) {
-            sink.done();
-            return true;
-          }
-          const Changes changes =
-              d->feed.wait(state->since, std::chrono::duration_cast<std::chrono::milliseconds>(kKeepAlive));
-          if (d->feed.closed()) {
-            sink.done();
-            return true;
-          }
-          const std::string text = changes.empty() ? std::string(": keep-alive\n\n") : events_for(changes);
-          if (!changes.empty()) state->last_sent = std::chrono::steady_clock::now();
-          return sink.write(text.data(), text.size());
-        },
-        [active](bool) { active->fetch_sub(1); });
+    // Runs on a thread of its own (http/server.h) until the client leaves or the feed closes.
+    res.stream = [d, since = d->feed.position()](http::StreamSink& sink) mutable {
+      if (!sink.write("retry: 3000\n: connected\n\n")) return;
+      std::chrono::steady_clock::time_point last_sent{};
+      while (sink.open() && !d->feed.closed()) {
+        // Coalesce: at most one batch per second.
+        const auto next_allowed = last_sent + kMinInterval;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_allowed) std::this_thread::sleep_for(next_allowed - now);
+        const Changes changes =
+            d->feed.wait(since, std::chrono::duration_cast<std::chrono::milliseconds>(kKeepAlive));
+        if (d->feed.closed()) return;
+        if (!changes.empty()) last_sent = std::chrono::steady_clock::now();
+        if (!sink.write(changes.empty() ? std::string(": keep-alive\n\n") : events_for(changes))) return;
+      }
+    };
+    res.on_stream_end = [active] { active->fetch_sub(1); };
   });
 }
 

@@ -6,9 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace httplib {
-class Server;
-}
+#include "http/router.h"
 
 namespace tp {
 
@@ -20,6 +18,6 @@ struct StreamDeps {
   int max_streams = 8;
 };
 
-void add_stream_route(httplib::Server& server, StreamDeps deps);
+void add_stream_route(http::Router& router, StreamDeps deps);
 
 }  // namespace tp

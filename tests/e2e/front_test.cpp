@@ -1,6 +1,6 @@
-// The event-loop front (ingest/http_front.h) as senders meet it: plain ingest requests answered by the
-// loops, everything else handed to the full server on the same connection, in order; idle and
-// trickling connections cut off; the connection cap; and the daemon without loops.
+// The HTTP server (http/server.h) as senders meet it: ingest answered after the commit and reads by the
+// workers, on the same connection, in order; idle and trickling connections cut off; the connection cap;
+// memory bounds; and one or several loops.
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -76,16 +76,16 @@ std::vector<int> statuses(const std::string& raw) {
   return out;
 }
 
-TEST_F(Front, PipelinedRequestsAreAnsweredInOrderAcrossTheHandOver) {
+TEST_F(Front, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
   start();
-  // Two fast-path ingests and a read (handed to the full server), sent at once before any answer.
+  // Two ingests (answered after their commits) and a read (answered by a worker), sent at once.
   const int fd = connect_to(port());
   const std::string pipelined = post("/v1/events", event("p-1").dump()) +
                                 post("/v1/events", event("p-2").dump()) +
                                 "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string first = exchange(fd, pipelined, 3);
   EXPECT_EQ(statuses(first), (std::vector<int>{202, 202, 200})) << first;
-  // The handed-over connection goes on carrying requests, ingest included (the full server's route).
+  // The connection goes on carrying requests after the read.
   bool closed = false;
   const std::string next =
       exchange(fd, post("/v1/events", event("p-3").dump(), "Connection: close\r\n"), 2, &closed);
@@ -93,9 +93,8 @@ TEST_F(Front, PipelinedRequestsAreAnsweredInOrderAcrossTheHandOver) {
   EXPECT_EQ(statuses(next), (std::vector<int>{202})) << next;
   EXPECT_TRUE(closed) << "Connection: close was asked for";
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions WHERE event_id IN ('p-1', 'p-2', 'p-3')"), 3);
-  // This connection, then the one asking for the metrics (a read: handed over too).
   const std::string m = client(port()).Get("/metrics")->body;
-  EXPECT_EQ(metric_value(m, R"(touchpoint_front_connections_total{outcome="handed_over"})"), 2);
+  EXPECT_EQ(metric_value(m, R"(touchpoint_front_connections_total{outcome="accepted"})"), 2);
   EXPECT_EQ(metric_value(m, "touchpoint_front_connections"), 1)
       << "only the metrics request's own connection";
 }
@@ -140,14 +139,17 @@ TEST_F(Front, IdleAndTricklingConnectionsAreCutOff) {
   const RawResult idle = raw_exchange_ex(port(), "", 15000);
   EXPECT_TRUE(idle.closed_by_server);
   EXPECT_TRUE(idle.received.empty());
-  // Half a head, never finished (slowloris): closed too, unanswered, nothing stored.
+  // Half a head, never finished (slowloris): 408 naming the head, closed, nothing stored.
   const RawResult half = raw_exchange_ex(port(), "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Le", 15000);
   EXPECT_TRUE(half.closed_by_server);
-  EXPECT_TRUE(half.received.empty()) << half.received;
-  // A body shorter than announced: the same.
+  EXPECT_EQ(first_status(half.received), 408) << half.received;
+  EXPECT_NE(half.received.find(R"("field":"headers")"), std::string::npos) << half.received;
+  // A body shorter than announced: 408 naming the body.
   const RawResult short_body =
       raw_exchange_ex(port(), post("/v1/events", event("never").dump()).substr(0, 120), 15000);
   EXPECT_TRUE(short_body.closed_by_server);
+  EXPECT_EQ(first_status(short_body.received), 408) << short_body.received;
+  EXPECT_NE(short_body.received.find(R"("field":"body")"), std::string::npos) << short_body.received;
   EXPECT_EQ(count("SELECT COUNT(*) FROM interactions"), 0);
 }
 
@@ -223,10 +225,10 @@ TEST_F(Front, ARequestArrivingWhileTheOneBeforeWaitsIsAnsweredAfterIt) {
 }
 
 // Senders that push big bodies slowly cannot make the loops hold unbounded memory: past the budget
-// (server.threads x max_body_bytes) a connection reads only up to a head's worth, small requests still
+// (server.max_buffered_bytes) a connection reads only up to a head's worth, small requests still
 // get through, and stalled bodies go on once memory is freed.
 TEST_F(Front, BufferedRequestBytesStayWithinTheBudget) {
-  start({{"server", {{"threads", 2}, {"max_body_bytes", 65536}, {"max_connections", 64}}}});
+  start({{"server", {{"max_buffered_bytes", 131072}, {"max_body_bytes", 65536}, {"max_connections", 64}}}});
   const double budget = 2 * 65536, head = 16 * 1024;
   // 65,000 bytes of valid JSON: one small event after a run of whitespace.
   const std::string one = event("big", "c-big").dump();
@@ -280,9 +282,9 @@ std::string pipelined_invalid_batches(int n) {
 }
 
 // A sender that reads its replies slowly gets every one, in order, however far the loop has to wait to
-// write them; a sender that stops reading is dropped after server.read_timeout_s, and the daemon goes on.
+// write them; a sender that stops reading is dropped after server.write_timeout_s, and the daemon goes on.
 TEST_F(Front, ASlowReaderGetsEveryReplyAndOneThatStopsReadingIsDropped) {
-  start({{"server", {{"read_timeout_s", 1}}}});
+  start({{"server", {{"write_timeout_s", 1}}}});
   const int requests = 1500;
   const std::string bytes = pipelined_invalid_batches(requests);
 

@@ -106,7 +106,8 @@ TEST(ParseConfig, ReadsEverySection) {
   EXPECT_TRUE(c.server.allow_unauthenticated);
   EXPECT_EQ(c.server.keep_alive_timeout_s, 3);
   EXPECT_EQ(c.server.keep_alive_max_requests, 50u);
-  EXPECT_EQ(c.server.read_timeout_s, 4);
+  EXPECT_EQ(c.server.head_timeout_s, 4);  // read_timeout_s, the older name, sets both
+  EXPECT_EQ(c.server.body_timeout_s, 4);
   EXPECT_EQ(c.storage.sqlite_path, "/var/lib/tp/db.sqlite");
   EXPECT_EQ(c.storage.busy_timeout_ms, 100);
   EXPECT_EQ(c.ingest.queue_capacity, 500u);
@@ -152,18 +153,22 @@ TEST(ParseConfig, PluginsAreThreadedUnlessMarkedInline) {
   EXPECT_NE(problem_at(bad, "/engine/plugins/0/inline"), nullptr) << describe(bad);
 }
 
-TEST(ParseConfig, LiveStreamsLeaveThreadsForIngest) {
-  const ConfigLoad many =
-      parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"max_streams": 40}})");
-  EXPECT_NE(problem_at(many, "/server/max_streams"), nullptr) << describe(many);  // 64 threads: 32 at most
-  const ConfigLoad ok =
-      parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"max_streams": 32}})");
-  EXPECT_TRUE(ok.problems.empty()) << describe(ok);
-  EXPECT_EQ(ok.config.server.max_streams, 32u);
-  // A small pool without the key: the default shrinks with it instead of failing.
-  const ConfigLoad small = parse(R"({"sources": {"events": {"kind": "native"}}, "server": {"threads": 6}})");
-  EXPECT_TRUE(small.problems.empty()) << describe(small);
-  EXPECT_EQ(small.config.server.max_streams, 3u);
+TEST(ParseConfig, ConnectionTimeoutsAndLimits) {
+  const ConfigLoad load = parse(R"({"sources": {"events": {"kind": "native"}},
+    "server": {"read_timeout_s": 7, "head_timeout_s": 2, "write_timeout_s": 3, "max_streams": 40,
+               "event_loops": 0, "max_buffered_bytes": 1048576}})");
+  ASSERT_TRUE(load.ok()) << describe(load);
+  const ServerConfig& s = load.config.server;
+  EXPECT_EQ(s.head_timeout_s, 2);  // the specific key wins over the older name
+  EXPECT_EQ(s.body_timeout_s, 7);
+  EXPECT_EQ(s.write_timeout_s, 3);
+  EXPECT_EQ(s.max_streams, 40u);  // streams have threads of their own: no cap from server.threads
+  EXPECT_EQ(s.event_loops, 1u);   // 0 (no loops) is no longer a mode: read as one loop
+  EXPECT_EQ(s.max_buffered_bytes, 1048576u);
+  const ConfigLoad bad = parse(R"({"sources": {"events": {"kind": "native"}},
+    "server": {"body_timeout_s": 0, "max_buffered_bytes": 10}})");
+  EXPECT_NE(problem_at(bad, "/server/body_timeout_s"), nullptr) << describe(bad);
+  EXPECT_NE(problem_at(bad, "/server/max_buffered_bytes"), nullptr) << describe(bad);
 }
 
 TEST(ParseConfig, CommentsAreAllowed) {
@@ -304,7 +309,7 @@ TEST(ParseConfig, CollectsEveryProblemAtOnce) {
 }
 
 TEST(ParseConfig, NumbersAreRangeChecked) {
-  for (const char* server : {R"("threads": 1)", R"("threads": 4097)", R"("threads": 2.5)", R"("threads": -1)",
+  for (const char* server : {R"("threads": 0)", R"("threads": 4097)", R"("threads": 2.5)", R"("threads": -1)",
                              R"("read_timeout_s": 0)", R"("keep_alive_timeout_s": 3601)"}) {
     const ConfigLoad load =
         parse(std::string(R"({"server": {)") + server + R"(}, "sources": {"e": {"kind": "native"}}})");

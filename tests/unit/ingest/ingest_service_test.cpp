@@ -1,4 +1,5 @@
 #include "ingest/ingest_service.h"
+#include "http/replies.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
 // The HTTP layer's last line of defence: an exception escaping the ingest path (a translator, the
 // service) must not end the event loop or the connection's thread. The request is answered 500 with a
 // JSON body, nothing of it is stored or acknowledged, and the same connection serves the next request.
-// Checked on the event-loop front (server.event_loops = 1, the default) and on the cpp-httplib server
-// alone (event_loops = 0, also where the front tunnels what it does not take itself).
+// Checked with the handler on the event loop (small bodies) and on a worker thread (bodies over
+// loop_body_limit: here every body).
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -15,7 +15,10 @@
 #include <string>
 #include <thread>
 
-#include "ingest/http_server.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "ingest/ingest_http.h"
+#include "ingest/ingest_routes.h"
 #include "ingest/ingest_service.h"
 #include "ingest/source_auth.h"
 #include "store/group_commit_writer.h"
@@ -62,14 +65,15 @@ class ServerFaults : public ::testing::TestWithParam<size_t> {
     store = std::make_unique<SqliteStore>(o);
     writer = std::make_unique<GroupCommitWriter>(*store, WriterOptions{});
     service = std::make_unique<IngestService>(*writer, IngestLimits{}, &events_total);
-    ServerConfig config;
-    config.port = 0;
-    config.threads = 4;
-    config.event_loops = GetParam();
-    server = std::make_unique<HttpServer>(config, metrics);
-    server->add_ingest_routes(*service, auth, IngestConfig{}, throwing_on_boom);
+    http::ServerOptions options;
+    options.port = 0;
+    options.workers = 4;
+    options.loop_body_limit = GetParam();
+    handler = std::make_unique<IngestHandler>(*service, auth, throwing_on_boom);
+    add_ingest_routes(router, *handler, IngestHttpOptions{});
+    server = std::make_unique<http::Server>(options, router);
     port = server->bind();
-    serving = std::thread([this] { server->serve(); });
+    serving = std::thread([this] { server->run(); });
   }
   ~ServerFaults() override {
     server->stop();
@@ -87,8 +91,9 @@ class ServerFaults : public ::testing::TestWithParam<size_t> {
   CounterFamily events_total{"touchpoint_events_total", "Events.", {"source", "outcome"}};
   std::unique_ptr<IngestService> service;
   SourceAuthenticator auth{{events_source()}};
-  MetricsRegistry metrics;
-  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<IngestHandler> handler;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
   int port = 0;
   std::thread serving;
 };
@@ -126,9 +131,9 @@ TEST_P(ServerFaults, AnExceptionInTheIngestPathIs500AndTheConnectionServesTheNex
   EXPECT_EQ(logged.find("\nforged line"), std::string::npos) << logged;
 }
 
-INSTANTIATE_TEST_SUITE_P(FrontAndFullServer, ServerFaults, ::testing::Values(size_t{1}, size_t{0}),
+INSTANTIATE_TEST_SUITE_P(LoopAndWorker, ServerFaults, ::testing::Values(size_t{64} * 1024, size_t{0}),
                          [](const ::testing::TestParamInfo<size_t>& info) {
-                           return info.param == 1 ? std::string("EventLoopFront") : std::string("FullServer");
+                           return info.param ? std::string("OnTheEventLoop") : std::string("OnAWorker");
                          });
 
 }  // namespace
