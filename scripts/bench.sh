@@ -153,6 +153,10 @@ awk -v b_rps="$B_RPS" -v b50="$B_P50" -v b99="$B_P99" -v bn="$B_NON2XX" -v be="$
   if (sn + tn + se + te + un + ue + rn + re + kn + ke + wn + we + hn + he > 0) { print "WARNING: some requests failed; the figures above are not valid"; }
 }'
 echo
+echo "slow and idle clients (issue 19): 500 idle keep-alive + 200 slow connections (heads or bodies, a byte every 2 s)"
+echo "on /v1/events, a webhook route and /v1/interactions; a legitimate sender per route, 1,000 requests each (target p99 < 50 ms):"
+"$ROOT/$BUILD/tests/e2e/tp_e2e" --gtest_filter='SlowClients.*' | grep '^\[slow-clients\]' || echo "WARNING: the slow-client scenario failed"
+echo
 echo "micro-benchmarks (per-event CPU work on the ingest path):"
 "$ROOT/$BUILD/bench/tp_micro_bench" --benchmark_min_time=0.5
 
