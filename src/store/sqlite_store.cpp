@@ -346,14 +346,17 @@ std::unique_ptr<SQLite::Database> SqliteStore::open_connection(bool writer) cons
   const int flags = writer ? (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX)
                            : (SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX);
   // The writer's WAL appends go out in one write per commit (store/wal_write_vfs.h); it is the only
-  // connection that commits, and it always syncs, which that VFS needs.
-  const char* vfs = writer ? wal_write_vfs_name() : nullptr;
+  // connection that commits, and with synchronous=FULL it syncs every commit, which that VFS needs (with
+  // NORMAL, other connections would find committed frames still in its buffer).
+  const bool full = options_.synchronous == SqliteSynchronous::Full;
+  const char* vfs = writer && full ? wal_write_vfs_name() : nullptr;
   auto db = std::make_unique<SQLite::Database>(options_.path.c_str(), flags, options_.busy_timeout_ms, vfs);
   if (writer) {
     // Before anything is written: on a new file this sets the page size, on an existing one it is a no-op.
     db->exec("PRAGMA page_size = " + std::to_string(options_.page_size));
     db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA synchronous = FULL");  // the WAL is fsynced at every commit: a 2xx survives power loss
+    // FULL: the WAL is fsynced at every commit, so a 2xx survives power loss (NORMAL: tests only).
+    db->exec(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     db->exec("PRAGMA foreign_keys = ON");
     // Deleted content is overwritten, not just unlinked: an erased customer's words must not survive in
     // free pages of the file.

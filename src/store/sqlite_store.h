@@ -24,6 +24,12 @@ class Statement;
 
 namespace tp {
 
+// How the writer's commits reach the disk. Full is what the daemon uses, and no config key selects
+// anything else: the WAL is fsynced at every commit, so an acknowledged event survives power loss. Normal
+// syncs only at checkpoints, so a power cut loses the commits since the last one; it exists only so that
+// tests/unit/store/power_loss_test.cpp can show its power-cut simulation tells the two apart.
+enum class SqliteSynchronous { Full, Normal };
+
 struct SqliteOptions {
   std::string path = "data/touchpoint.db";
   int busy_timeout_ms = 5000;
@@ -40,6 +46,8 @@ struct SqliteOptions {
   int64_t lookup_batch_rows = 2048;
   size_t lookup_keys_per_commit = 128;
   MigrationObserver on_migration;  // before each migration runs
+  // Tests only: see SqliteSynchronous.
+  SqliteSynchronous synchronous = SqliteSynchronous::Full;
 };
 
 class SqliteStore final : public Store {
