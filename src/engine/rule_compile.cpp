@@ -127,9 +127,10 @@ class Compiler {
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(file, pointer + "/" + json_pointer_token(key), rule,
-              "unknown field '" + key.substr(0, 64) + "' in " + what + " (expected one of: " + list + ")",
-              true);
+        error(
+            file, pointer + "/" + json_pointer_token(key), rule,
+            "unknown field '" + truncate_utf8(key, 64) + "' in " + what + " (expected one of: " + list + ")",
+            true);
       }
     }
   }
@@ -254,7 +255,7 @@ class Compiler {
       if (s.size() > 1 && s[0] == '@') {
         auto it = lists_.find(s.substr(1));
         if (it == lists_.end()) {
-          error(f, p, rule, "unknown list '" + s.substr(1, 64) + "'");
+          error(f, p, rule, "unknown list '" + truncate_utf8(std::string_view(s).substr(1), 64) + "'");
           return false;
         }
         it->second.used = true;
@@ -328,7 +329,8 @@ class Compiler {
       }
       auto m = macros_.find(it->get<std::string>());
       if (m == macros_.end()) {
-        error(f, ptr + "/macro", rule, "unknown macro '" + it->get<std::string>().substr(0, 64) + "'");
+        error(f, ptr + "/macro", rule,
+              "unknown macro '" + truncate_utf8(it->get_ref<const std::string&>(), 64) + "'");
         return std::nullopt;
       }
       NamedMacro& macro = m->second;
@@ -453,7 +455,8 @@ class Compiler {
         }
         if (val.kind == LiteralValue::Kind::String && tag_field && !journey_id_ok(field->id, val.s)) {
           error(f, op_ptr, rule,
-                "'" + val.s.substr(0, 64) + "' is not a " + field->name().substr(5) + " id of the journey");
+                "'" + truncate_utf8(val.s, 64) + "' is not a " + field->name().substr(5) +
+                    " id of the journey");
           return std::nullopt;
         }
         if (field->id == FieldId::Type && !event_type_from(val.s)) {
@@ -507,7 +510,7 @@ class Compiler {
       for (const auto& k : *s) {
         auto folded = fold_keyword(k);
         if (!folded) {
-          error(f, op_ptr, rule, "keyword '" + k.substr(0, 64) + "' has no letters or digits");
+          error(f, op_ptr, rule, "keyword '" + truncate_utf8(k, 64) + "' has no letters or digits");
           return std::nullopt;
         }
         leaf.keywords.push_back(*folded);
@@ -675,7 +678,8 @@ class Compiler {
       if (!it->is_string() || !known(it->get<std::string>())) {
         error(f, ptr + "/" + key, rule,
               std::string("unknown ") + kind + " id" +
-                  (it->is_string() ? " '" + it->get<std::string>().substr(0, 64) + "'" : std::string()) +
+                  (it->is_string() ? " '" + truncate_utf8(it->get_ref<const std::string&>(), 64) + "'"
+                                   : std::string()) +
                   " (not in the journey)");
         return;
       }

@@ -154,7 +154,7 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
     }
     if (++p.outcome.rejected <= kMaxDeadLettersPerRequest) {
       batch.dead_letters.push_back(
-          {source, received_ms, reasons.dump(),
+          {source, received_ms, reasons.dump(-1, ' ', false, json::error_handler_t::replace),
            dead_letter_raw(event.dump(-1, ' ', false, json::error_handler_t::replace))});
     } else if (p.outcome.rejected == kMaxDeadLettersPerRequest + 1) {
       first_not_kept = i;
@@ -168,7 +168,7 @@ IngestService::Prepared IngestService::prepare(const std::string& source,
           {"error", std::to_string(more) + " more rejected events of this request (from "
                                            "this index on) are counted but not kept one by one"}}});
     batch.dead_letters.push_back(
-        {source, received_ms, reason.dump(),
+        {source, received_ms, reason.dump(-1, ' ', false, json::error_handler_t::replace),
          dead_letter_raw(events[first_not_kept]->dump(-1, ' ', false, json::error_handler_t::replace))});
   }
   p.outcome.none_valid = batch.events.empty() && p.outcome.suppressed == 0;
@@ -238,7 +238,9 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
     if (errors_omitted)
       reason.push_back(
           {{"field", ""}, {"error", std::to_string(errors_omitted) + " more problems not listed"}});
-    batch.dead_letters.push_back({source, received_ms, reason.dump(), dead_letter_raw(raw)});
+    batch.dead_letters.push_back({source, received_ms,
+                                  reason.dump(-1, ' ', false, json::error_handler_t::replace),
+                                  dead_letter_raw(raw)});
   }
   const bool none_valid = batch.events.empty();
   if (none_valid && errors.empty()) {
@@ -330,7 +332,8 @@ WriteBatch IngestService::body_dead_letter(const std::string& source, std::strin
   batch.source = source;
   batch.received_ms = received_ms;
   batch.dead_letters.push_back({source, received_ms,
-                                json::array({{{"field", field}, {"error", error}}}).dump(),
+                                json::array({{{"field", field}, {"error", error}}})
+                                    .dump(-1, ' ', false, json::error_handler_t::replace),
                                 dead_letter_raw(raw)});
   return batch;
 }

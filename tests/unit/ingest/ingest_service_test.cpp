@@ -295,6 +295,34 @@ TEST_F(IngestServiceTest, SegmentErrorsNameSegmentFields) {
   EXPECT_EQ(reply.body["errors"][0]["field"], "messageId");
 }
 
+// The contract for a batch with one bad event is 202 with that event rejected. A long non-ASCII "type"
+// was quoted in its error cut inside a character; the dead letter's reason then failed to serialise and
+// the whole batch was answered 500.
+TEST_F(IngestServiceTest, SegmentBatchWithALongNonAsciiTypeRejectsOnlyThatEvent) {
+  const EventTranslator batch = [](const json& e, int64_t now, FieldErrors& errors) {
+    return segment_to_interaction(e, "", now, errors);
+  };
+  std::string type;
+  for (int i = 0; i < 40; ++i) type += "\u0161";
+  const json body = json::array({{{"type", "track"}, {"messageId", "a"}, {"userId", "u"}, {"event", "x"}},
+                                 {{"type", "x" + type}, {"messageId", "b"}, {"userId", "u"}},
+                                 {{"type", "page"}, {"messageId", "c"}, {"userId", "u"}}});
+  const IngestReply reply = service().ingest("segment", pointers(body), batch, kReceived);
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body["accepted"], 2);
+  EXPECT_EQ(reply.body["rejected"], 1);
+  ASSERT_EQ(reply.body["errors"].size(), 1u);
+  EXPECT_EQ(reply.body["errors"][0]["index"], 1);
+  EXPECT_EQ(reply.body["errors"][0]["field"], "type");
+  EXPECT_NO_THROW((void)reply.body.dump());  // strict: the reply is valid UTF-8 too
+  EXPECT_EQ(store->interactions({}).size(), 2u);
+  const auto letters = store->dead_letters(10);
+  ASSERT_EQ(letters.size(), 1u);
+  const json reasons = json::parse(letters[0].letter.reason_json);
+  EXPECT_EQ(reasons[0]["field"], "type");
+  EXPECT_NE(reasons[0]["error"].get<std::string>().find("' is not supported"), std::string::npos);
+}
+
 TEST_F(IngestServiceTest, RejectBodyKeepsTheRawBodyAsADeadLetter) {
   IngestLimits limits;
   limits.dead_letter_raw_bytes = 10;
