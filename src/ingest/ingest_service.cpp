@@ -278,10 +278,43 @@ IngestReply IngestService::ingest_translated(const std::string& source, std::vec
 // The keys under which senders put a customer's or visitor's id (canonical, Segment).
 constexpr std::string_view kIdKeys[] = {"customer_id", "anonymous_id", "userId", "anonymousId", "previousId"};
 
+namespace {
+// Where to cut text before redacting it, so that only about what is kept is redacted (a 1 MiB body took
+// 0.19 s to redact whole) and no address or number is cut in half (its half would no longer be
+// recognised: "jane.doe@exa" is no address). Just before a character no redacted span holds, found in
+// the kMargin bytes after `keep`; failing that at `keep`, where a number's part is still redacted when
+// it has digits enough. Text after a number only ever keeps it from being redacted (a currency, a
+// decimal part), so cutting it off errs on the safe side.
+size_t redaction_cut(std::string_view text, size_t keep) {
+  constexpr size_t kMargin = 256;  // longer than any phone, card or IBAN number as written
+  if (text.size() <= keep) return text.size();
+  for (size_t i = std::min(text.size(), keep + kMargin); i-- > keep;) {
+    switch (text[i]) {
+      case '"':
+      case ',':
+      case ';':
+      case '<':
+      case '>':
+      case '[':
+      case ']':
+      case '{':
+      case '}':
+      case '\n':
+      case '\r':
+        return i;
+      default:
+        break;
+    }
+  }
+  return utf8_prefix_bytes(text, keep);
+}
+}  // namespace
+
 // A dead letter is stored too, so it gets what an interaction gets before storage, as far as text that
 // failed to parse allows: the ids under the keys above and the configured identity traits and properties
 // become pseudonyms when there is a key (wherever they sit, when the text is JSON), personal data in the
-// whole text is redacted when redaction is on. Then it is truncated.
+// kept text is redacted when redaction is on. The text is cut before it is redacted (redaction_cut), and
+// once more after (a 6-byte address becomes the 7-byte "[email]").
 std::string IngestService::dead_letter_raw(std::string_view raw) const {
   std::string text(raw);
   const std::string& key = privacy_.pseudonym_key;
@@ -321,7 +354,10 @@ std::string IngestService::dead_letter_raw(std::string_view raw) const {
       if (changed) text = doc.dump(-1, ' ', false, json::error_handler_t::replace);
     }
   }
-  if (privacy_.redact) text = redact(text, privacy_.kinds);
+  if (privacy_.redact) {
+    text.resize(redaction_cut(text, limits_.dead_letter_raw_bytes));
+    text = redact(text, privacy_.kinds);
+  }
   return truncate_utf8(text, limits_.dead_letter_raw_bytes);
 }
 
