@@ -37,7 +37,13 @@ struct NamedMacro {
   std::string pointer;
   bool used = false;
   bool expanding = false;
+  size_t nodes = 0;  // the nodes one use of it adds, once known, or at least, once too many (0: not yet)
 };
+
+// A rule's condition, with its macros copied in, has at most this many nodes. Each use of a macro copies
+// it, so six levels of macros that each use the one below ten times made a 1.3 KB pack a million
+// conditions (15 s and 929 MB to check, and as long to evaluate for every event).
+constexpr size_t kMaxRuleNodes = 10000;
 
 bool valid_reason(const std::string& s) {
   if (s.empty() || s.size() > 64 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
@@ -278,6 +284,7 @@ class Compiler {
   // ---- conditions ----
   std::optional<uint32_t> condition(size_t f, const json& c, const std::string& ptr, const std::string& rule,
                                     int depth) {
+    if (rule_nodes_ > kMaxRuleNodes) return std::nullopt;  // compile_rule reports it, once
     if (depth > 32) {
       error(f, ptr, rule, "conditions are nested deeper than 32");
       return std::nullopt;
@@ -339,10 +346,24 @@ class Compiler {
         error(f, ptr + "/macro", rule, "macro '" + m->first + "' refers to itself");
         return std::nullopt;
       }
-      macro.expanding = true;
-      auto inlined = condition(macro.file, *macro.condition, macro.pointer, rule, depth + 1);
-      macro.expanding = false;
-      return inlined;
+      const size_t before = rule_nodes_;
+      if (macro.nodes > 0 && before + macro.nodes > kMaxRuleNodes) {
+        rule_nodes_ = kMaxRuleNodes + 1;
+      } else {
+        macro.expanding = true;
+        auto inlined = condition(macro.file, *macro.condition, macro.pointer, rule, depth + 1);
+        macro.expanding = false;
+        if (rule_nodes_ <= kMaxRuleNodes) {
+          if (inlined) macro.nodes = rule_nodes_ - before;
+          return inlined;
+        }
+      }
+      // Too large. The nodes copied before giving up are a lower bound of the macro's size: with it, the
+      // next use (another rule's) is refused without copying. The use nearest the rule is named (the last
+      // one to get here as the copies unwind).
+      macro.nodes = std::max(macro.nodes, kMaxRuleNodes + 1 - before);
+      too_large_ = {f, ptr + "/macro", m->first};
+      return std::nullopt;
     }
     if (auto it = c.find("reached_stage"); it != c.end()) {
       unknown_keys(f, c, ptr, rule, {"reached_stage"}, "a reached_stage condition");
@@ -580,6 +601,7 @@ class Compiler {
     return add_node(std::move(node));
   }
   uint32_t add_node(Node node) {
+    ++rule_nodes_;
     impl_->nodes.push_back(std::move(node));
     return static_cast<uint32_t>(impl_->nodes.size() - 1);
   }
@@ -646,10 +668,19 @@ class Compiler {
         enabled = it->get<bool>();
     }
     std::optional<uint32_t> root;
-    if (auto it = r.find("when"); it != r.end())
+    if (auto it = r.find("when"); it != r.end()) {
+      rule_nodes_ = 0;
+      too_large_ = {f, ptr + "/when", ""};
       root = condition(f, *it, ptr + "/when", id, 0);
-    else
+      if (rule_nodes_ > kMaxRuleNodes)
+        error(too_large_.file, too_large_.pointer, id,
+              "the condition has more than " + std::to_string(kMaxRuleNodes) +
+                  " parts once its macros are copied in (each use of a macro is a copy)" +
+                  (too_large_.macro.empty() ? std::string()
+                                            : "; macro '" + too_large_.macro + "' is used here"));
+    } else {
       error(f, ptr, id, "rule '" + id + "' has no \"when\" condition");
+    }
     if (auto it = r.find("then"); it != r.end())
       rule.then = actions(f, *it, ptr + "/then", id);
     else
@@ -813,6 +844,11 @@ class Compiler {
   std::map<std::string, NamedList> lists_;
   std::map<std::string, NamedMacro> macros_;
   std::map<std::string, std::string> rule_ids_;  // id -> "file:line"
+  size_t rule_nodes_ = 0;                        // nodes the current rule's condition has added
+  struct {
+    size_t file = 0;
+    std::string pointer, macro;
+  } too_large_;  // where to report a condition over kMaxRuleNodes
   std::vector<RuleDiagnostic> diags_;
 };
 
