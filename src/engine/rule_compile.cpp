@@ -37,7 +37,13 @@ struct NamedMacro {
   std::string pointer;
   bool used = false;
   bool expanding = false;
+  size_t nodes = 0;  // the nodes one use of it adds, once known, or at least, once too many (0: not yet)
 };
+
+// A rule's condition, with its macros copied in, has at most this many nodes. Each use of a macro copies
+// it, so six levels of macros that each use the one below ten times made a 1.3 KB pack a million
+// conditions (15 s and 929 MB to check, and as long to evaluate for every event).
+constexpr size_t kMaxRuleNodes = 10000;
 
 bool valid_reason(const std::string& s) {
   if (s.empty() || s.size() > 64 || !(s[0] >= 'a' && s[0] <= 'z')) return false;
@@ -127,9 +133,10 @@ class Compiler {
       if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(file, pointer + "/" + json_pointer_token(key), rule,
-              "unknown field '" + key.substr(0, 64) + "' in " + what + " (expected one of: " + list + ")",
-              true);
+        error(
+            file, pointer + "/" + json_pointer_token(key), rule,
+            "unknown field '" + truncate_utf8(key, 64) + "' in " + what + " (expected one of: " + list + ")",
+            true);
       }
     }
   }
@@ -254,7 +261,7 @@ class Compiler {
       if (s.size() > 1 && s[0] == '@') {
         auto it = lists_.find(s.substr(1));
         if (it == lists_.end()) {
-          error(f, p, rule, "unknown list '" + s.substr(1, 64) + "'");
+          error(f, p, rule, "unknown list '" + truncate_utf8(std::string_view(s).substr(1), 64) + "'");
           return false;
         }
         it->second.used = true;
@@ -277,6 +284,7 @@ class Compiler {
   // ---- conditions ----
   std::optional<uint32_t> condition(size_t f, const json& c, const std::string& ptr, const std::string& rule,
                                     int depth) {
+    if (rule_nodes_ > kMaxRuleNodes) return std::nullopt;  // compile_rule reports it, once
     if (depth > 32) {
       error(f, ptr, rule, "conditions are nested deeper than 32");
       return std::nullopt;
@@ -328,7 +336,8 @@ class Compiler {
       }
       auto m = macros_.find(it->get<std::string>());
       if (m == macros_.end()) {
-        error(f, ptr + "/macro", rule, "unknown macro '" + it->get<std::string>().substr(0, 64) + "'");
+        error(f, ptr + "/macro", rule,
+              "unknown macro '" + truncate_utf8(it->get_ref<const std::string&>(), 64) + "'");
         return std::nullopt;
       }
       NamedMacro& macro = m->second;
@@ -337,10 +346,24 @@ class Compiler {
         error(f, ptr + "/macro", rule, "macro '" + m->first + "' refers to itself");
         return std::nullopt;
       }
-      macro.expanding = true;
-      auto inlined = condition(macro.file, *macro.condition, macro.pointer, rule, depth + 1);
-      macro.expanding = false;
-      return inlined;
+      const size_t before = rule_nodes_;
+      if (macro.nodes > 0 && before + macro.nodes > kMaxRuleNodes) {
+        rule_nodes_ = kMaxRuleNodes + 1;
+      } else {
+        macro.expanding = true;
+        auto inlined = condition(macro.file, *macro.condition, macro.pointer, rule, depth + 1);
+        macro.expanding = false;
+        if (rule_nodes_ <= kMaxRuleNodes) {
+          if (inlined) macro.nodes = rule_nodes_ - before;
+          return inlined;
+        }
+      }
+      // Too large. The nodes copied before giving up are a lower bound of the macro's size: with it, the
+      // next use (another rule's) is refused without copying. The use nearest the rule is named (the last
+      // one to get here as the copies unwind).
+      macro.nodes = std::max(macro.nodes, kMaxRuleNodes + 1 - before);
+      too_large_ = {f, ptr + "/macro", m->first};
+      return std::nullopt;
     }
     if (auto it = c.find("reached_stage"); it != c.end()) {
       unknown_keys(f, c, ptr, rule, {"reached_stage"}, "a reached_stage condition");
@@ -453,7 +476,8 @@ class Compiler {
         }
         if (val.kind == LiteralValue::Kind::String && tag_field && !journey_id_ok(field->id, val.s)) {
           error(f, op_ptr, rule,
-                "'" + val.s.substr(0, 64) + "' is not a " + field->name().substr(5) + " id of the journey");
+                "'" + truncate_utf8(val.s, 64) + "' is not a " + field->name().substr(5) +
+                    " id of the journey");
           return std::nullopt;
         }
         if (field->id == FieldId::Type && !event_type_from(val.s)) {
@@ -507,7 +531,7 @@ class Compiler {
       for (const auto& k : *s) {
         auto folded = fold_keyword(k);
         if (!folded) {
-          error(f, op_ptr, rule, "keyword '" + k.substr(0, 64) + "' has no letters or digits");
+          error(f, op_ptr, rule, "keyword '" + truncate_utf8(k, 64) + "' has no letters or digits");
           return std::nullopt;
         }
         leaf.keywords.push_back(*folded);
@@ -577,6 +601,7 @@ class Compiler {
     return add_node(std::move(node));
   }
   uint32_t add_node(Node node) {
+    ++rule_nodes_;
     impl_->nodes.push_back(std::move(node));
     return static_cast<uint32_t>(impl_->nodes.size() - 1);
   }
@@ -643,10 +668,19 @@ class Compiler {
         enabled = it->get<bool>();
     }
     std::optional<uint32_t> root;
-    if (auto it = r.find("when"); it != r.end())
+    if (auto it = r.find("when"); it != r.end()) {
+      rule_nodes_ = 0;
+      too_large_ = {f, ptr + "/when", ""};
       root = condition(f, *it, ptr + "/when", id, 0);
-    else
+      if (rule_nodes_ > kMaxRuleNodes)
+        error(too_large_.file, too_large_.pointer, id,
+              "the condition has more than " + std::to_string(kMaxRuleNodes) +
+                  " parts once its macros are copied in (each use of a macro is a copy)" +
+                  (too_large_.macro.empty() ? std::string()
+                                            : "; macro '" + too_large_.macro + "' is used here"));
+    } else {
       error(f, ptr, id, "rule '" + id + "' has no \"when\" condition");
+    }
     if (auto it = r.find("then"); it != r.end())
       rule.then = actions(f, *it, ptr + "/then", id);
     else
@@ -675,7 +709,8 @@ class Compiler {
       if (!it->is_string() || !known(it->get<std::string>())) {
         error(f, ptr + "/" + key, rule,
               std::string("unknown ") + kind + " id" +
-                  (it->is_string() ? " '" + it->get<std::string>().substr(0, 64) + "'" : std::string()) +
+                  (it->is_string() ? " '" + truncate_utf8(it->get_ref<const std::string&>(), 64) + "'"
+                                   : std::string()) +
                   " (not in the journey)");
         return;
       }
@@ -809,6 +844,11 @@ class Compiler {
   std::map<std::string, NamedList> lists_;
   std::map<std::string, NamedMacro> macros_;
   std::map<std::string, std::string> rule_ids_;  // id -> "file:line"
+  size_t rule_nodes_ = 0;                        // nodes the current rule's condition has added
+  struct {
+    size_t file = 0;
+    std::string pointer, macro;
+  } too_large_;  // where to report a condition over kMaxRuleNodes
   std::vector<RuleDiagnostic> diags_;
 };
 

@@ -1,9 +1,61 @@
 #include "ingest/event_body.h"
 
+#include <utility>
+
 #include "util/fast_json.h"
 #include "util/text.h"
 
 namespace tp {
+
+bool EventBody::point_events() {
+  events.clear();
+  const nlohmann::json* list = nullptr;
+  if (doc.is_array()) {
+    list = &doc;
+  } else if (doc.is_object()) {
+    auto it = doc.find("batch");
+    if (it == doc.end()) {
+      events.push_back(&doc);
+      return true;
+    }
+    if (!it->is_array()) return false;
+    list = &*it;
+  } else {
+    return false;
+  }
+  events.reserve(list->size());
+  for (const auto& e : *list) events.push_back(&e);
+  return true;
+}
+
+EventBody::EventBody(const EventBody& other) : doc(other.doc), field(other.field), error(other.error) {
+  if (!other.events.empty()) point_events();
+}
+
+EventBody::EventBody(EventBody&& other) noexcept
+    : doc(std::move(other.doc)),
+      events(std::move(other.events)),
+      field(std::move(other.field)),
+      error(std::move(other.error)) {
+  if (!events.empty()) point_events();  // as many as before: the moved capacity holds them
+  other.events.clear();
+}
+
+EventBody& EventBody::operator=(const EventBody& other) {
+  if (this != &other) *this = EventBody(other);
+  return *this;
+}
+
+EventBody& EventBody::operator=(EventBody&& other) noexcept {
+  if (this == &other) return *this;
+  doc = std::move(other.doc);
+  events = std::move(other.events);
+  field = std::move(other.field);
+  error = std::move(other.error);
+  if (!events.empty()) point_events();
+  other.events.clear();
+  return *this;
+}
 
 EventBody parse_event_body(std::string_view body) {
   EventBody out;
@@ -26,30 +78,15 @@ EventBody parse_event_body(std::string_view body) {
     out.error = "not valid JSON (a number is out of range)";
     return out;
   }
-  const nlohmann::json* list = nullptr;
-  if (out.doc.is_array()) {
-    list = &out.doc;
-  } else if (out.doc.is_object()) {
-    auto it = out.doc.find("batch");
-    if (it != out.doc.end()) {
-      if (!it->is_array()) {
-        out.field = "batch";
-        out.error = "must be an array of events";
-        return out;
-      }
-      list = &*it;
-    } else {
-      out.events.push_back(&out.doc);
-    }
-  } else {
-    out.field = "body";
-    out.error = "must be an event object, an array of events or {\"batch\": [...]}";
+  if (!out.point_events()) {
+    const bool batch = out.doc.is_object();
+    out.field = batch ? "batch" : "body";
+    out.error = batch ? "must be an array of events"
+                      : "must be an event object, an array of events or {\"batch\": [...]}";
     return out;
   }
-  if (list)
-    for (const auto& e : *list) out.events.push_back(&e);
   if (out.events.empty()) {
-    out.field = list == &out.doc ? "body" : "batch";
+    out.field = out.doc.is_array() ? "body" : "batch";
     out.error = "contains no events";
   }
   return out;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "util/text.h"
 #include "util/time.h"
 
 namespace tp {
@@ -80,7 +81,7 @@ class EventReader {
       else if (key == "touchpoint")
         string(value, "tags.touchpoint", out.touchpoint);
       else
-        fail("tags." + key, "unknown tag (expected persona, stage or touchpoint)");
+        fail("tags." + truncate_utf8(key, 64), "unknown tag (expected persona, stage or touchpoint)");
     }
   }
 

@@ -5,7 +5,9 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -96,13 +98,14 @@ const RE2& order_context_re() {
   return *re;
 }
 
-// The window before a bare digit run ends with a phone word and at most three other words.
+// The window before a bare digit run ends with a phone word and at most three other words. A phone or card
+// number redacted just before counts as a phone word: "[card]-8904530" is a list of numbers.
 const RE2& phone_context_re() {
   static const auto re = compile(
       "(?i)(?:(?:^|[^\\p{L}\\p{N}])(?:tel|phone|mobile|mob|cell|call|ring|whatsapp|sms|viber|telegram|fax|"
       "телефон|тел|моб|звон|номер|tālr|telefon|mobil|zvan|puh|soita|numero|number|numurs|nummer|"
       "هاتف|جوال|اتصل|رقم)[\\p{L}\\p{M}]*"
-      "|电话|電話|手机|手機|致电|联系)"
+      "|电话|電話|手机|手機|致电|联系|\\[(?:phone|card)\\])"
       "(?:[\\s\\p{P}]*[\\p{L}\\p{M}]+){0,3}[\\s\\p{P}]*$");
   return *re;
 }
@@ -289,20 +292,6 @@ std::optional<Group> group_at(std::string_view t, size_t i, const std::vector<bo
   return Group{i, j, i, j, false};
 }
 
-bool can_start_run(std::string_view t, size_t p) {
-  if (p == 0) return true;
-  const char prev = t[p - 1];
-  if (is_alnum(prev) || prev == '_' || prev == '+') return false;
-  // "1.5", "12,50", "1,299": the continuation of a number, not a new one. Seven digits or more after the
-  // comma are a list ("29123456,29654321"), read as numbers of their own.
-  if ((prev == '.' || prev == ',') && p >= 2 && is_digit(t[p - 2])) {
-    size_t digits = 0;
-    while (p + digits < t.size() && is_digit(t[p + digits])) ++digits;
-    return digits >= 7;
-  }
-  return true;
-}
-
 std::optional<Run> run_at(std::string_view t, size_t p, const std::vector<bool>& covered) {
   const size_t n = t.size();
   Run r;
@@ -337,6 +326,15 @@ std::optional<Run> run_at(std::string_view t, size_t p, const std::vector<bool>&
   }
   r.end = r.groups.back().close;
   return r;
+}
+
+// The digits of the run that would start at `p` (0 when none can).
+size_t run_digits(std::string_view t, size_t p, const std::vector<bool>& covered) {
+  const std::optional<Run> r = run_at(t, p, covered);
+  size_t digits = 0;
+  if (r)
+    for (const Group& g : r->groups) digits += g.len();
+  return digits;
 }
 
 unsigned value_of(std::string_view t, const Group& g) {
@@ -430,7 +428,7 @@ class NumberRedactor {
     for (size_t p = 0; p < n;) {
       const char c = t_[p];
       const bool starts =
-          !covered_[p] && (is_digit(c) || ((c == '+' || c == '(') && p + 1 < n)) && can_start_run(t_, p);
+          !covered_[p] && (is_digit(c) || ((c == '+' || c == '(') && p + 1 < n)) && can_start_run(p);
       std::optional<Run> run = starts ? run_at(t_, p, covered_) : std::nullopt;
       if (!run) {
         ++p;
@@ -444,6 +442,27 @@ class NumberRedactor {
   }
 
  private:
+  // The byte `back` places before `p` in the text as it will be stored: what is already redacted reads as
+  // its placeholder, as a second pass would see it; 0 before the start.
+  char stored_before(size_t p, size_t back) const {
+    const size_t pending = p - copied_;
+    if (back <= pending) return t_[p - back];
+    back -= pending;
+    return back <= out_.size() ? out_[out_.size() - back] : 0;
+  }
+
+  bool can_start_run(size_t p) const {
+    const char prev = stored_before(p, 1);
+    if (is_alnum(prev) || prev == '_' || prev == '+') return false;
+    // "1.5", "12,50", "1,299": the continuation of a number, not a new one. A run of seven digits or more
+    // after the comma is a list ("29123456,29654321", "12,+37129654321", "12,555.123.4567"), read as
+    // numbers of their own. A number already redacted before the comma is no longer digits, so the
+    // second pass decides as the first one did.
+    if ((prev == '.' || prev == ',') && is_digit(stored_before(p, 2)))
+      return run_digits(t_, p, covered_) >= 7;
+    return true;
+  }
+
   void process(const Run& r) {
     const size_t n = t_.size();
     // Glued to a word ("123abc", "2026-11-23T09", "id_42"): an identifier, not a number.
@@ -475,7 +494,7 @@ class NumberRedactor {
   }
 
   // Groups [a, b] as one phone number, or, when they hold too many digits for one, as several
-  // ("29123456/29654321", "29123456 29654321").
+  // ("29123456/29654321", "29123456 29654321", "555.123.4567.555.987.6543").
   void phones(const Run& r, size_t a, size_t b) {
     size_t digits = 0;
     for (size_t k = a; k <= b; ++k) digits += r.groups[k].len();
@@ -483,18 +502,74 @@ class NumberRedactor {
       if (is_phone(r, a, b)) emit(start_of(r, a), r.groups[b].close, Kind::Phone);
       return;
     }
-    // Split at slashes, and at spaces between blocks that are long enough to be numbers of their own.
-    auto split_after = [&](size_t k) {
-      return r.seps[k] == '/' || (r.seps[k] == ' ' && r.groups[k].len() >= 7 && r.groups[k + 1].len() >= 7);
-    };
+    if (card_shaped(r, a, b, digits)) return;  // "4111 1111 1111 1112": a mistyped card, not phone numbers
+    // From each group on, a phone number where one starts; a group none starts at stays as written. A
+    // group is kept only when no number of up to 15 digits starts there, so a second pass, which sees the
+    // kept groups between placeholders, finds none either (redaction is idempotent). Where several
+    // lengths would do, the one that leaves a number after it and ends at a likely split is taken, then
+    // the longest ("0911/123456/0911/654321" is two numbers, not "0911/123456/0911" and "654321").
     for (size_t from = a; from <= b;) {
-      size_t to = from;
-      while (to < b && !split_after(to)) ++to;
-      if (to < b || from > a) {  // there was a slash to split at
-        if (is_phone(r, from, to)) emit(start_of(r, from), r.groups[to].close, Kind::Phone);
+      // The lengths shaped like a phone number, best first; the first whose context agrees is taken (the
+      // context is read with regular expressions: only as often as needed).
+      std::array<std::pair<int, size_t>, 16> candidates;  // (score, to); at most 15 lengths of 1-15 digits
+      size_t count = 0, d = 0;
+      for (size_t to = from; to <= b; ++to) {
+        d += r.groups[to].len();
+        if (d > 15) break;
+        if (d < 7 || !shaped_like_phone(r, from, to, d)) continue;
+        const int score = (to == b || shaped_like_phone_from(r, to + 1, b) ? 2 : 0) +
+                          (to == b || split_after(r, from, to) ? 1 : 0);
+        candidates[count++] = {score, to};
       }
-      from = to + 1;
+      std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(count),
+                std::greater<>());
+      std::optional<size_t> chosen;
+      for (size_t i = 0; i < count && !chosen; ++i)
+        if (is_phone(r, from, candidates[i].second)) chosen = candidates[i].second;
+      if (!chosen) {
+        ++from;
+        continue;
+      }
+      emit(start_of(r, from), r.groups[*chosen].close, Kind::Phone);
+      from = *chosen + 1;
     }
+  }
+
+  // Written like a card number (13-19 digits from 2-6, short groups joined by spaces or dashes) without
+  // passing the Luhn check.
+  bool card_shaped(const Run& r, size_t a, size_t b, size_t digits) const {
+    if (digits > 19 || (a == 0 && r.plus) || t_[r.groups[a].dbegin] < '2' || t_[r.groups[a].dbegin] > '6')
+      return false;
+    for (size_t k = a; k <= b; ++k) {
+      if (r.groups[k].paren || r.groups[k].len() > 6) return false;
+      if (k < b && r.seps[k] != ' ' && r.seps[k] != '-') return false;
+    }
+    return true;
+  }
+
+  // Whether groups from `s` on (up to `b`) begin with something shaped like a phone number, context aside.
+  bool shaped_like_phone_from(const Run& r, size_t s, size_t b) const {
+    size_t d = 0;
+    for (size_t to = s; to <= b; ++to) {
+      d += r.groups[to].len();
+      if (d > 15) return false;
+      if (d < 7) continue;
+      if (shaped_like_phone(r, s, to, d)) return true;
+    }
+    return false;
+  }
+
+  // Whether the separator after group `to` likely ends the number [from, to]: a slash, a space or dot
+  // between blocks long enough to be numbers of their own, an area code in parentheses next, or a
+  // separator the number does not use inside ("+44 20 7946 0958.0049-30-1234567").
+  static bool split_after(const Run& r, size_t from, size_t to) {
+    const char sep = r.seps[to];
+    if (sep == '/' || r.groups[to + 1].paren) return true;
+    if ((sep == ' ' || sep == '.') && r.groups[to].len() >= 7 && r.groups[to + 1].len() >= 7) return true;
+    if (from == to) return false;
+    return std::find(r.seps.begin() + static_cast<std::ptrdiff_t>(from),
+                     r.seps.begin() + static_cast<std::ptrdiff_t>(to),
+                     sep) == r.seps.begin() + static_cast<std::ptrdiff_t>(to);
   }
 
   static size_t start_of(const Run& r, size_t a) { return (a == 0 && r.plus) ? r.begin : r.groups[a].open; }
@@ -520,6 +595,8 @@ class NumberRedactor {
     if (counts_) ++(kind == Kind::Card ? counts_->cards : counts_->phones);
   }
 
+  // Decided from the groups [a, b], the stored text before them and the text after the run (never the
+  // text between b and the run's end, which a second pass may see redacted).
   bool is_phone(const Run& r, size_t a, size_t b) const {
     size_t digits = 0;
     for (size_t k = a; k <= b; ++k) digits += r.groups[k].len();
@@ -527,24 +604,41 @@ class NumberRedactor {
     const size_t begin = start_of(r, a);
     const size_t end = r.groups[b].close;
 
+    if (!shaped_like_phone(r, a, b, digits)) return false;
+    const bool intl = international(r, a, digits);
+    const bool formatted = b > a || r.groups[a].paren;
+
     if (partial(currency_before_re(), before(begin, 16))) return false;
     if (partial(currency_after_re(), window_after(t_, end, 16))) return false;
-    // "12 345 678,90": the integer part of an amount (but "29123456,29654321" is a list).
-    if (end + 1 < t_.size() && (t_[end] == ',' || t_[end] == '.') && is_digit(t_[end + 1])) {
-      size_t fraction = 0;
-      while (end + 1 + fraction < t_.size() && is_digit(t_[end + 1 + fraction])) ++fraction;
-      if (fraction < 7) return false;
-    }
+    // "12 345 678,90": the integer part of an amount, unless what follows the comma is read as a number
+    // of its own (can_start_run: "29123456,29654321" is a list).
+    if (end == r.end && end + 1 < t_.size() && (t_[end] == ',' || t_[end] == '.') && is_digit(t_[end + 1]) &&
+        run_digits(t_, end + 1, covered_) < 7)
+      return false;
 
+    if (intl) return true;
+    if (!formatted) return partial(phone_context_re(), before(begin, 64));
+    return true;
+  }
+
+  // Groups [a, b] (`digits` digits) read as a phone number, before their context is looked at: an
+  // international number, one bare digit run, or groups shaped as phone numbers are written.
+  bool shaped_like_phone(const Run& r, size_t a, size_t b, size_t digits) const {
+    const bool formatted = b > a || r.groups[a].paren;
+    return international(r, a, digits) || !formatted || formatted_like_phone(r, a, b);
+  }
+
+  // "+CC ..." or "00CC..." from group `a` on, `digits` digits in all.
+  bool international(const Run& r, size_t a, size_t digits) const {
     const Group& g0 = r.groups[a];
     const std::string_view d0 = t_.substr(g0.dbegin, g0.len());
-    const bool international =
-        (a == 0 && r.plus) || (!g0.paren && d0.starts_with("00") && !d0.starts_with("000") && digits >= 9);
-    if (international) return true;
+    return (a == 0 && r.plus) || (!g0.paren && d0.starts_with("00") && !d0.starts_with("000") && digits >= 9);
+  }
 
-    const bool formatted = b > a || g0.paren;
-    if (!formatted) return partial(phone_context_re(), before(begin, 64));
-
+  // The shape of groups [a, b] (more than one, or one in parentheses) tells a national phone number from
+  // a decimal, a version, a year range or an amount.
+  bool formatted_like_phone(const Run& r, size_t a, size_t b) const {
+    const Group& g0 = r.groups[a];
     bool only_spaces = true, all_years = true, dots = false, other_seps = false, long_by_dot = false;
     for (size_t k = a; k < b; ++k) {
       only_spaces = only_spaces && r.seps[k] == ' ';

@@ -6,7 +6,8 @@
 //              Hebrew and a few other spaced scripts ("jānis.bērziņš@example.lv", "иван@почта.рф").
 //   "[phone]"  "+CC ..." international numbers and "00CC..."; national numbers written with spaces, dashes,
 //              dots, slashes or parentheses ("040 123 4567", "8 (912) 345-67-89"); a bare digit run only
-//              after a phone word ("tel", "телефон", "tālrunis", "电话", ...). 7 to 15 digits. Dates, times,
+//              after a phone word ("tel", "телефон", "tālrunis", "电话", ...) or a number just redacted.
+//              7 to 15 digits; longer runs are read as several numbers side by side. Dates, times,
 //              amounts (decimals, currency next to them, "1 000 000"), IP addresses, year ranges and
 //              anything after an order word ("order", "pasūtījums", "заказ", "ordre", "tilaus", "#", ...)
 //              are left alone.

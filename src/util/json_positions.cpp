@@ -234,7 +234,7 @@ std::string JsonPositions::snippet(const TextPosition& pos) const {
   std::string line(text_.substr(start, (end == std::string_view::npos ? text_.size() : end) - start));
   if (!line.empty() && line.back() == '\r') line.pop_back();
   constexpr size_t kMaxLine = 160;
-  if (line.size() > kMaxLine) line = line.substr(0, kMaxLine) + "...";
+  if (line.size() > kMaxLine) line = truncate_utf8(line, kMaxLine) + "...";
   std::string caret(pos.column > 1 ? std::min(pos.column - 1, kMaxLine) : 0, ' ');
   for (size_t i = 0; i < caret.size() && i < line.size(); ++i)
     if (line[i] == '\t') caret[i] = '\t';  // keep the caret under the column when tabs indent the line

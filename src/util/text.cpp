@@ -9,12 +9,22 @@
 
 namespace tp {
 
+size_t utf8_prefix_bytes(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text.size();
+  // Only the character that starts at most three bytes before the cut can straddle it: look back for
+  // its lead byte and cut before it when its length reaches past the cut. Never further back than that,
+  // so a run of stray continuation bytes (invalid input) is cut where asked instead of emptied.
+  for (size_t back = 1; back <= 3 && back <= max_bytes; ++back) {
+    const auto c = static_cast<unsigned char>(text[max_bytes - back]);
+    if ((c & 0xC0) == 0x80) continue;
+    const size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    return len > back ? max_bytes - back : max_bytes;
+  }
+  return max_bytes;
+}
+
 std::string truncate_utf8(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t cut = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is never split.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut));
+  return std::string(text.substr(0, utf8_prefix_bytes(text, max_bytes)));
 }
 
 std::string one_line_excerpt(std::string_view text, size_t max_bytes) {

@@ -8,8 +8,13 @@
 namespace tp {
 
 // At most max_bytes of text, cut on a UTF-8 character boundary so the result stays valid UTF-8
-// (when the input was). Appends nothing; callers add their own "truncated" marker where useful.
+// (when the input was). Appends nothing; callers add their own "truncated" marker where useful. Every cut
+// of received text that is shown or stored (error messages, dead letters, logs, labels) goes through it:
+// a character cut in half makes a strict JSON dump throw.
 std::string truncate_utf8(std::string_view text, size_t max_bytes);
+// The length of that prefix, for callers that cut in place or keep a view. Invalid input is cut where
+// asked (or before a lead byte whose sequence the cut would split), never emptied.
+size_t utf8_prefix_bytes(std::string_view text, size_t max_bytes);
 // truncate_utf8, then every ASCII control character as '?': text from outside (an exception's message
 // may quote a request) made safe for one line of a log, whatever the log's sink does.
 std::string one_line_excerpt(std::string_view text, size_t max_bytes);

@@ -144,6 +144,59 @@ TEST(RuleCompile, UnknownReferencesAndRecursiveMacros) {
   EXPECT_NE(find(load, "'martian' is not a persona id of the journey"), nullptr);
 }
 
+// Six levels of macros, each an "any" of ten uses of the one below: a 1.3 KB pack that, with every use
+// copied in, was a million conditions (15 s and 929 MB to check). A condition is refused past 10000
+// parts, where it uses the macro, without copying a macro already known to be too large again.
+std::string macro_levels_pack(int levels, const std::string& rules) {
+  std::string text = "{\n  \"macros\": {\n    \"m0\": { \"field\": \"text\", \"keywords\": [\"refund\"] }";
+  for (int level = 1; level <= levels; ++level) {
+    std::string uses;
+    for (int i = 0; i < 10; ++i)
+      uses += std::string(i ? ", " : "") + "{ \"macro\": \"m" + std::to_string(level - 1) + "\" }";
+    text += ",\n    \"m" + std::to_string(level) + "\": { \"any\": [" + uses + "] }";
+  }
+  return text + "\n  },\n  \"rules\": [\n" + rules + "\n  ]\n}\n";
+}
+
+std::string rule_using(const std::string& id, const std::string& macro, bool last = false) {
+  return "    { \"id\": \"" + id + "\", \"description\": \"d\", \"when\": { \"macro\": \"" + macro +
+         "\" }, \"then\": { \"stage\": \"support\" } }" + (last ? "" : ",");
+}
+
+TEST(RuleCompile, MacrosThatExpandTooFarAreRefusedWhereTheRuleUsesThem) {
+  const std::string text =
+      macro_levels_pack(6, rule_using("bomb", "m6") + "\n" + rule_using("bomb_again", "m6") + "\n" +
+                               rule_using("small", "m3", true));
+  const auto load = compile(text, "rules/bomb.json");
+  EXPECT_FALSE(load.ok());
+  EXPECT_EQ(load.errors(), 2u) << all_diagnostics(load);  // "small" (1111 parts) is fine
+  const size_t bomb_line = 12;                            // 3 + 7 macros + the "rules" line + 1
+  for (const std::string rule : {"bomb", "bomb_again"}) {
+    const RuleDiagnostic* d = nullptr;
+    for (const auto& x : load.diagnostics)
+      if (x.rule == rule && x.severity == RuleDiagnostic::Severity::Error) d = &x;
+    ASSERT_NE(d, nullptr) << rule << "\n" << all_diagnostics(load);
+    EXPECT_EQ(d->file, "rules/bomb.json");
+    EXPECT_NE(d->message.find("more than 10000 parts once its macros are copied in"), std::string::npos)
+        << d->message;
+    EXPECT_NE(d->message.find("macro 'm6' is used here"), std::string::npos) << d->message;
+    // At the rule's use of the macro: file:line:column like every rule diagnostic.
+    const size_t line = rule == "bomb" ? bomb_line : bomb_line + 1;
+    EXPECT_EQ(d->line, line) << format_diagnostic(*d);
+    EXPECT_EQ(d->column, rule_using(rule, "m6").find("\"m6\"") + 1) << format_diagnostic(*d);
+    EXPECT_EQ(d->pointer, "/rules/" + std::string(rule == "bomb" ? "0" : "1") + "/when/macro");
+  }
+}
+
+TEST(RuleCompile, MacrosUsedManyTimesCompileWithinTheLimit) {
+  // Three levels: 1000 keyword conditions and 111 "any" nodes, under the limit.
+  const auto load = compile(macro_levels_pack(3, rule_using("wide", "m3", true)));
+  ASSERT_TRUE(load.ok()) << all_diagnostics(load);
+  EXPECT_EQ(load.rules->rule_count(), 1u);
+  TagSet tags = tag(*load.rules, chat("I want a refund"));
+  EXPECT_EQ(tags.stage, "support");
+}
+
 TEST(RuleCompile, TypeChecksOperatorsAgainstFields) {
   const auto load = compile(R"({ "rules": [
     { "id": "a", "description": "d", "when": { "field": "text", "gt": 3 }, "then": { "stage": "support" } },

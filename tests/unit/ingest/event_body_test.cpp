@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace tp {
 namespace {
@@ -36,6 +39,51 @@ TEST(ParseEventBody, SegmentBatchShape) {
   ASSERT_EQ(body.events.size(), 2u);
   EXPECT_EQ((*body.events[1])["messageId"], "b");
   EXPECT_EQ(body.doc["writeKey"], "k") << "the rest of the envelope stays readable";
+}
+
+// `events` point into `doc`: a copy or a move must point them into its own doc. Before, only copy elision
+// kept them right; a moved or copied body read its events from the source's (freed) document.
+TEST(ParseEventBody, CopiesAndMovesPointIntoTheirOwnDocument) {
+  for (const char* text :
+       {R"({"id":"1"})", R"([{"id":"1"},{"id":"2"}])", R"({"batch":[{"id":"1"},{"id":"2"}]})"}) {
+    auto points_into_own_doc = [&](const EventBody& b) {
+      ASSERT_TRUE(b.ok()) << text;
+      std::vector<const nlohmann::json*> own;
+      if (b.doc.is_array() || b.doc.contains("batch"))
+        for (const auto& e : b.doc.is_array() ? b.doc : b.doc.at("batch")) own.push_back(&e);
+      else
+        own.push_back(&b.doc);
+      EXPECT_EQ(b.events, own) << text;
+      EXPECT_EQ((*b.events.at(0))["id"], "1") << text;
+    };
+
+    std::optional<EventBody> source(parse_event_body(text));
+    const EventBody copied(*source);
+    EventBody moved(std::move(*source));
+    source.reset();  // the source's document is gone
+    points_into_own_doc(copied);
+    points_into_own_doc(moved);
+
+    EventBody assigned = parse_event_body(R"({"id":"other"})");
+    assigned = copied;
+    points_into_own_doc(assigned);
+    EventBody move_assigned = parse_event_body(R"([{"id":"x"},{"id":"y"},{"id":"z"}])");
+    move_assigned = std::move(moved);
+    points_into_own_doc(move_assigned);
+
+    // A vector that grows moves its elements.
+    std::vector<EventBody> bodies;
+    for (int i = 0; i < 20; ++i) bodies.push_back(parse_event_body(text));
+    for (const auto& b : bodies) points_into_own_doc(b);
+  }
+}
+
+TEST(ParseEventBody, ACopiedErrorStaysAnErrorWithoutEvents) {
+  const EventBody bad = parse_event_body(R"({"batch":{"messageId":"a"}})");
+  const EventBody copy = bad;
+  EXPECT_FALSE(copy.ok());
+  EXPECT_EQ(copy.field, "batch");
+  EXPECT_TRUE(copy.events.empty());
 }
 
 TEST(ParseEventBody, EmptyListsAreErrors) {

@@ -214,6 +214,28 @@ TEST(SegmentToInteraction, BatchMessageWithoutOrWithUnsupportedType) {
   EXPECT_LT(errors[0].error.size(), 200u);
 }
 
+// A long non-ASCII type used to be cut at 32 bytes inside a character: the error (and the dead letter's
+// reason, a strict nlohmann dump) threw, and the whole batch was answered 500.
+TEST(SegmentToInteraction, ALongNonAsciiTypeIsQuotedCutOnACharacterBoundary) {
+  for (const std::string letter : {"\u0161", "\u20ac", "😀"}) {  // 2, 3 and 4 bytes
+    std::string type;
+    for (int i = 0; i < 40; ++i) type += letter;
+    for (const std::string& lead : {std::string(), std::string("x"), std::string("xy")}) {
+      FieldErrors errors;
+      EXPECT_FALSE(segment_to_interaction(json{{"type", lead + type}, {"messageId", "m"}, {"userId", "u"}},
+                                          "", kReceived, errors));
+      ASSERT_EQ(errors.size(), 1u);
+      EXPECT_EQ(errors[0].field, "type");
+      EXPECT_THAT(errors[0].error, HasSubstr("' is not supported"));
+      EXPECT_NO_THROW((void)json(errors[0].error).dump()) << lead << type;
+      const std::string quoted = errors[0].error.substr(1, errors[0].error.find("' is not") - 1);
+      EXPECT_LE(quoted.size(), 32u);
+      EXPECT_GE(quoted.size(), 29u);
+      EXPECT_EQ((lead + type).compare(0, quoted.size(), quoted), 0);
+    }
+  }
+}
+
 TEST(SegmentToInteraction, NonObjectMessageIsRejected) {
   FieldErrors errors;
   EXPECT_FALSE(segment_to_interaction(json::array({1}), "track", kReceived, errors));

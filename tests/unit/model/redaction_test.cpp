@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -376,6 +377,124 @@ TEST(Redact, LongInputWithManyCandidatesStaysLinear) {
   EXPECT_EQ(counts.phones, 5000u);
   EXPECT_EQ(counts.cards, 5000u);
   EXPECT_THAT(out, Not(HasSubstr("4111")));
+}
+
+// Numbers glued to punctuation and to each other. A number right after "digit," or "digit." used to start
+// only when seven digits followed, so one starting with '+' or '(' was kept, and a second pass (which sees
+// the first number as a placeholder) redacted what the first had kept.
+const std::vector<Case> kAdjacentPhones = {
+    // From a hostile-testing run: each was stored as sent.
+    {"room 12,+37129654321", "room 12,[phone]"},
+    {"my numbers: 29123456,+37129654321", "my numbers: [phone],[phone]"},
+    {"card 4111 1111 1111 1111,555.123.4567", "card [card],[phone]"},
+    {"call 782 82246+3 140005111", "call [phone][phone]"},
+    // International and national formats, alone and glued to punctuation.
+    {"+44 20 7946 0958", "[phone]"},
+    {"(555) 123-4567", "[phone]"},
+    {"0049-30-1234567", "[phone]"},
+    {"tel:+371-2912-3456,", "tel:[phone],"},
+    {"<+44 20 7946 0958>", "<[phone]>"},
+    {"\"(555) 123-4567\"!", "\"[phone]\"!"},
+    {"room 12,(555) 123-4567", "room 12,[phone]"},
+    {"tel 29123456,555.123.4567", "tel [phone],[phone]"},
+    // Adjacent numbers separated by , . / ;
+    {"+44 20 7946 0958,+44 20 7946 0959", "[phone],[phone]"},
+    {"+44 20 7946 0958.+44 20 7946 0959", "[phone].[phone]"},
+    {"+44 20 7946 0958/+44 20 7946 0959", "[phone]/[phone]"},
+    {"+44 20 7946 0958;+44 20 7946 0959", "[phone];[phone]"},
+    {"(555) 123-4567,(555) 987-6543", "[phone],[phone]"},
+    {"(555) 123-4567/(555) 987-6543", "[phone]/[phone]"},
+    {"0049-30-1234567/0049-30-7654321", "[phone]/[phone]"},
+    {"0049-30-1234567;0049-30-7654321", "[phone];[phone]"},
+    {"0049-30-1234567.0049-30-7654321", "[phone].[phone]"},
+    {"555.123.4567.555.987.6543", "[phone].[phone]"},
+    {"tel 29123456.29654321", "tel [phone].[phone]"},
+    {"call 29123456;29654321", "call [phone];[phone]"},
+    {"Büro 0911/123456/0911/654321", "Büro [phone]/[phone]"},
+    {"+44 20 7946 0958 0049 30 1234567", "[phone] [phone]"},
+};
+
+TEST(Redact, AdjacentAndGluedPhones) {
+  for (const auto& c : kAdjacentPhones) {
+    const std::string once = redact(c.in);
+    EXPECT_EQ(once, c.out) << c.in;
+    EXPECT_EQ(redact(once), once) << c.in;
+  }
+}
+
+bool has_digit_run(const std::string& s, size_t n) {
+  size_t run = 0;
+  for (const char c : s) {
+    run = (c >= '0' && c <= '9') ? run + 1 : 0;
+    if (run >= n) return true;
+  }
+  return false;
+}
+
+// Phone numbers in several formats, side by side with the separators people type between them, after
+// words and numbers that glue to them: every one is redacted (no 7 digits in a row are left) and a
+// second pass changes nothing.
+TEST(Redact, GeneratedPhoneListsAreRedactedAndStayRedacted) {
+  std::mt19937 rng(2026);
+  auto digits = [&](size_t n, bool nonzero_first = false) {
+    std::string d;
+    for (size_t i = 0; i < n; ++i)
+      d.push_back(static_cast<char>('0' + ((i == 0 && nonzero_first) ? 1 + rng() % 9 : rng() % 10)));
+    return d;
+  };
+  const std::vector<std::function<std::string()>> formats = {
+      [&] { return "+" + digits(1 + rng() % 3, true) + " " + digits(3) + " " + digits(4); },
+      [&] { return "+" + digits(2, true) + " " + digits(2) + " " + digits(4) + " " + digits(4); },
+      [&] { return "+" + digits(2, true) + digits(9); },
+      [&] { return "(" + digits(3) + ") " + digits(3) + "-" + digits(4); },
+      [&] { return "00" + digits(2, true) + "-" + digits(2) + "-" + digits(7); },
+      [&] { return "00" + digits(2, true) + digits(9); },
+      [&] { return digits(3) + "." + digits(3) + "." + digits(4); },
+      [&] { return "0" + digits(3) + "/" + digits(6); },
+  };
+  const std::vector<std::string> joins = {",", ".", "/", ";", ", ", "; ", " / ", " ", ",\u00a0"};
+  // "room 12." is glued to numbers that start with '+' or '(' only: "12.0049..." is one run of digits.
+  const std::vector<std::string> prefixes = {"",         "call ", "tel: ", "my numbers: ", "room 12,",
+                                             "room 12.", "(",     "<",     "Nr.",          "x "};
+  const std::vector<std::string> suffixes = {"", ".", "!", ")", ">", ",", " ok", ";"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = prefixes[rng() % prefixes.size()];
+    for (unsigned n = 1 + rng() % 4; n > 0; --n) {
+      const std::string number = formats[rng() % formats.size()]();
+      if (text.ends_with("12.") && number[0] != '+' && number[0] != '(') text.back() = ',';
+      text += number;
+      if (n > 1) text += joins[rng() % joins.size()];
+    }
+    text += suffixes[rng() % suffixes.size()];
+    const std::string once = redact(text);
+    EXPECT_FALSE(has_digit_run(once, 7)) << text << "\n -> " << once;
+    EXPECT_EQ(redact(once), once) << text;
+  }
+}
+
+// Idempotence over text made of the pieces the number rules look at (digits, separators, phone and order
+// words, currencies, dates, cards, placeholders), with every kind on and with each kind off.
+TEST(Redact, GeneratedTextIsIdempotent) {
+  std::vector<std::string> pieces = {"0", "1", "7", "12", "29123456", "555", "4567", "0049", "2026"};
+  for (const char* p : {" ", ",", ".", "/", ";", "-", "+", "(", ")", ":", "\u00a0", "_", "@", "x"})
+    pieces.push_back(p);
+  for (const char* p :
+       {"tel ", "call ", "order ", "#", "€", "EUR", "[phone]", "1 000", "2026-11-23", "23.11.2026"})
+    pieces.push_back(p);
+  for (const char* p : {"a@b.io", "LV80BANK0000435195001", "4111 1111 1111 1111"}) pieces.push_back(p);
+  std::vector<RedactionOptions> option_sets(5);
+  option_sets[1].phones = false;
+  option_sets[2].cards = false;
+  option_sets[3].emails = false;
+  option_sets[4].ibans = false;
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    for (unsigned n = 1 + rng() % 24; n > 0; --n) text += pieces[rng() % pieces.size()];
+    const RedactionOptions& o = option_sets[rng() % option_sets.size()];
+    const std::string once = redact(text, o);
+    ASSERT_EQ(redact(once, o), once) << text;
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ checks

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -95,6 +96,62 @@ TEST(TruncateUtf8, CutsBeforeTheCharacterThatWouldNotFit) {
   EXPECT_EQ(truncate_utf8("ab😀", 4), "ab");
   EXPECT_EQ(truncate_utf8("ab😀", 5), "ab");
   EXPECT_EQ(truncate_utf8("ab😀c", 6), "ab😀");
+}
+
+TEST(TruncateUtf8, CutsInsideTwoThreeAndFourByteCharactersBeforeThem) {
+  EXPECT_EQ(truncate_utf8("a\u00e9z", 2), "a");  // é: C3 A9
+  EXPECT_EQ(truncate_utf8("a\u00e9z", 3), "a\u00e9");
+  EXPECT_EQ(truncate_utf8("a\u20acz", 2), "a");  // €: E2 82 AC
+  EXPECT_EQ(truncate_utf8("a\u20acz", 3), "a");
+  EXPECT_EQ(truncate_utf8("a\u20acz", 4), "a\u20ac");
+  for (size_t max = 2; max <= 4; ++max) EXPECT_EQ(truncate_utf8("a😀z", max), "a") << max;  // F0 9F 98 80
+  EXPECT_EQ(truncate_utf8("a😀z", 5), "a😀");
+  EXPECT_EQ(utf8_prefix_bytes("a\u20acz", 3), 1u);
+  EXPECT_EQ(utf8_prefix_bytes("a\u20acz", 100), 5u);
+}
+
+// The text of a Segment "type" that was cut at 32 bytes in the middle of a character: the error message
+// quoting it made nlohmann's strict dump() throw, and the whole batch was answered 500.
+TEST(TruncateUtf8, EveryCutOfValidTextDumpsAsStrictJson) {
+  std::string long_type;
+  for (int i = 0; i < 40; ++i) long_type += "\u0161";  // š, C5 A1
+  const std::string samples[] = {"ĀĒĪŪ€€€😀😀ЖЖЖ顾客旅程", long_type};
+  for (const std::string& sample : samples)
+    for (size_t max = 0; max <= sample.size(); ++max)
+      EXPECT_NO_THROW((void)nlohmann::json("'" + truncate_utf8(sample, max) + "'").dump()) << max;
+}
+
+// Invalid input is not repaired (that is not a cut's job) and not made worse: a cut never looks further
+// back than one character, so stray continuation bytes are cut where asked, not emptied.
+TEST(TruncateUtf8, InvalidInputIsCutWhereAskedOrBeforeALeadByte) {
+  EXPECT_EQ(truncate_utf8(std::string(10, '\x80'), 4), std::string(4, '\x80'));
+  EXPECT_EQ(truncate_utf8("\xFF\xFE\xFD\xFC", 2), "\xFF\xFE");
+  EXPECT_EQ(truncate_utf8("ab\xE2"
+                          "cd",
+                          3),
+            "ab");  // a lead byte whose sequence the cut would split
+  EXPECT_EQ(truncate_utf8("a\xE2\x82"
+                          "bcd",
+                          4),
+            "a\xE2\x82"
+            "b");  // an unfinished sequence before: kept as it was
+  EXPECT_EQ(truncate_utf8("abc\xC3", 3), "abc");
+  EXPECT_EQ(truncate_utf8("abc\xC3", 4), "abc\xC3");  // short enough: returned whole
+  // Whatever the bytes, the result is a prefix of at most max bytes, and at most 3 bytes shorter.
+  uint32_t state = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string bytes;
+    for (int i = 0; i < 24; ++i) {
+      state = state * 1664525u + 1013904223u;
+      bytes.push_back(static_cast<char>(state >> 24));
+    }
+    for (size_t max = 0; max <= bytes.size(); ++max) {
+      const std::string cut = truncate_utf8(bytes, max);
+      ASSERT_LE(cut.size(), max);
+      ASSERT_GE(cut.size() + 3, max);
+      ASSERT_EQ(bytes.compare(0, cut.size(), cut), 0);
+    }
+  }
 }
 
 TEST(ConstantTimeEquals, ComparesContentAndLength) {
