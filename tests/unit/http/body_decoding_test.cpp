@@ -3,9 +3,10 @@
 #include "http/body_decoding.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <string>
+
+#include "support/deflate.h"
 
 namespace tp::http {
 namespace {
@@ -79,17 +80,7 @@ TEST(ChunkedDecoder, TheLimitCountsDecodedBytes) {
 }
 
 std::string compress(const std::string& in, int bits) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
+  return testing::deflate_bytes(in, bits);
 }
 
 TEST(InflateBody, GzipZlibAndRawDeflate) {
