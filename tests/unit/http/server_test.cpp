@@ -179,6 +179,30 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrderWhicheverThreadAnswers
   for (const auto& a : answers) EXPECT_NE(a.find("Connection: keep-alive"), std::string::npos);
 }
 
+TEST_F(HttpServerTest, ThousandsOfPipelinedRequestsAnsweredAtOnceAreServedInALoop) {
+  // Each 404 is answered at once, without a handler, so the loop serves request after request from its
+  // buffer (a loop, not one nested call per request). A server of its own with a large body limit, so
+  // each read takes in as much as it can.
+  ServerOptions big = options;
+  big.max_body_bytes = size_t{2} * 1024 * 1024;
+  Server server2(big, router);
+  const int port2 = server2.bind();
+  std::thread serving2([&] { server2.run(); });
+  Raw c(port2);
+  ASSERT_TRUE(c.connected());
+  const int n = 100000;
+  std::string all;
+  for (int i = 0; i < n; ++i) all += "GET /nope HTTP/1.1\r\n\r\n";
+  std::thread sender([&] { c.send(all); });
+  const auto answers = c.read_responses(n);
+  sender.join();
+  server2.stop();
+  serving2.join();
+  ASSERT_EQ(answers.size(), static_cast<size_t>(n));
+  EXPECT_EQ(status_of(answers.front()), 404);
+  EXPECT_EQ(status_of(answers.back()), 404);
+}
+
 TEST_F(HttpServerTest, IdleConnectionsHoldNoThread) {
   // Far more idle keep-alive connections than worker threads, each after one answered request.
   std::vector<std::unique_ptr<Raw>> idle;
