@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "util/text.h"
 #include "util/time.h"
 
 namespace tp {
@@ -115,8 +116,8 @@ std::optional<Interaction> segment_to_interaction(const json& msg, std::string_v
       errors.push_back({"previousId", "is required for alias"});
     if (!member(msg, "userId")) errors.push_back({"userId", "is required for alias"});
   } else {
-    errors.push_back(
-        {"type", "'" + type.substr(0, 32) + "' is not supported (track, page, screen, identify, alias)"});
+    errors.push_back({"type", "'" + truncate_utf8(type, 32) +
+                                  "' is not supported (track, page, screen, identify, alias)"});
     return std::nullopt;
   }
   if (!errors.empty()) return std::nullopt;

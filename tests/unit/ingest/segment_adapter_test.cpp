@@ -212,6 +212,18 @@ TEST(SegmentToInteraction, BatchMessageWithoutOrWithUnsupportedType) {
       json{{"type", std::string(1000, 'x')}, {"messageId", "m"}, {"userId", "u"}}, "", kReceived, errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_LT(errors[0].error.size(), 200u);
+
+  // Cut on a character boundary: errors go into the JSON answer and the dead letter, and half a character
+  // made serialising them throw, so a batch holding such a message was answered 500 on every retry, its
+  // valid events with it (tests/fuzz/corpus/event_body/segment_type_cut_mid_character.json).
+  errors.clear();
+  std::string accented = "a";
+  for (int i = 0; i < 20; ++i) accented += "\u00e9";  // 'a' and 2-byte characters: byte 32 is mid-character
+  EXPECT_FALSE(segment_to_interaction(json{{"type", accented}, {"messageId", "m"}, {"userId", "u"}}, "",
+                                      kReceived, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].error, HasSubstr("'a\u00e9\u00e9"));
+  EXPECT_NO_THROW(json(errors[0].error).dump());
 }
 
 TEST(SegmentToInteraction, NonObjectMessageIsRejected) {
