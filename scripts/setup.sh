@@ -9,6 +9,8 @@ PACKAGES=(
   libre2-dev libicu-dev libssl-dev zlib1g-dev libbrotli-dev libcli11-dev libjemalloc-dev libstemmer-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   sqlite3 curl wrk chromium fonts-dejavu-core
+  # make sanitize / make fuzz: clang 14, its sanitizer and libFuzzer runtimes, llvm-symbolizer for traces
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
