@@ -66,31 +66,19 @@ FaqSummary::FaqSummary(const Journey& journey) : journey_(journey) {
   persona_ids_ = ids_of(journey.personas);
 }
 
-uint32_t FaqSummary::customer_index(const std::string& key) {
-  auto [it, inserted] = customer_ids_.try_emplace(key, static_cast<uint32_t>(parent_.size()));
-  if (inserted) parent_.push_back(it->second);
-  return it->second;
-}
-
-uint32_t FaqSummary::canonical(uint32_t c) const {
-  while (parent_[c] != c) c = parent_[c];
-  return c;
-}
-
 void FaqSummary::link(const std::string& alias, const std::string& customer) {
   if (alias.empty() || customer.empty() || alias == customer) return;
   std::unique_lock lock(mu_);
-  if (!customer_ids_.count(alias)) return;
-  const uint32_t a = canonical(customer_index(alias)), c = canonical(customer_index(customer));
-  if (a != c) parent_[a] = c;
+  const auto a = customers_.find(alias);
+  if (!a) return;
+  customers_.link(*a, customers_.add(customer));
 }
 
 void FaqSummary::clear() {
   std::unique_lock lock(mu_);
   clusters_ = QuestionClusters();
   info_.clear();
-  customer_ids_.clear();
-  parent_.clear();
+  customers_.clear();
   rollups_.clear();
   hours_.clear();
   hour_rollups_.clear();
@@ -127,7 +115,7 @@ uint32_t FaqSummary::add(const QuestionRecord& q) {
   info.examples.push_back(q.text);
   if (info.examples.size() > kExamples) info.examples.pop_front();
 
-  const uint32_t customer = customer_index(q.customer);
+  const uint32_t customer = customers_.add(q.customer);
   const Key key{hour_of(q.ts_ms), cluster, static_cast<int16_t>(index_of(persona_ids_, q.persona)),
                 static_cast<int16_t>(index_of(stage_ids_, q.stage)),
                 static_cast<int16_t>(index_of(touchpoint_ids_, q.touchpoint))};
@@ -306,15 +294,14 @@ json FaqSummary::query(const FaqQuery& q) const {
     detail[i].stage_counts.assign(stage_ids_.size() + 1, 0);
     detail[i].touchpoint_counts.assign(touchpoint_ids_.size() + 1, 0);
   }
-  const bool linked = std::any_of(parent_.begin(), parent_.end(),
-                                  [&, i = uint32_t{0}](uint32_t p) mutable { return p != i++; });
+  const bool linked = customers_.merged() > 0;
   each_rollup(q.from_ms, q.to_ms, [&](const Key& k, const Rollup& r) {
     const int32_t row = row_of[clusters_.canonical(k.cluster)];
     if (row < 0) return;
     Detail& s = detail[static_cast<size_t>(row)];
-    if (s.customers.empty()) s.customers.assign((parent_.size() + 63) / 64, 0);
+    if (s.customers.empty()) s.customers.assign((customers_.size() + 63) / 64, 0);
     for (const uint32_t raw : r.customers) {  // linked ones count once
-      const uint32_t c = linked ? canonical(raw) : raw;
+      const uint32_t c = linked ? customers_.canonical(raw) : raw;
       s.customers[c >> 6] |= uint64_t{1} << (c & 63);
     }
     s.stage_counts[static_cast<size_t>(k.stage + 1)] += r.count;
@@ -413,12 +400,7 @@ void FaqSummary::save(BinaryWriter& out) const {
     out.u64(info.examples.size());
     for (const auto& e : info.examples) out.str(e);
   }
-  const auto keys = keys_by_index(customer_ids_, parent_.size());
-  out.u64(parent_.size());
-  for (size_t c = 0; c < parent_.size(); ++c) {
-    out.str(*keys[c]);
-    out.u64(parent_[c]);
-  }
+  customers_.save(out);
   save_hours(out, hours_, [&](const Key& k) {
     const Rollup& r = rollups_.at(k);
     out.u64(k.cluster);
@@ -459,15 +441,8 @@ bool FaqSummary::load(BinaryReader& in) {
     for (size_t i = 0; i < examples && in.ok(); ++i) ci.examples.push_back(in.str());
     if (!in.ok()) return false;
   }
-  std::unordered_map<std::string, uint32_t> customer_ids;
-  std::vector<uint32_t> parent(in.count(2));
-  customer_ids.reserve(parent.size());
-  for (uint32_t c = 0; c < parent.size() && in.ok(); ++c) {
-    if (!customer_ids.emplace(in.str(), c).second) return false;
-    parent[c] = static_cast<uint32_t>(in.u64());
-    if (parent[c] >= parent.size()) return false;
-  }
-  if (!in.ok() || !acyclic(parent)) return false;
+  CustomerIndex customers;
+  if (!customers.load(in)) return false;
   const JourneyDims dims{persona_ids_.size(), stage_ids_.size(), touchpoint_ids_.size()};
   // A cluster index and a journey position, checked against what was loaded.
   const auto load_key = [&](int64_t hour, Key& key) {
@@ -490,7 +465,7 @@ bool FaqSummary::load(BinaryReader& in) {
     r.negative = in.u64();
     r.rated = in.u64();
     r.rating_sum = in.i64();
-    if (!load_sorted(in, r.customers, parent.size())) return false;
+    if (!load_sorted(in, r.customers, customers.size())) return false;
     hours[hour].push_back(key);
     return true;
   });
@@ -515,8 +490,7 @@ bool FaqSummary::load(BinaryReader& in) {
   open_ = std::move(open);
   clusters_ = std::move(clusters);
   info_ = std::move(info);
-  customer_ids_ = std::move(customer_ids);
-  parent_ = std::move(parent);
+  customers_ = std::move(customers);
   rollups_ = std::move(rollups);
   hours_ = std::move(hours);
   index_hours();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "analytics/question_clusters.h"
+#include "model/identity/customer_index.h"
 #include "model/journey.h"
 
 namespace tp {
@@ -121,10 +122,7 @@ class FaqSummary {
   mutable std::shared_mutex mu_;
   QuestionClusters clusters_;
   std::vector<ClusterInfo> info_;
-  std::unordered_map<std::string, uint32_t> customer_ids_;
-  std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
-  uint32_t customer_index(const std::string& key);
-  uint32_t canonical(uint32_t c) const;
+  CustomerIndex customers_;  // rollups keep the index a question was asked under; linked ones merged
   std::unordered_map<Key, Rollup, KeyHash> rollups_;
   std::map<int64_t, std::vector<Key>> hours_;
   // The same rollups, each hour's in the order of hours_, by address (an unordered_map's elements stay

@@ -83,10 +83,8 @@ JourneyMap::JourneyMap(const Journey& journey) : journey_(journey) {
 
 void JourneyMap::clear() {
   std::unique_lock lock(mu_);
-  customer_ids_.clear();
+  customers_.clear();
   progress_.clear();
-  parent_.clear();
-  merged_ = 0;
   firsts_.clear();
   next_where_.clear();
   cells_.clear();
@@ -95,29 +93,24 @@ void JourneyMap::clear() {
 
 size_t JourneyMap::customers() const {
   std::shared_lock lock(mu_);
-  return customer_ids_.size();
+  return customers_.size();
 }
 
 uint32_t JourneyMap::customer_index(const std::string& key) {
-  auto [it, inserted] = customer_ids_.try_emplace(key, static_cast<uint32_t>(progress_.size()));
-  if (inserted) {
+  bool added = false;
+  const uint32_t c = customers_.add(key, &added);
+  if (added) {
     progress_.emplace_back();
-    parent_.push_back(it->second);
     firsts_.resize(firsts_.size() + stage_ids_.size(), 0);
     next_where_.resize(next_where_.size() + stage_ids_.size(), 0);
   }
-  return canonical(it->second);
-}
-
-uint32_t JourneyMap::canonical(uint32_t c) const {
-  while (parent_[c] != c) c = parent_[c];
-  return c;
+  return customers_.canonical(c);
 }
 
 void JourneyMap::link(const std::string& alias, const std::string& customer) {
   if (alias.empty() || customer.empty() || alias == customer) return;
   std::unique_lock lock(mu_);
-  if (!customer_ids_.count(alias)) return;  // nothing mapped under the alias yet
+  if (!customers_.find(alias)) return;  // nothing mapped under the alias yet
   const uint32_t a = customer_index(alias), c = customer_index(customer);
   if (a == c) return;
   // Merge the visitor's progress into the customer's: the earliest first at each stage, then `next`
@@ -137,8 +130,7 @@ void JourneyMap::link(const std::string& alias, const std::string& customer) {
     from.offer_remembered(t);  // the visitor's first and next at t's stage among them
     before.offer_remembered(t);
   }
-  parent_[a] = c;
-  ++merged_;
+  customers_.link(a, c);
   sync_next(c);
 }
 
@@ -242,7 +234,7 @@ json JourneyMap::query(const MapQuery& q) const {
       if (ct) ct->add(r.interactions, r.with_pain, r.sentiment_sum, r.sentiment_n, r.pain);
       // Customers linked since the rollup was written count as the customer they turned out to be.
       for (const uint32_t raw : r.customers) {
-        const uint32_t c = merged_ ? canonical(raw) : raw;
+        const uint32_t c = customers_.merged() ? customers_.canonical(raw) : raw;
         st.mark(c);
         if (tt) tt->mark(c);
         if (ct) ct->mark(c);
@@ -368,11 +360,8 @@ json JourneyMap::query(const MapQuery& q) const {
 void JourneyMap::save(BinaryWriter& out) const {
   std::shared_lock lock(mu_);
   save_journey_ids(out, stage_ids_, touchpoint_ids_, persona_ids_);
-  const auto keys = keys_by_index(customer_ids_, progress_.size());
-  out.u64(progress_.size());
+  customers_.save(out);
   for (size_t c = 0; c < progress_.size(); ++c) {
-    out.str(*keys[c]);
-    out.u64(parent_[c]);
     out.u64(progress_[c].visits.size());
     for (const StageVisit& v : progress_[c].visits) {
       out.i64(v.stage);
@@ -403,17 +392,11 @@ void JourneyMap::save(BinaryWriter& out) const {
 bool JourneyMap::load(BinaryReader& in) {
   if (!same_journey_ids(in, stage_ids_, touchpoint_ids_, persona_ids_)) return false;
   const auto in_range = [](int64_t v, size_t n) { return v >= -1 && v < static_cast<int64_t>(n); };
-  std::unordered_map<std::string, uint32_t> customer_ids;
-  std::vector<Progress> progress;
-  std::vector<uint32_t> parent;
-  const size_t customers = in.count(3);
-  progress.resize(customers);
-  parent.resize(customers);
-  customer_ids.reserve(customers);
+  CustomerIndex index;
+  if (!index.load(in)) return false;
+  const size_t customers = index.size();
+  std::vector<Progress> progress(customers);
   for (size_t c = 0; c < customers && in.ok(); ++c) {
-    if (!customer_ids.emplace(in.str(), static_cast<uint32_t>(c)).second) return false;
-    parent[c] = static_cast<uint32_t>(in.u64());
-    if (parent[c] >= customers) return false;
     const size_t visits = in.count(6);
     for (size_t i = 0; i < visits && in.ok(); ++i) {
       StageVisit v;
@@ -432,7 +415,7 @@ bool JourneyMap::load(BinaryReader& in) {
       progress[c].visits.push_back(v);
     }
   }
-  if (!in.ok() || !acyclic(parent)) return false;
+  if (!in.ok()) return false;
   std::vector<int64_t> firsts(customers * stage_ids_.size());
   for (auto& f : firsts) f = in.i64();
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells;
@@ -460,11 +443,8 @@ bool JourneyMap::load(BinaryReader& in) {
   if (!rollups_ok) return false;
   if (!in.ok()) return false;
   std::unique_lock lock(mu_);
-  customer_ids_ = std::move(customer_ids);
+  customers_ = std::move(index);
   progress_ = std::move(progress);
-  parent_ = std::move(parent);
-  merged_ = 0;
-  for (size_t c = 0; c < parent_.size(); ++c) merged_ += parent_[c] != c;
   firsts_ = std::move(firsts);
   next_where_.assign(firsts_.size(), 0);
   for (uint32_t c = 0; c < progress_.size(); ++c) sync_next(c);

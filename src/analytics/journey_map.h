@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/identity/customer_index.h"
 #include "model/journey.h"
 #include "util/binary_io.h"
 
@@ -115,14 +116,13 @@ class JourneyMap {
     }
   };
 
-  uint32_t customer_index(const std::string& key);  // under the unique lock
-  uint32_t canonical(uint32_t c) const;
+  uint32_t customer_index(const std::string& key);  // canonical; under the unique lock
 
   Journey journey_;
   std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, uint32_t> customer_ids_;
-  std::vector<Progress> progress_;
+  CustomerIndex customers_;     // one index per customer or visitor key, linked ones merged
+  std::vector<Progress> progress_;  // by customer index
   // The first interaction at each stage, flat (customer x stage): the query's hot loop reads one cache
   // line per customer here instead of chasing each customer's progress.
   std::vector<int64_t> firsts_;
@@ -130,8 +130,6 @@ class JourneyMap {
   // firsts_: the drop-off loop reads this instead of chasing the customer's visits (a cache miss each).
   std::vector<uint32_t> next_where_;
   void sync_next(uint32_t c);     // next_where_ row of `c` from its visits
-  std::vector<uint32_t> parent_;  // linked customers: index -> the index it was merged into (itself if none)
-  size_t merged_ = 0;  // how many customers were merged into another (0: canonical() is the identity)
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
   std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour
 };

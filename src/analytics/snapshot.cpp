@@ -10,8 +10,9 @@ namespace tp {
 namespace {
 // Bump when a save() changes its layout. 2: the FAQ's open questions; 3: the map's first touchpoint at
 // each stage (where drop-offs went is now counted from the first interaction, not the last); 4: term-based
-// FAQ clusters and the drill-down index.
-constexpr uint64_t kFormat = 4;
+// FAQ clusters and the drill-down index; 5: the map's customers saved as one index (model/identity),
+// their progress after it.
+constexpr uint64_t kFormat = 5;
 }  // namespace
 
 std::string encode_snapshot(const JourneyMap& map, const FaqSummary& faq, const SnapshotMark& mark,

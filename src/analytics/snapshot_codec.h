@@ -62,26 +62,6 @@ inline bool load_sorted(BinaryReader& in, std::vector<uint32_t>& v, size_t limit
   return in.ok();
 }
 
-// Linked customers form chains ending at their canonical index; a damaged snapshot must not bring a
-// cycle that canonical() would follow forever.
-inline bool acyclic(const std::vector<uint32_t>& parent) {
-  std::vector<uint8_t> state(parent.size(), 0);  // 0 unseen, 1 on the current path, 2 ends well
-  std::vector<uint32_t> path;
-  for (uint32_t start = 0; start < parent.size(); ++start) {
-    uint32_t c = start;
-    path.clear();
-    while (state[c] == 0 && parent[c] != c) {
-      state[c] = 1;
-      path.push_back(c);
-      c = parent[c];
-    }
-    if (state[c] == 1) return false;
-    for (const uint32_t p : path) state[p] = 2;
-    state[c] = 2;
-  }
-  return true;
-}
-
 // Where on the journey a rollup is: persona, stage and touchpoint indexes (-1: none), range-checked on load.
 struct JourneyDims {
   size_t personas = 0, stages = 0, touchpoints = 0;
@@ -127,14 +107,6 @@ bool load_hours(BinaryReader& in, size_t min_key_bytes, LoadKey load_key) {
       if (!load_key(hour)) return false;
   }
   return in.ok();
-}
-
-// Customer keys by index, from the key -> index map both aggregates keep.
-template <typename Map>
-std::vector<const std::string*> keys_by_index(const Map& ids, size_t n) {
-  std::vector<const std::string*> keys(n, nullptr);
-  for (const auto& [key, index] : ids) keys[index] = &key;
-  return keys;
 }
 
 }  // namespace tp

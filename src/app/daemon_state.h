@@ -21,6 +21,7 @@
 #include "ingest/source_auth.h"
 #include "ingest/webhook_route.h"
 #include "model/journey.h"
+#include "model/privacy/suppression_list.h"
 #include "store/group_commit_writer.h"
 #include "store/store.h"
 #include "util/metrics.h"

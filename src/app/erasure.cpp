@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "model/redaction.h"
+#include "model/privacy/pseudonyms.h"
 #include "util/time.h"
 
 namespace tp {

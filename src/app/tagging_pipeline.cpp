@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "model/identity/links.h"
 #include "util/metrics.h"
 #include "util/thread_name.h"
 #include "util/time.h"

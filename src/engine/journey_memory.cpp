@@ -1,40 +1,32 @@
 #include "engine/journey_memory.h"
 
+#include "model/identity/links.h"
+
 namespace tp {
 
-std::string JourneyMemory::resolve(const std::string& id) const {
-  // Links are one level deep (alias -> customer), but a customer id can itself be an alias after an
-  // alias call; follow a few hops, never loop.
-  std::string cur = id;
-  for (int hop = 0; hop < 4; ++hop) {
-    auto it = aliases_.find(cur);
-    if (it == aliases_.end() || it->second == cur) break;
-    cur = it->second;
-  }
-  return cur;
+std::string JourneyMemory::customer_key(const Interaction& in) const {
+  const std::string& key = customer_key_of(in);
+  return key.empty() ? key : identities_.resolve(key);
 }
 
-std::string JourneyMemory::customer_key(const Interaction& in) const {
-  if (!in.customer_id.empty()) return resolve(in.customer_id);
-  if (!in.anonymous_id.empty()) return resolve(in.anonymous_id);
-  return {};
+void JourneyMemory::add_link(const std::string& alias, const std::string& customer) {
+  if (alias.empty() || customer.empty() || alias == customer) return;
+  identities_.link(identities_.add(alias), identities_.add(customer));
 }
 
 bool JourneyMemory::link(const Interaction& in) {
   bool linked = false;
   for (const std::string& alias : link_aliases(in)) {
-    auto existing = aliases_.find(alias);
-    if (existing != aliases_.end() && existing->second == in.customer_id) continue;
-    aliases_[alias] = in.customer_id;
+    const auto merge = identities_.link(identities_.add(alias), identities_.add(in.customer_id));
+    if (!merge) continue;
     linked = true;
-    auto anon = customers_.find(alias);
-    if (anon != customers_.end()) {
-      const CustomerView remembered = anon->second;
-      customers_.erase(anon);
-      CustomerView& target = customers_[resolve(in.customer_id)];
-      target.stages_reached |= remembered.stages_reached;
-      if (target.persona.empty()) target.persona = remembered.persona;
-    }
+    auto from = customers_.find(identities_.key(merge->from));
+    if (from == customers_.end()) continue;
+    const CustomerView remembered = from->second;
+    customers_.erase(from);
+    CustomerView& target = customers_[identities_.key(merge->into)];
+    target.stages_reached |= remembered.stages_reached;
+    if (target.persona.empty()) target.persona = remembered.persona;
   }
   return linked;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/customer_state.h"
+#include "model/identity/customer_index.h"
 #include "model/interaction.h"
 
 namespace tp {
@@ -26,10 +27,12 @@ class JourneyMemory {
 
   // The customer an interaction belongs to: its customer id or anonymous id, through the links.
   std::string customer_key(const Interaction& in) const;
-  // Records the link an event carries (customer and anonymous id both present), merging what was
-  // remembered about the anonymous visitor into the customer. Returns true when a new link was made.
+  // Records the links an event carries (its customer id with its anonymous id and extra aliases), merging
+  // what was remembered about the alias's customer into the event's customer (model/identity: the same
+  // union as the map's and the FAQ's). Returns true when a new link was made.
   bool link(const Interaction& in);
-  void add_link(const std::string& alias, const std::string& customer) { aliases_[alias] = customer; }
+  // A link read back from storage, before the customers' views are set.
+  void add_link(const std::string& alias, const std::string& customer);
 
   CustomerView& customer(const std::string& key) { return customers_[key]; }
   const std::unordered_map<std::string, CustomerView>& customers() const { return customers_; }
@@ -39,8 +42,7 @@ class JourneyMemory {
   SessionMemory& session(const std::string& key);
 
  private:
-  std::string resolve(const std::string& id) const;
-  std::unordered_map<std::string, std::string> aliases_;
+  CustomerIndex identities_;
   std::unordered_map<std::string, CustomerView> customers_;
   size_t max_sessions_;
   std::list<std::string> session_order_;  // most recent first

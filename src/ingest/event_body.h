@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-namespace tp {
+#include "util/text.h"
 
-inline constexpr size_t kMaxJsonDepth = 64;
+namespace tp {
 
 struct EventBody {
   nlohmann::json doc;

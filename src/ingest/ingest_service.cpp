@@ -23,89 +23,12 @@ IngestService::IngestService(GroupCommitWriter& writer, IngestLimits limits, Cou
       privacy_(std::move(privacy)),
       suppressed_(suppressed) {}
 
-std::string SuppressionList::hash(std::string_view id) {
-  return suppression_hash(id);
-}
-
-void SuppressionList::add(const std::string& id_hash) {
-  std::lock_guard lock(mu_);
-  hashes_.insert(id_hash);
-}
-
-bool SuppressionList::contains_id(std::string_view id) const {
-  if (id.empty()) return false;
-  const std::string h = hash(id);
-  std::lock_guard lock(mu_);
-  return hashes_.count(h) > 0;
-}
-
-size_t SuppressionList::size() const {
-  std::lock_guard lock(mu_);
-  return hashes_.size();
+void IngestService::protect(Interaction& in) const {
+  tp::protect(in, privacy_);
 }
 
 bool IngestService::is_suppressed(const Interaction& in) const {
-  if (!suppressed_ || suppressed_->size() == 0) return false;
-  if (suppressed_->contains_id(in.customer_id) || suppressed_->contains_id(in.anonymous_id)) return true;
-  for (const auto& a : in.extra_aliases)
-    if (suppressed_->contains_id(a)) return true;
-  return false;
-}
-
-std::string hashed_identity(std::string_view value) {
-  size_t b = 0, e = value.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(value[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(value[e - 1]))) --e;
-  return "h:" + sha256_hex(ascii_lower(value.substr(b, e - b)));
-}
-
-namespace {
-
-// The traits and properties the config names as ids. Each is stored the way ids are (hashed_traits hashed;
-// with a pseudonym key, every one as its pseudonym, so no id the operator declared sits in the stored
-// traits as sent), and linked in that form to the event's customer, when it has one.
-void link_identities(Interaction& in, const PrivacyOptions& p) {
-  const std::string& key = p.pseudonym_key;
-  if (in.customer_id.empty() && p.hashed_traits.empty() && key.empty()) return;
-  auto scan = [&](std::string& object_json, const std::vector<std::string>& names, bool hash,
-                  const std::vector<std::string>& skip) {
-    if (names.empty() || object_json.empty()) return;
-    json obj = json::parse(object_json, nullptr, false);
-    if (!obj.is_object()) return;
-    bool changed = false;
-    for (const auto& name : names) {
-      if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;  // hashed already
-      auto it = obj.find(name);
-      if (it == obj.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) continue;
-      std::string alias = it->get<std::string>();
-      if (hash) alias = hashed_identity(alias);
-      if (!key.empty()) alias = pseudonymize(alias, key);
-      if (hash || !key.empty()) {
-        *it = alias;  // the value is only ever stored in this form
-        changed = true;
-      }
-      if (!in.customer_id.empty()) in.extra_aliases.push_back(alias);
-    }
-    if (changed) object_json = obj.dump(-1, ' ', false, json::error_handler_t::replace);
-  };
-  scan(in.traits_json, p.hashed_traits, true, {});
-  scan(in.traits_json, p.link_traits, false, p.hashed_traits);
-  scan(in.properties_json, p.link_properties, false, {});
-}
-
-}  // namespace
-
-void IngestService::protect(Interaction& in) const {
-  link_identities(in, privacy_);
-  if (privacy_.redact) {
-    in.text = redact(in.text, privacy_.kinds);
-    if (!in.name.empty()) in.name = redact(in.name, privacy_.kinds);
-  }
-  if (!privacy_.pseudonym_key.empty()) {
-    if (!in.customer_id.empty()) in.customer_id = pseudonymize(in.customer_id, privacy_.pseudonym_key);
-    if (!in.anonymous_id.empty()) in.anonymous_id = pseudonymize(in.anonymous_id, privacy_.pseudonym_key);
-    // extra_aliases are in their stored form already (link_identities).
-  }
+  return suppressed_ && tp::is_suppressed(*suppressed_, in);
 }
 
 IngestService::Prepared IngestService::prepare(const std::string& source,
@@ -287,90 +210,10 @@ void IngestService::ingest_translated_async(const std::string& source, std::vect
   });
 }
 
-// The keys under which senders put a customer's or visitor's id (canonical, Segment).
-constexpr std::string_view kIdKeys[] = {"customer_id", "anonymous_id", "userId", "anonymousId", "previousId"};
-
-namespace {
-// Where to cut text before redacting it, so that only about what is kept is redacted (a 1 MiB body took
-// 0.19 s to redact whole) and no address or number is cut in half (its half would no longer be
-// recognised: "jane.doe@exa" is no address). Just before a character no redacted span holds, found in
-// the kMargin bytes after `keep`; failing that at `keep`, where a number's part is still redacted when
-// it has digits enough. Text after a number only ever keeps it from being redacted (a currency, a
-// decimal part), so cutting it off errs on the safe side.
-size_t redaction_cut(std::string_view text, size_t keep) {
-  constexpr size_t kMargin = 256;  // longer than any phone, card or IBAN number as written
-  if (text.size() <= keep) return text.size();
-  for (size_t i = std::min(text.size(), keep + kMargin); i-- > keep;) {
-    switch (text[i]) {
-      case '"':
-      case ',':
-      case ';':
-      case '<':
-      case '>':
-      case '[':
-      case ']':
-      case '{':
-      case '}':
-      case '\n':
-      case '\r':
-        return i;
-      default:
-        break;
-    }
-  }
-  return utf8_prefix_bytes(text, keep);
-}
-}  // namespace
-
 // A dead letter is stored too, so it gets what an interaction gets before storage, as far as text that
-// failed to parse allows: the ids under the keys above and the configured identity traits and properties
-// become pseudonyms when there is a key (wherever they sit, when the text is JSON), personal data in the
-// kept text is redacted when redaction is on. The text is cut before it is redacted (redaction_cut), and
-// once more after (a 6-byte address becomes the 7-byte "[email]").
+// failed to parse allows (model/privacy/protection.h).
 std::string IngestService::dead_letter_raw(std::string_view raw) const {
-  std::string text(raw);
-  const std::string& key = privacy_.pseudonym_key;
-  // Only text within the nesting limit is parsed: the walk below recurses, and a body refused for its
-  // depth (a 400 whose raw text lands here) could otherwise exhaust the stack.
-  if (!key.empty() && json_nesting_depth(text, kMaxJsonDepth) <= kMaxJsonDepth) {
-    json doc = json::parse(text, nullptr, false);
-    if (!doc.is_discarded()) {
-      const auto listed = [](const std::vector<std::string>& names, const std::string& k) {
-        return std::find(names.begin(), names.end(), k) != names.end();
-      };
-      bool changed = false;
-      const std::function<void(json&)> walk = [&](json& j) {
-        if (j.is_array()) {
-          for (auto& v : j) walk(v);
-          return;
-        }
-        if (!j.is_object()) return;
-        for (auto it = j.begin(); it != j.end(); ++it) {
-          const std::string& k = it.key();
-          if (it->is_string() && !it->get_ref<const std::string&>().empty()) {
-            const std::string& v = it->get_ref<const std::string&>();
-            if (listed(privacy_.hashed_traits, k)) {
-              *it = pseudonymize(v.rfind("h:", 0) == 0 ? v : hashed_identity(v), key);
-              changed = true;
-            } else if (std::find(std::begin(kIdKeys), std::end(kIdKeys), k) != std::end(kIdKeys) ||
-                       listed(privacy_.link_traits, k) || listed(privacy_.link_properties, k)) {
-              if (!is_pseudonym(v)) *it = pseudonymize(v, key);
-              changed = true;
-            }
-          } else {
-            walk(*it);
-          }
-        }
-      };
-      walk(doc);
-      if (changed) text = doc.dump(-1, ' ', false, json::error_handler_t::replace);
-    }
-  }
-  if (privacy_.redact) {
-    text.resize(redaction_cut(text, limits_.dead_letter_raw_bytes));
-    text = redact(text, privacy_.kinds);
-  }
-  return truncate_utf8(text, limits_.dead_letter_raw_bytes);
+  return protect_raw(raw, privacy_, limits_.dead_letter_raw_bytes);
 }
 
 WriteBatch IngestService::body_dead_letter(const std::string& source, std::string_view raw,

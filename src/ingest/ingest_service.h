@@ -4,47 +4,20 @@
 #pragma once
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "model/field_error.h"
 #include "model/interaction.h"
-#include "model/redaction.h"
+#include "model/privacy/protection.h"
 #include "store/group_commit_writer.h"
 
 namespace tp {
 
 class CounterFamily;
-
-// Ids of erased customers, as hashes: their later events are dropped and counted. Thread-safe.
-class SuppressionList {
- public:
-  static std::string hash(std::string_view id);  // the form kept: "h:" + SHA-256 of the id as stored
-  void add(const std::string& id_hash);
-  bool contains_id(std::string_view id) const;
-  size_t size() const;
-
- private:
-  mutable std::mutex mu_;
-  std::unordered_set<std::string> hashes_;
-};
-
-// What happens to received text and ids before anything is stored.
-struct PrivacyOptions {
-  bool redact = true;
-  RedactionOptions kinds;
-  std::string pseudonym_key;  // non-empty: customer and anonymous ids become keyed-hash pseudonyms
-  // Identity links declared in the config (see IdentityConfig): trait / property names.
-  std::vector<std::string> link_traits, link_properties, hashed_traits;
-};
-
-// "h:" + hex SHA-256 of the trimmed, lower-cased value: how a hashed identity trait is linked and stored.
-std::string hashed_identity(std::string_view value);
 
 // A reply lists at most this many problems (`errors`) and counts the rest (`errors_omitted`): a 1 MiB body
 // of empty objects is 350,000 invalid events, and listing all of them took 800 MB and a 75 MB reply.

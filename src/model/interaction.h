@@ -51,7 +51,4 @@ struct Interaction {
   std::vector<std::string> extra_aliases;
 };
 
-// The ids an event links to its customer_id: its anonymous_id and extra aliases (none without a customer id).
-std::vector<std::string> link_aliases(const Interaction& in);
-
 }  // namespace tp

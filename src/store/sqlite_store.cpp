@@ -12,6 +12,8 @@
 #include <tuple>
 #include <type_traits>
 
+#include "model/identity/links.h"
+#include "model/privacy/suppression_list.h"
 #include "store/bucket_lookups.h"
 #include "store/migrations.h"
 #include "store/wal_write_vfs.h"

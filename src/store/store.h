@@ -79,11 +79,6 @@ struct BatchCounts {
   std::vector<std::string> suppressed;  // hashes added to the suppression list (suppress_erased)
 };
 
-// How an id is kept on the suppression list: "h:" + hex SHA-256 of the id as stored.
-inline std::string suppression_hash(std::string_view id) {
-  return "h:" + sha256_hex(id);
-}
-
 struct StoredInteraction {
   int64_t seq = 0;  // storage order
   std::string source;

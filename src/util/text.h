@@ -28,6 +28,9 @@ std::string base64_encode(std::string_view in);
 // Deepest nesting of arrays/objects in a JSON text, scanning bytes only (strings are skipped), stopping
 // early once `limit` is exceeded. Lets a request be refused before a recursive parse or destruction.
 size_t json_nesting_depth(std::string_view json, size_t limit);
+// The deepest JSON accepted from a client (and parsed for a dead letter): deeper bodies are refused before
+// any recursive parse.
+inline constexpr size_t kMaxJsonDepth = 64;
 
 // Decodes one UTF-8 character at `i` (advancing it); returns U+FFFD for an invalid sequence (and
 // advances one byte). Overlong forms, surrogates and values beyond U+10FFFF are invalid.

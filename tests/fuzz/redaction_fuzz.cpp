@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_check.h"
-#include "model/redaction.h"
+#include "model/privacy/redaction.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include "app/rule_reload.h"
 #include "app/steps/steps.h"
 #include "ingest/ingest_http.h"
-#include "model/redaction.h"
+#include "model/privacy/pseudonyms.h"
 #include "web/admin_routes.h"
 #include "web/conversation_routes.h"
 #include "web/dashboard_route.h"

@@ -13,6 +13,7 @@
 
 #include "ingest/segment_adapter.h"
 #include "model/interaction_json.h"
+#include "model/privacy/pseudonyms.h"
 #include "store/sqlite_store.h"
 #include "support/fake_store.h"
 #include "support/temp_dir.h"

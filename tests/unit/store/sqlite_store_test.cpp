@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/privacy/suppression_list.h"
 #include "store/backends.h"
 #include "store/bucket_lookups.h"
 #include "store/migrations.h"

@@ -1,4 +1,4 @@
-// PII redaction before storage, and keyed-hash pseudonyms for customer ids. Pure code, no I/O.
+// PII redaction before storage. Pure code, no I/O.
 //
 // redact() replaces what it recognises with typed placeholders and leaves every other byte as it was, so
 // valid UTF-8 in gives valid UTF-8 out (a replaced span always starts and ends on a character boundary):
@@ -53,18 +53,5 @@ std::string redact_scan(std::string_view text, const RedactionOptions& options =
 // The checks redact() uses, exposed for tests and callers that validate input.
 bool luhn_valid(std::string_view digits);  // ASCII digits only; false for anything else or an empty string
 bool iban_valid(std::string_view iban);    // spaces allowed; known country, 15-34 characters, mod-97 == 1
-
-// "p_" + the first 32 hex digits (128 bits) of HMAC-SHA256(key, id): deterministic for one key, unlinkable
-// across keys, not reversible without the key. Throws std::invalid_argument when the key is empty (a
-// pseudonym without a secret could be reversed by hashing guessed ids).
-std::string pseudonymize(std::string_view id, std::string_view key);
-
-// Whether `id` already has a pseudonym's form ("p_" + 32 lower-case hex digits), so that an id read back
-// from storage can be given to a lookup as it is.
-bool is_pseudonym(std::string_view id);
-
-// How an id sent by a client is stored: its pseudonym when there is a key (unless it already is one),
-// else the id itself.
-std::string stored_id(std::string_view id, std::string_view pseudonym_key);
 
 }  // namespace tp

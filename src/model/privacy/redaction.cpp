@@ -1,7 +1,5 @@
-#include "model/redaction.h"
+#include "model/privacy/redaction.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -757,35 +755,6 @@ std::string redact_scan(std::string_view text, const RedactionOptions& options, 
 
   // Stage 2: card and phone numbers, on the text as stage 1 left it.
   return NumberRedactor(stage1, keep, options, counts).run();
-}
-
-std::string pseudonymize(std::string_view id, std::string_view key) {
-  if (key.empty()) throw std::invalid_argument("the pseudonym key must not be empty");
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  static const unsigned char kEmpty = 0;
-  const unsigned char* data = id.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(id.data());
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data, id.size(), mac, &len) || len < 16)
-    throw std::runtime_error("HMAC-SHA256 failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "p_";
-  for (size_t i = 0; i < 16; ++i) {
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 0x0F]);
-  }
-  return out;
-}
-
-bool is_pseudonym(std::string_view id) {
-  if (id.size() != 34 || id.substr(0, 2) != "p_") return false;
-  for (const char c : id.substr(2))
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
-
-std::string stored_id(std::string_view id, std::string_view pseudonym_key) {
-  if (pseudonym_key.empty() || is_pseudonym(id)) return std::string(id);
-  return pseudonymize(id, pseudonym_key);
 }
 
 }  // namespace tp
