@@ -1,6 +1,8 @@
-// Native tagging plugins (include/touchpoint/plugin_api.h): loads them with dlopen, checks their API
-// version, and runs them after the rules, each on its own worker thread with a time limit, so a slow or
-// failing plugin costs at most its timeout and never more than its own tags.
+// Native tagging plugins (include/touchpoint/plugin_api.h): the one class the rest of the daemon uses.
+// It loads plugins (plugin_loader.h: dlopen and the API version check), runs them, each on its own worker
+// thread with a time limit (plugin_runtime.h), so a slow or failing plugin costs at most its timeout and
+// never more than its own tags, and merges what they return only after checking it (plugin_output.h).
+// Those three jobs live in their own files; this class only puts them together.
 //
 // Precedence: a plugin's persona, stage or touchpoint is applied only when nobody decided that tag yet
 // (origin None and empty: no preset tag, no rule, no sticky persona, no earlier plugin); its sentiment only
@@ -8,15 +10,11 @@
 // reasons are added. Run before the rules (as the Tagger does), a rule still overrides a plugin's guess.
 // Plugins run in the order they were loaded and each sees what the earlier ones decided.
 //
-// Everything a plugin hands back is untrusted: strings are read with a bound, ids must be known to the
-// validator (the journey), pain reasons must be lower-case a-z0-9_ words of at most 64 bytes, sentiment
-// must be a finite number in -1..1, and log and error text is truncated and stripped of control
-// characters. Whatever is refused is ignored, counted (PluginStats::rejected) and logged.
+// Everything a plugin hands back is untrusted (plugin_output.h says what is accepted). Whatever is refused
+// is ignored, counted (PluginStats::rejected) and logged.
 #pragma once
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -24,10 +22,10 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/plugin_output.h"   // PluginIdValidator, journey_id_validator, sanitize_plugin_text
+#include "engine/plugin_runtime.h"  // PluginLogSink, PluginSlot
 #include "model/interaction.h"
-#include "model/journey.h"
 #include "model/tag_set.h"
-#include "touchpoint/plugin_api.h"
 
 namespace tp {
 
@@ -40,19 +38,6 @@ struct PluginSpec {
   // what the plugin costs), but no timeout either: a plugin that hangs hangs tagging. For trusted plugins.
   bool inline_calls = false;
 };
-
-enum class PluginTagKind { Persona, Stage, Touchpoint };
-// True when `id` is a known id of that kind.
-using PluginIdValidator = std::function<bool(PluginTagKind kind, std::string_view id)>;
-// Accepts exactly the ids of `journey` (which it copies).
-PluginIdValidator journey_id_validator(const Journey& journey);
-
-// severity: TP_PLUGIN_LOG_DEBUG (0) .. TP_PLUGIN_LOG_ERROR (3). `plugin` is the configured name (the
-// message does not repeat it). Receives the plugins' own log lines (sanitised) and the host's reports
-// about them (failures, timeouts, refused outputs). Called from the thread that loads or tags and from
-// plugin threads: must be thread-safe.
-using PluginLogSink =
-    std::function<void(int severity, const std::string& plugin, const std::string& message)>;
 
 struct PluginHostOptions {
   // How long tag() waits for each plugin per interaction.
@@ -116,27 +101,14 @@ class PluginHost {
   // passed first.
   bool wait_idle(std::chrono::milliseconds limit);
 
-  // Implementation details, defined in plugin_host.cpp.
-  struct Slot;
-  struct CallData;
-  struct Job;
-
  private:
-  void run_one(Slot& slot, const std::shared_ptr<const CallData>& data, TagSet& tags);
-  void apply(Slot& slot, const Job& job, TagSet& tags);
-  void report_problem(Slot& slot, const std::string& message);
-  bool id_ok(PluginTagKind kind, const std::string& id) const;
+  // One plugin's call on one interaction, and what follows from its outcome.
+  void run_one(PluginSlot& slot, const std::shared_ptr<const PluginCallData>& data, TagSet& tags);
 
   PluginHostOptions options_;
   mutable std::shared_mutex slots_mu_;  // guards slots_ (shared: tag, stats; exclusive: load)
-  std::vector<std::shared_ptr<Slot>> slots_;
+  std::vector<std::shared_ptr<PluginSlot>> slots_;
   std::mutex tag_mu_;  // one tag() at a time
 };
-
-// What the host does to text that comes from a plugin before logging it: at most max_bytes are read
-// (the text need not be NUL-terminated within them), invalid UTF-8 and control characters (C0, DEL, C1,
-// bidirectional overrides, line separators) become '?' (tab, CR and LF a space), and a cut text ends
-// with " [truncated]". A null pointer gives "".
-std::string sanitize_plugin_text(const char* text, size_t max_bytes = 1000);
 
 }  // namespace tp
