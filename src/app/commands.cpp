@@ -32,14 +32,12 @@ struct Loaded {
 Loaded load_config_and_journey(const std::string& config_path) {
   Loaded out;
   ConfigLoad load = load_config_file(config_path);
-  for (const auto& p : load.problems)
-    std::cerr << config_path << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+  for (const auto& p : load.problems) std::cerr << format_diagnostic(p) << "\n";
   if (!load.ok()) return out;
   out.config = load.config;
   if (!out.config.journey_path.empty()) {
     JourneyLoad j = load_journey_file(out.config.journey_path);
-    for (const auto& p : j.problems)
-      std::cerr << out.config.journey_path << ": " << p.path << ": " << p.message << "\n";
+    for (const auto& p : j.problems) std::cerr << format_diagnostic(p) << "\n";
     if (!j.ok()) return out;
     out.journey = j.journey;
   }

@@ -19,8 +19,7 @@ namespace {
 using json = nlohmann::json;
 
 // Expands ${NAME} and ${NAME:-default} in every string of the document, in place; $${ is a literal ${.
-void expand_env(json& node, const std::string& path, const EnvLookup& env,
-                std::vector<ConfigProblem>& problems) {
+void expand_env(json& node, const std::string& path, const EnvLookup& env, FileDiagnostics& problems) {
   if (node.is_object()) {
     for (auto& [key, value] : node.items())
       expand_env(value, path + "/" + json_pointer_token(key), env, problems);
@@ -46,7 +45,7 @@ void expand_env(json& node, const std::string& path, const EnvLookup& env,
       }
       const size_t end = s.find('}', start);
       if (end == std::string::npos) {
-        problems.push_back({path, "unterminated ${ in string"});
+        problems.error(path, "unterminated ${ in string");
         return;
       }
       std::string name = s.substr(start + 2, end - start - 2);
@@ -59,7 +58,7 @@ void expand_env(json& node, const std::string& path, const EnvLookup& env,
       if (value && value->empty() && fallback) value.reset();
       if (!value && fallback) value = fallback;
       if (!value)
-        problems.push_back({path, "environment variable " + name + " is not set"});
+        problems.error(path, "environment variable " + name + " is not set");
       else
         out += *value;
       pos = end + 1;
@@ -71,7 +70,7 @@ void expand_env(json& node, const std::string& path, const EnvLookup& env,
 // Reads one JSON object, remembering which keys were consumed so the rest can be reported as unknown.
 class ObjectReader {
  public:
-  ObjectReader(const json* node, std::string path, std::vector<ConfigProblem>& problems)
+  ObjectReader(const json* node, std::string path, FileDiagnostics& problems)
       : node_(node), path_(std::move(path)), problems_(problems) {
     if (node_ && !node_->is_object()) {
       problem(path_, "must be an object");
@@ -81,7 +80,7 @@ class ObjectReader {
   ~ObjectReader() {
     if (!node_) return;
     for (const auto& [key, value] : node_->items())
-      if (!seen_.count(key)) problem(child(key), "unknown key");
+      if (!seen_.count(key)) problem(child(key), "unknown key", /*at_key=*/true);
   }
 
   const json* get(const std::string& key) {
@@ -135,18 +134,18 @@ class ObjectReader {
         out.push_back((*v)[i].get<std::string>());
     }
   }
-  void problem(std::string path, std::string message) {
-    problems_.push_back({std::move(path), std::move(message)});
+  void problem(std::string path, std::string message, bool at_key = false) {
+    problems_.error(std::move(path), std::move(message), at_key);
   }
 
  private:
   const json* node_;
   std::string path_;
-  std::vector<ConfigProblem>& problems_;
+  FileDiagnostics& problems_;
   std::set<std::string> seen_;
 };
 
-void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_server(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("server"), "/server", problems);
   std::string listen;
   r.string("listen", listen);
@@ -174,7 +173,7 @@ void read_server(ObjectReader& root, Config& c, std::vector<ConfigProblem>& prob
   r.number("max_buffered_bytes", c.server.max_buffered_bytes, 65536, int64_t{1} << 40);
 }
 
-void read_storage(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_storage(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("storage"), "/storage", problems);
   r.string("backend", c.storage.backend);
   if (!store_backends().count(c.storage.backend)) {
@@ -187,7 +186,7 @@ void read_storage(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
   s.number("busy_timeout_ms", c.storage.busy_timeout_ms, 0, 600000);
 }
 
-void read_ingest(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_ingest(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("ingest"), "/ingest", problems);
   r.number("queue_capacity", c.ingest.queue_capacity, 1, int64_t{1} << 32);
   r.number("max_group", c.ingest.max_group, 1, int64_t{1} << 32);
@@ -209,8 +208,7 @@ void read_fraction(ObjectReader& r, const std::string& key, double& out, double 
   out = v->get<double>();
 }
 
-void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
-                 std::vector<ConfigProblem>& problems) {
+void read_engine(ObjectReader& root, Config& c, const std::string& base_dir, FileDiagnostics& problems) {
   const json* node = root.get("engine");
   c.engine_configured = node != nullptr;
   ObjectReader r(node, "/engine", problems);
@@ -264,7 +262,7 @@ void read_engine(ObjectReader& root, Config& c, const std::string& base_dir,
   sig.number("slow_response_s", c.engine.slow_response_s, 1, 86400);
 }
 
-void read_privacy(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_privacy(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("privacy"), "/privacy", problems);
   r.boolean("redact", c.privacy.redact);
   ObjectReader k(r.get("redact_kinds"), "/privacy/redact_kinds", problems);
@@ -277,20 +275,20 @@ void read_privacy(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     r.problem("/privacy/pseudonym_key", "must be at least 16 characters");
 }
 
-void read_identity(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_identity(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("identity"), "/identity", problems);
   r.strings("link_traits", c.identity.link_traits);
   r.strings("link_properties", c.identity.link_properties);
   r.strings("hashed_traits", c.identity.hashed_traits);
 }
 
-void read_log(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_log(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   ObjectReader r(root.get("log"), "/log", problems);
   r.string("format", c.log.format, {"text", "json"});
   r.string("level", c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
 }
 
-void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& problems) {
+void read_sources(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   const json* sources = root.get("sources");
   if (!sources) return;
   if (!sources->is_object()) return root.problem("/sources", "must be an object of named sources");
@@ -300,7 +298,7 @@ void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     s.name = name;
     if (name.empty() || name.size() > 64 ||
         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos)
-      problems.push_back({path, "source names use a-z, 0-9, '-' and '_' (at most 64)"});
+      problems.error(path, "source names use a-z, 0-9, '-' and '_' (at most 64)", /*at_key=*/true);
     ObjectReader r(&node, path, problems);
     r.string("kind", s.kind, {"native", "segment", "webhook"});
     if (s.kind.empty()) r.problem(path + "/kind", "is required (native, segment or webhook)");
@@ -327,19 +325,6 @@ void read_sources(ObjectReader& root, Config& c, std::vector<ConfigProblem>& pro
     }
     c.sources.push_back(std::move(s));
   }
-}
-
-std::string line_column(const std::string& text, size_t byte) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(col);
 }
 
 }  // namespace
@@ -396,20 +381,21 @@ bool accepts_unauthenticated(const Config& config) {
   return false;
 }
 
-ConfigLoad parse_config(const std::string& text, const std::string& base_dir, const EnvLookup& env) {
+ConfigLoad parse_config(const std::string& text, const std::string& base_dir, const EnvLookup& env,
+                        const std::string& file) {
   ConfigLoad out;
+  out.file = file;
+  out.text = text;
+  FileDiagnostics problems(file, out.text, out.problems);
   json doc;
   try {
     doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    out.problems.push_back({"", "not valid JSON at " + line_column(text, e.byte) + ": " + e.what()});
-    return out;
-  } catch (const json::exception& e) {  // out_of_range: a number beyond a double (1e400)
-    out.problems.push_back({"", std::string("not valid JSON: ") + e.what()});
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double (1e400)
+    problems.syntax_error(e);
     return out;
   }
   if (!doc.is_object()) {
-    out.problems.push_back({"", "the configuration must be a JSON object"});
+    problems.error("", "the configuration must be a JSON object");
     return out;
   }
   // ${CONFIG_DIR}: the config file's own folder (absolute), for paths that must not depend on the
@@ -421,17 +407,18 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
     if (name == "CONFIG_DIR") return config_dir;
     return env(name);
   };
-  expand_env(doc, "", with_config_dir, out.problems);
+  // Expanding variables changes no pointer, so problems found afterwards still point into `text`.
+  expand_env(doc, "", with_config_dir, problems);
   {
-    ObjectReader root(&doc, "", out.problems);
-    read_server(root, out.config, out.problems);
-    read_storage(root, out.config, out.problems);
-    read_ingest(root, out.config, out.problems);
-    read_log(root, out.config, out.problems);
-    read_sources(root, out.config, out.problems);
-    read_engine(root, out.config, base_dir, out.problems);
-    read_privacy(root, out.config, out.problems);
-    read_identity(root, out.config, out.problems);
+    ObjectReader root(&doc, "", problems);
+    read_server(root, out.config, problems);
+    read_storage(root, out.config, problems);
+    read_ingest(root, out.config, problems);
+    read_log(root, out.config, problems);
+    read_sources(root, out.config, problems);
+    read_engine(root, out.config, base_dir, problems);
+    read_privacy(root, out.config, problems);
+    read_identity(root, out.config, problems);
     std::string journey;
     root.string("journey", journey);
     if (!journey.empty()) out.config.journey_path = resolve_path(journey, base_dir);
@@ -439,12 +426,15 @@ ConfigLoad parse_config(const std::string& text, const std::string& base_dir, co
   // Cross-field rules.
   const Config& c = out.config;
   if (c.ingest.max_group > c.ingest.queue_capacity)
-    out.problems.push_back({"/ingest/max_group", "must not exceed /ingest/queue_capacity"});
+    problems.error("/ingest/max_group", "must not exceed /ingest/queue_capacity");
   if (c.server.admin_token.empty() == false && c.server.admin_token.size() < 16)
-    out.problems.push_back(
-        {"/server/admin_token", "must be at least 16 characters (it can change the rules)"});
+    problems.error("/server/admin_token", "must be at least 16 characters (it can change the rules)");
   if (c.sources.empty())
-    out.problems.push_back({"/sources", "at least one source is required, or nothing can be ingested"});
+    problems.error("/sources", "at least one source is required, or nothing can be ingested");
+  // In the file's order, as a reader goes through it (variables are expanded before fields are read).
+  std::stable_sort(out.problems.begin(), out.problems.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
   return out;
 }
 
@@ -452,12 +442,15 @@ ConfigLoad load_config_file(const std::string& path, const EnvLookup& env) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ConfigLoad out;
-    out.problems.push_back({"", "cannot read config file '" + path + "'"});
+    out.file = path;
+    Diagnostic d = error_at("", "cannot read config file '" + path + "'");
+    d.file = path;
+    out.problems.push_back(std::move(d));
     return out;
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_config(ss.str(), std::filesystem::path(path).parent_path().string(), env);
+  return parse_config(ss.str(), std::filesystem::path(path).parent_path().string(), env, path);
 }
 
 }  // namespace tp

@@ -1,5 +1,6 @@
 // touchpointd's configuration: JSON with comments, ${ENV_VAR} expanded in strings, unknown keys
-// rejected. Loading collects every problem with its JSON path instead of stopping at the first.
+// rejected. Loading collects every problem, placed at its line and column and named by its JSON pointer,
+// instead of stopping at the first.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -9,7 +10,7 @@
 
 #include "ingest/source_config.h"
 #include "store/backends.h"
-#include "util/problem.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
@@ -97,20 +98,21 @@ struct Config {
   std::string journey_path;  // resolved against the config file's folder
 };
 
-using ConfigProblem = Problem;  // path is a JSON pointer, e.g. "/server/listen"
-
 struct ConfigLoad {
   Config config;
-  std::vector<ConfigProblem> problems;
+  std::vector<Diagnostic> problems;  // all errors, each with file:line:column and its JSON pointer
   bool ok() const { return problems.empty(); }
+  // The file's name and text, to place problems found later in what was read (webhook sources).
+  std::string file, text;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 std::optional<std::string> process_env(const std::string& name);
 
-// `base_dir` resolves relative paths (the journey file); `text` is the file's content.
+// `base_dir` resolves relative paths (the journey file); `text` is the file's content, `file` its name
+// in problems.
 ConfigLoad parse_config(const std::string& text, const std::string& base_dir,
-                        const EnvLookup& env = process_env);
+                        const EnvLookup& env = process_env, const std::string& file = "<config>");
 ConfigLoad load_config_file(const std::string& path, const EnvLookup& env = process_env);
 
 // "HOST:PORT", "[v6]:PORT". Returns false when malformed.

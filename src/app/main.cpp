@@ -15,6 +15,7 @@
 #include "app/logging.h"
 #include "app/webhook_sources.h"
 #include "model/journey.h"
+#include "web/admin_routes.h"
 
 namespace {
 
@@ -26,19 +27,20 @@ struct ServeFlags {
   bool allow_unauthenticated = false;
 };
 
-// Config problems, then the journey file's, so `config check` shows everything in one run.
-std::vector<std::pair<std::string, tp::Problem>> check_config(const std::string& path, tp::ConfigLoad& load) {
-  std::vector<std::pair<std::string, tp::Problem>> all;
+// Config problems (the webhook sources' too, placed in the config's text), then the journey file's, so
+// `config check` shows everything in one run.
+std::vector<tp::Diagnostic> check_config(const std::string& path, tp::ConfigLoad& load) {
   load = tp::load_config_file(path);
-  for (const auto& p : load.problems) all.emplace_back(path, p);
+  std::vector<tp::Diagnostic> all = load.problems;
   if (load.ok()) {
-    std::vector<tp::Problem> webhook_problems;
+    std::vector<tp::Diagnostic> webhook_problems;
     tp::build_webhook_sources(load.config, webhook_problems);
-    for (auto& p : webhook_problems) all.emplace_back(path, std::move(p));
+    tp::FileDiagnostics in_config(load.file, load.text, all);
+    for (auto& p : webhook_problems) in_config.add(std::move(p));
   }
   if (!load.config.journey_path.empty()) {
     const auto journey = tp::load_journey_file(load.config.journey_path);
-    for (const auto& p : journey.problems) all.emplace_back(load.config.journey_path, p);
+    all.insert(all.end(), journey.problems.begin(), journey.problems.end());
   }
   return all;
 }
@@ -48,9 +50,7 @@ int serve(const ServeFlags& flags) {
   const auto problems = check_config(flags.config, load);
   if (!problems.empty()) {
     std::cerr << "touchpointd: the configuration has problems:\n";
-    for (const auto& [file, p] : problems)
-      std::cerr << "  " << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message
-                << "\n";
+    for (const auto& p : problems) std::cerr << tp::format_diagnostic(p) << "\n";
     return 1;
   }
   tp::Config config = load.config;
@@ -146,13 +146,13 @@ int main(int argc, char** argv) {
     tp::ConfigLoad load;
     const auto problems = check_config(check_file, load);
     if (check_json) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& [file, p] : problems)
-        out.push_back({{"file", file}, {"path", p.path}, {"message", p.message}});
+      // The objects of `rules check --json` and the admin API, plus "path": the pointer's name here
+      // before problems had positions (kept for scripts that read it).
+      nlohmann::json out = nlohmann::json::parse(tp::diagnostics_json(problems));
+      for (size_t i = 0; i < problems.size(); ++i) out[i]["path"] = problems[i].pointer;
       std::cout << nlohmann::json{{"ok", problems.empty()}, {"problems", out}}.dump(2) << "\n";
     } else {
-      for (const auto& [file, p] : problems)
-        std::cout << file << ": " << (p.path.empty() ? "(document)" : p.path) << ": " << p.message << "\n";
+      for (const auto& p : problems) std::cout << tp::format_diagnostic(p) << "\n";
       if (problems.empty()) std::cout << check_file << ": ok\n";
     }
     return problems.empty() ? 0 : 1;

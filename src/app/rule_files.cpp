@@ -10,8 +10,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-RuleDiagnostic problem(const std::string& file, const std::string& message) {
-  RuleDiagnostic d;
+Diagnostic problem(const std::string& file, const std::string& message) {
+  Diagnostic d;
   d.file = file;
   d.message = message;
   return d;

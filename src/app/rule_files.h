@@ -12,7 +12,7 @@ namespace tp {
 
 struct RuleFiles {
   std::vector<RuleSource> sources;
-  std::vector<RuleDiagnostic> problems;  // unreadable files and missing paths, as diagnostics
+  std::vector<Diagnostic> problems;  // unreadable files and missing paths, as diagnostics
 };
 
 // `required`: a missing path is an error (otherwise, for the default folder, it is skipped).

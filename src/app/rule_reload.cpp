@@ -9,7 +9,7 @@ namespace tp {
 
 void log_diagnostics(const RuleLoad& load) {
   for (const auto& d : load.diagnostics) {
-    if (d.severity == RuleDiagnostic::Severity::Error)
+    if (d.severity == Diagnostic::Severity::Error)
       spdlog::error("rules: {}", format_diagnostic(d, false));
     else
       spdlog::warn("rules: {}", format_diagnostic(d, false));

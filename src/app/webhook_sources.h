@@ -5,11 +5,13 @@
 
 #include "app/config.h"
 #include "ingest/webhook_route.h"
-#include "util/problem.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
-// Builds every kind "webhook" source; problems have JSON paths ("/sources/zendesk/verification/secret").
-WebhookSources build_webhook_sources(const Config& config, std::vector<Problem>& problems);
+// Builds every kind "webhook" source. Problems are error_at() with pointers into the config
+// ("/sources/zendesk/verification/secret"), not yet placed: the caller places them in the config's text
+// (ConfigLoad::file and text).
+WebhookSources build_webhook_sources(const Config& config, std::vector<Diagnostic>& problems);
 
 }  // namespace tp

@@ -14,7 +14,7 @@ namespace tp {
 namespace {
 
 using json = nlohmann::json;
-using Severity = RuleDiagnostic::Severity;
+using Severity = Diagnostic::Severity;
 
 struct FileCtx {
   std::string file;
@@ -101,19 +101,14 @@ class Compiler {
   // ---- diagnostics ----
   void report(Severity sev, size_t file, const std::string& pointer, const std::string& rule,
               const std::string& message, bool at_key) {
-    RuleDiagnostic d;
+    Diagnostic d;
     d.severity = sev;
     d.file = files_[file].file;
-    d.rule = rule;
+    d.subject = rule;
     d.pointer = pointer;
     d.message = message;
-    if (files_[file].positions) {
-      const TextPosition p =
-          at_key ? files_[file].positions->key(pointer) : files_[file].positions->value(pointer);
-      d.line = p.line;
-      d.column = p.column;
-      d.snippet = files_[file].positions->snippet(p);
-    }
+    d.at_key = at_key;
+    if (files_[file].positions) place(d, *files_[file].positions);
     diags_.push_back(std::move(d));
   }
   void error(size_t file, const std::string& pointer, const std::string& rule, const std::string& message,
@@ -151,35 +146,8 @@ class Compiler {
     FileCtx& fc = files_.back();
     try {
       fc.doc = json::parse(*fc.text, nullptr, true, /*ignore_comments=*/true);
-    } catch (const json::parse_error& e) {
-      RuleDiagnostic d;
-      d.file = fc.file;
-      const TextPosition p = fc.positions->position_of(e.byte > 0 ? e.byte - 1 : 0);
-      d.line = p.line;
-      d.column = p.column;
-      d.snippet = fc.positions->snippet(p);
-      std::string what = e.what();
-      if (const size_t colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
-      d.message = "not valid JSON: " + what;
-      diags_.push_back(std::move(d));
-      return;
-    } catch (const json::exception& e) {
-      // out_of_range for a number beyond a double ("number overflow parsing '1e400'"): no byte offset
-      // comes with it, so the first occurrence of the number is shown.
-      RuleDiagnostic d;
-      d.file = fc.file;
-      const std::string what = e.what();
-      const size_t open = what.find("parsing '");
-      const size_t close = open == std::string::npos ? open : what.find('\'', open + 9);
-      const size_t at =
-          close == std::string::npos ? 0 : fc.text->find(what.substr(open + 9, close - open - 9));
-      const TextPosition p = fc.positions->position_of(at == std::string::npos ? 0 : at);
-      d.line = p.line;
-      d.column = p.column;
-      d.snippet = fc.positions->snippet(p);
-      d.message =
-          "not valid JSON: " + what.substr(what.rfind("] ") == std::string::npos ? 0 : what.rfind("] ") + 2);
-      diags_.push_back(std::move(d));
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
+      diags_.push_back(json_syntax_diagnostic(fc.file, *fc.positions, e));
       return;
     }
     if (!fc.doc.is_object()) {
@@ -849,7 +817,7 @@ class Compiler {
     size_t file = 0;
     std::string pointer, macro;
   } too_large_;  // where to report a condition over kMaxRuleNodes
-  std::vector<RuleDiagnostic> diags_;
+  std::vector<Diagnostic> diags_;
 };
 
 }  // namespace
@@ -862,29 +830,7 @@ std::shared_ptr<RuleSet> RuleSetBuilder::make(std::unique_ptr<RuleSet::Impl> imp
 }
 
 size_t RuleLoad::errors() const {
-  return static_cast<size_t>(std::count_if(diagnostics.begin(), diagnostics.end(), [](const auto& d) {
-    return d.severity == RuleDiagnostic::Severity::Error;
-  }));
-}
-
-std::string format_diagnostic(const RuleDiagnostic& d, bool with_snippet) {
-  std::string out = d.file;
-  if (d.line) out += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
-  out += d.severity == RuleDiagnostic::Severity::Error ? ": error: " : ": warning: ";
-  if (!d.rule.empty()) out += "[" + d.rule + "] ";
-  out += d.message;
-  if (with_snippet && !d.snippet.empty()) {
-    out += "\n";
-    size_t start = 0;
-    while (start <= d.snippet.size()) {
-      const size_t nl = d.snippet.find('\n', start);
-      out += "    " + d.snippet.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      if (nl == std::string::npos) break;
-      out += "\n";
-      start = nl + 1;
-    }
-  }
-  return out;
+  return count_errors(diagnostics);
 }
 
 RuleLoad compile_rules(const std::vector<RuleSource>& sources, const Journey& journey) {

@@ -13,6 +13,7 @@
 #include "model/interaction.h"
 #include "model/journey.h"
 #include "model/tag_set.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
@@ -23,20 +24,6 @@ struct RuleSource {
   std::string file;  // for messages
   std::string text;  // JSON, comments allowed
 };
-
-struct RuleDiagnostic {
-  enum class Severity { Error, Warning };
-  Severity severity = Severity::Error;
-  std::string file;
-  size_t line = 0, column = 0;  // 1-based; 0 when the whole file is meant
-  std::string rule;             // rule id (or list/macro name) when known
-  std::string pointer;          // JSON pointer inside the file
-  std::string message;
-  std::string snippet;  // the offending line and a caret under the column
-};
-
-// "file:line:col: error: [rule] message", then (with_snippet) the quoted line and a caret.
-std::string format_diagnostic(const RuleDiagnostic& d, bool with_snippet = true);
 
 // What one interaction looks like to the rules: the canonical fields plus where it came from.
 struct TagInput {
@@ -83,7 +70,7 @@ class RuleSet {
 
 struct RuleLoad {
   std::shared_ptr<const RuleSet> rules;  // null when there are errors
-  std::vector<RuleDiagnostic> diagnostics;
+  std::vector<Diagnostic> diagnostics;   // subject: the rule id (or list/macro name) when known
   bool ok() const { return rules != nullptr; }
   size_t errors() const;
 };

@@ -136,7 +136,9 @@ VerifierConfig default_verifier_config(VerificationKind kind) {
 
 VerifierConfigLoad parse_verifier_config(const json& node, const std::string& path) {
   VerifierConfigLoad out;
-  auto problem = [&](std::string p, std::string m) { out.problems.push_back({std::move(p), std::move(m)}); };
+  auto problem = [&](std::string p, std::string m, bool at_key = false) {
+    out.problems.push_back(error_at(std::move(p), std::move(m), at_key));
+  };
   constexpr const char* kTypes = "none, standard-webhooks, hmac-sha256, hmac-sha1, bearer, basic";
 
   if (node.is_string()) {  // "verification": "none"
@@ -238,7 +240,7 @@ VerifierConfigLoad parse_verifier_config(const json& node, const std::string& pa
     if (kKnown.count(key))
       problem(p, "is not used by type " + kind_name);
     else
-      problem(p, "unknown key");
+      problem(p, "unknown key", /*at_key=*/true);
   }
   return out;
 }

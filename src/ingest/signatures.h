@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/problem.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
@@ -50,7 +50,7 @@ VerifierConfig default_verifier_config(VerificationKind kind);
 
 struct VerifierConfigLoad {
   VerifierConfig config;
-  std::vector<Problem> problems;  // path: JSON pointer below `path`, e.g. "/verification/secrets/1"
+  std::vector<Diagnostic> problems;  // error_at(): JSON pointer below `path`, e.g. "/verification/secrets/1"
   bool ok() const { return problems.empty(); }
 };
 

@@ -18,20 +18,20 @@ bool valid_id(const std::string& id) {
 // Reads a list of {id, name, <extra>} objects; `extra` is the third allowed string field.
 template <typename T>
 void read_list(const json& doc, const char* key, const char* extra, bool required, std::vector<T>& out,
-               std::vector<Problem>& problems, std::string T::*extra_field) {
+               FileDiagnostics& problems, std::string T::*extra_field) {
   const std::string path = std::string("/") + key;
   auto it = doc.find(key);
   if (it == doc.end()) {
-    if (required) problems.push_back({path, "is required"});
+    if (required) problems.error(path, "is required");
     return;
   }
-  if (!it->is_array()) return problems.push_back({path, "must be an array"});
+  if (!it->is_array()) return problems.error(path, "must be an array");
   std::set<std::string> seen;
   for (size_t i = 0; i < it->size(); ++i) {
     const json& item = (*it)[i];
     const std::string ipath = path + "/" + std::to_string(i);
     if (!item.is_object()) {
-      problems.push_back({ipath, "must be an object with id and name"});
+      problems.error(ipath, "must be an object with id and name");
       continue;
     }
     T entry;
@@ -41,16 +41,16 @@ void read_list(const json& doc, const char* key, const char* extra, bool require
                             : k == extra  ? &(entry.*extra_field)
                                           : nullptr;
       if (!target)
-        problems.push_back({ipath + "/" + k, "unknown key"});
+        problems.error(ipath + "/" + json_pointer_token(k), "unknown key", /*at_key=*/true);
       else if (!v.is_string())
-        problems.push_back({ipath + "/" + k, "must be a string"});
+        problems.error(ipath + "/" + k, "must be a string");
       else
         *target = v.template get<std::string>();
     }
     if (!valid_id(entry.id))
-      problems.push_back({ipath + "/id", "is required: a-z, 0-9, '-' and '_' (at most 64)"});
+      problems.error(ipath + "/id", "is required: a-z, 0-9, '-' and '_' (at most 64)");
     else if (!seen.insert(entry.id).second)
-      problems.push_back({ipath + "/id", "duplicate id '" + entry.id + "'"});
+      problems.error(ipath + "/id", "duplicate id '" + entry.id + "'");
     if (entry.name.empty()) entry.name = entry.id;
     out.push_back(std::move(entry));
   }
@@ -76,29 +76,30 @@ bool Journey::has_persona(std::string_view id) const {
   return false;
 }
 
-JourneyLoad parse_journey(const std::string& text) {
+JourneyLoad parse_journey(const std::string& text, const std::string& file) {
   JourneyLoad out;
+  FileDiagnostics problems(file, text, out.problems);
   json doc;
   try {
     doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
-    out.problems.push_back({"", std::string("not valid JSON: ") + e.what()});
+    problems.syntax_error(e);
     return out;
   }
   if (!doc.is_object()) {
-    out.problems.push_back({"", "the journey must be a JSON object"});
+    problems.error("", "the journey must be a JSON object");
     return out;
   }
   for (const auto& [k, v] : doc.items())
     if (k != "stages" && k != "touchpoints" && k != "personas")
-      out.problems.push_back({"/" + k, "unknown key"});
-  read_list(doc, "stages", "description", true, out.journey.stages, out.problems, &JourneyStage::description);
-  read_list(doc, "touchpoints", "channel", true, out.journey.touchpoints, out.problems,
+      problems.error("/" + json_pointer_token(k), "unknown key", /*at_key=*/true);
+  read_list(doc, "stages", "description", true, out.journey.stages, problems, &JourneyStage::description);
+  read_list(doc, "touchpoints", "channel", true, out.journey.touchpoints, problems,
             &JourneyTouchpoint::channel);
-  read_list(doc, "personas", "description", false, out.journey.personas, out.problems,
+  read_list(doc, "personas", "description", false, out.journey.personas, problems,
             &JourneyPersona::description);
   if (out.problems.empty() && out.journey.stages.empty())
-    out.problems.push_back({"/stages", "at least one stage is required"});
+    problems.error("/stages", "at least one stage is required");
   return out;
 }
 
@@ -106,12 +107,14 @@ JourneyLoad load_journey_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     JourneyLoad out;
-    out.problems.push_back({"", "cannot read journey file '" + path + "'"});
+    Diagnostic d = error_at("", "cannot read journey file '" + path + "'");
+    d.file = path;
+    out.problems.push_back(std::move(d));
     return out;
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_journey(ss.str());
+  return parse_journey(ss.str(), path);
 }
 
 }  // namespace tp

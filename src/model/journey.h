@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/problem.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
@@ -31,12 +31,13 @@ struct Journey {
 
 struct JourneyLoad {
   Journey journey;
-  std::vector<Problem> problems;
+  std::vector<Diagnostic> problems;  // all errors, each with file:line:column and its JSON pointer
   bool ok() const { return problems.empty(); }
 };
 
 // JSON with comments: {"stages": [...], "touchpoints": [...], "personas": [...]}.
-JourneyLoad parse_journey(const std::string& text);
+// `file` names the text in problems.
+JourneyLoad parse_journey(const std::string& text, const std::string& file = "<journey>");
 JourneyLoad load_journey_file(const std::string& path);
 
 }  // namespace tp

@@ -28,6 +28,7 @@ class JsonPositions {
   std::string snippet(const TextPosition& pos) const;
 
   TextPosition position_of(size_t offset) const;
+  std::string_view text() const { return text_; }
 
  private:
   std::string_view text_;

@@ -16,21 +16,21 @@ using json = nlohmann::json;
 
 namespace {
 
-json diagnostic_object(const RuleDiagnostic& d) {
+json diagnostic_object(const Diagnostic& d) {
   json j = {{"file", d.file},
-            {"severity", d.severity == RuleDiagnostic::Severity::Error ? "error" : "warning"},
+            {"severity", d.severity == Diagnostic::Severity::Error ? "error" : "warning"},
             {"message", d.message}};
   if (d.line) {
     j["line"] = d.line;
     j["column"] = d.column;
   }
-  if (!d.rule.empty()) j["rule"] = d.rule;
+  if (!d.subject.empty()) j["rule"] = d.subject;  // the API's name for it since rule packs were the first
   if (!d.pointer.empty()) j["pointer"] = d.pointer;
   if (!d.snippet.empty()) j["snippet"] = d.snippet;
   return j;
 }
 
-json diagnostics_array(const std::vector<RuleDiagnostic>& diagnostics) {
+json diagnostics_array(const std::vector<Diagnostic>& diagnostics) {
   json out = json::array();
   for (const auto& d : diagnostics) out.push_back(diagnostic_object(d));
   return out;
@@ -38,7 +38,7 @@ json diagnostics_array(const std::vector<RuleDiagnostic>& diagnostics) {
 
 }  // namespace
 
-std::string diagnostics_json(const std::vector<RuleDiagnostic>& diagnostics, bool pretty) {
+std::string diagnostics_json(const std::vector<Diagnostic>& diagnostics, bool pretty) {
   return diagnostics_array(diagnostics).dump(pretty ? 2 : -1, ' ', false, json::error_handler_t::replace);
 }
 

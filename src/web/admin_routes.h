@@ -16,7 +16,7 @@ struct ReloadOutcome {
   bool ok = false;
   std::string version;
   size_t rules = 0;
-  std::vector<RuleDiagnostic> diagnostics;  // errors (when refused) and warnings
+  std::vector<Diagnostic> diagnostics;  // errors (when refused) and warnings
 };
 
 struct ErasureOutcome {
@@ -36,6 +36,6 @@ void add_admin_routes(http::Router& router, AdminRoutesDeps deps);
 
 // Diagnostics as JSON objects (file, line, column, severity, rule, message, snippet), for the API and
 // `touchpointd rules check --json`.
-std::string diagnostics_json(const std::vector<RuleDiagnostic>& diagnostics, bool pretty = false);
+std::string diagnostics_json(const std::vector<Diagnostic>& diagnostics, bool pretty = false);
 
 }  // namespace tp

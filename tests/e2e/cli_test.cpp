@@ -37,16 +37,35 @@ TEST(Cli, ConfigCheckPrintsEveryProblemWithItsPath) {
   })";
   const RunResult r = run_touchpointd({"config", "check", path.string()});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("/server/listen"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/server/bogus"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/storage/sqlite/path"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("/sources/events/kind"), std::string::npos) << r.output;
+  // file:line:column: error: pointer: message, then the line and a caret under the column.
+  const std::string file = path.string();
+  EXPECT_NE(r.output.find(file + ":3:27: error: /server/listen: must be HOST:PORT"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(file + ":3:38: error: /server/bogus: unknown key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(file + ":4:59: error: /storage/sqlite/path: environment variable"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(file + ":5:38: error: /sources/events/kind"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\n        \"server\": { \"listen\": \"nowhere\", \"bogus\": 1 },\n"
+                          "                              ^\n"),
+            std::string::npos)
+      << r.output;
 
   const RunResult j = run_touchpointd({"config", "check", path.string(), "--json"});
   EXPECT_EQ(j.exit_code, 1);
   const json out = json::parse(j.output);
   EXPECT_FALSE(out["ok"].get<bool>());
   EXPECT_GE(out["problems"].size(), 4u);
+  const json& listen = out["problems"][0];  // in the file's order
+  EXPECT_EQ(listen["path"], "/server/listen");
+  EXPECT_EQ(listen["line"], 3);
+  EXPECT_EQ(listen["column"], 27);
+  EXPECT_EQ(listen["severity"], "error");
+
+  // serve refuses the same file with the same lines, on stderr, and exits 1.
+  const RunResult s = run_touchpointd({"serve", "--config", path.string()});
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.output.find(file + ":3:27: error: /server/listen"), std::string::npos) << s.output;
 }
 
 TEST(Cli, RefusesToListenUnauthenticatedOnANonLoopbackAddress) {

@@ -43,7 +43,7 @@ const std::vector<std::unique_ptr<tp::Adapter>>& adapters() {
     const json generic_config = json::parse(in, nullptr, /*allow_exceptions=*/false);
     std::vector<std::unique_ptr<tp::Adapter>> out;
     for (const auto& name : tp::adapter_names()) {
-      std::vector<std::string> problems;
+      std::vector<tp::Diagnostic> problems;
       out.push_back(tp::make_adapter(name, name == "generic" ? generic_config : json(), problems));
       FUZZ_CHECK(out.back() != nullptr);
     }
@@ -72,10 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size % 2) ctx.webhook_id = "msg_2fuzz";
   for (const auto& adapter : adapters()) translate_twice(*adapter, payload, ctx);
 
-  std::vector<std::string> problems;
+  std::vector<tp::Diagnostic> problems;
   const auto generic = tp::make_adapter("generic", payload, problems);
   FUZZ_CHECK((generic == nullptr) == !problems.empty());
-  for (const auto& p : problems) FUZZ_CHECK(!p.empty() && tp::fuzz::valid_utf8(p));
+  for (const auto& p : problems)
+    FUZZ_CHECK(!p.message.empty() && tp::fuzz::valid_utf8(p.message) && tp::fuzz::valid_utf8(p.pointer));
   if (generic) translate_twice(*generic, payload, ctx);
   return 0;
 }

@@ -46,9 +46,9 @@ void build_ingest(DaemonState& d) {
   privacy.hashed_traits = c.identity.hashed_traits;
   for (const auto& h : d.store->suppressed()) d.suppressed.add(h);
   d.ingest = std::make_unique<IngestService>(*d.writer, limits, &events_total, privacy, &d.suppressed);
-  std::vector<Problem> problems;
+  std::vector<Diagnostic> problems;
   d.webhooks = build_webhook_sources(c, problems);
-  for (const auto& p : problems) spdlog::error("config: {}: {}", p.path, p.message);
+  for (const auto& p : problems) spdlog::error("config: {}: {}", p.pointer, p.message);
   if (!problems.empty()) throw std::runtime_error("webhook sources have problems (listed above)");
   d.ingest_check = [&journey = d.journey](EventTranslator t) {
     return with_preset_check(std::move(t), journey);

@@ -12,7 +12,7 @@ void load_journey(DaemonState& d) {
   auto load = load_journey_file(path);
   if (!load.ok()) {
     std::string all;
-    for (const auto& p : load.problems) all += "\n  " + path + ":" + p.path + ": " + p.message;
+    for (const auto& p : load.problems) all += "\n  " + format_diagnostic(p, /*with_snippet=*/false);
     throw std::runtime_error("journey has problems:" + all);
   }
   d.journey = std::move(load.journey);

@@ -19,7 +19,7 @@ const std::vector<std::string>& adapter_names() {
 }
 
 std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::json& config,
-                                      std::vector<std::string>& problems) {
+                                      std::vector<Diagnostic>& problems) {
   if (name == "generic") return make_generic_adapter(config, problems);
   std::unique_ptr<Adapter> adapter;
   if (name == "dialogflow-es")
@@ -37,11 +37,11 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
   if (!adapter) {
     std::string known;
     for (const auto& n : adapter_names()) known += (known.empty() ? "" : ", ") + n;
-    problems.push_back("unknown adapter (expected one of " + known + ")");
+    problems.push_back(error_at("", "unknown adapter (expected one of " + known + ")"));
     return nullptr;
   }
   if (!config.is_null() && !(config.is_object() && config.empty())) {
-    problems.push_back("the " + name + " adapter takes no config");
+    problems.push_back(error_at("", "the " + name + " adapter takes no config"));
     return nullptr;
   }
   return adapter;

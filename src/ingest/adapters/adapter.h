@@ -22,6 +22,7 @@
 
 #include "model/field_error.h"
 #include "model/interaction.h"
+#include "util/diagnostic.h"
 
 namespace tp {
 
@@ -56,9 +57,10 @@ class Adapter {
 
 // The adapter named `name` (one of adapter_names()). `config` is the source's adapter config object: only
 // "generic" needs one; the others accept null or an empty object. Returns nullptr with `problems` filled
-// (each a sentence naming the config key) for an unknown name or a bad config.
+// for an unknown name or a bad config: error_at() with pointers inside the adapter config ("" for the
+// whole config, or for the name when it is no adapter's).
 std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::json& config,
-                                      std::vector<std::string>& problems);
+                                      std::vector<Diagnostic>& problems);
 
 // "dialogflow-es", "dialogflow-cx", "rasa", "botframework", "intercom", "zendesk", "generic".
 const std::vector<std::string>& adapter_names();

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "ingest/adapters/adapter_util.h"
+#include "util/json_positions.h"
 #include "util/text.h"
 #include "util/time.h"
 
@@ -383,19 +384,19 @@ class GenericAdapter final : public Adapter {
 
 }  // namespace
 
-std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<std::string>& problems) {
+std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<Diagnostic>& problems) {
   const size_t before = problems.size();
-  auto problem = [&](const std::string& where, const std::string& what) {
-    problems.push_back(where + ": " + what);
+  auto problem = [&](const std::string& where, const std::string& what, bool at_key = false) {
+    problems.push_back(error_at(where, what, at_key));
   };
   if (!config.is_object()) {
-    problem("/", "the generic adapter needs a config object {\"map\": {...}}");
+    problem("", "the generic adapter needs a config object {\"map\": {...}}");
     return nullptr;
   }
   Config c;
   for (const auto& [key, value] : config.items()) {
     if (key != "events" && key != "map" && key != "defaults" && key != "ignore")
-      problem("/" + key, "unknown key (expected events, map, defaults, ignore)");
+      problem("/" + json_pointer_token(key), "unknown key (expected events, map, defaults, ignore)", true);
   }
   if (const auto it = config.find("events"); it != config.end() && !it->is_null()) {
     std::string why;
@@ -420,7 +421,8 @@ std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<st
         continue;
       }
       for (const auto& [k, v] : rule.items())
-        if (k != "path" && k != "values") problem(where + "/" + k, "unknown key (expected path, values)");
+        if (k != "path" && k != "values")
+          problem(where + "/" + json_pointer_token(k), "unknown key (expected path, values)", true);
       std::string why;
       if (auto p = parse_path(path->get<std::string>(), why))
         c.ignore.push_back({std::move(*p), *values});
@@ -433,10 +435,10 @@ std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<st
     problem("/map", "is required: an object from canonical field to a path");
   } else {
     for (const auto& [name, spec] : map->items()) {
-      const std::string where = "/map/" + name;
+      const std::string where = "/map/" + json_pointer_token(name);
       const Canonical* field = find_field(name);
       if (!field) {
-        problem(where, "unknown canonical field (expected one of " + field_list() + ")");
+        problem(where, "unknown canonical field (expected one of " + field_list() + ")", /*at_key=*/true);
         continue;
       }
       FieldSpec fs;
@@ -445,7 +447,8 @@ std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<st
       if (spec.is_object()) {
         for (const auto& [k, v] : spec.items()) {
           if (k != "path" && k != "values" && k != "default")
-            problem(where + "/" + k, "unknown key (expected path, values, default)");
+            problem(where + "/" + json_pointer_token(k), "unknown key (expected path, values, default)",
+                    true);
         }
         const auto p = spec.find("path");
         paths = p == spec.end() ? nullptr : &*p;
@@ -496,7 +499,9 @@ std::unique_ptr<Adapter> make_generic_adapter(const json& config, std::vector<st
         const Canonical* field = find_field(name);
         Interaction probe;
         if (!field)
-          problem("/defaults/" + name, "unknown canonical field (expected one of " + field_list() + ")");
+          problem("/defaults/" + json_pointer_token(name),
+                  "unknown canonical field (expected one of " + field_list() + ")",
+                  /*at_key=*/true);
         else if (auto why = apply(*field, value, probe))
           problem("/defaults/" + name, *why);
         else

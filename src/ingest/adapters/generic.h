@@ -11,9 +11,9 @@
 
 namespace tp {
 
-// Validates `config` ({"events"?, "map", "defaults"?}); nullptr with every problem ("/map/custmer_id: unknown
-// canonical field ...", paths inside the adapter config) when it is not usable.
+// Validates `config` ({"events"?, "map", "defaults"?}); nullptr with every problem (pointers inside the
+// adapter config: "/map/custmer_id", "unknown canonical field ...") when it is not usable.
 std::unique_ptr<Adapter> make_generic_adapter(const nlohmann::json& config,
-                                              std::vector<std::string>& problems);
+                                              std::vector<Diagnostic>& problems);
 
 }  // namespace tp

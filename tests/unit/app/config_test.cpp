@@ -39,19 +39,19 @@ ConfigLoad parse(const std::string& text, const EnvLookup& env = kNoEnv,
 
 std::vector<std::string> paths_of(const ConfigLoad& load) {
   std::vector<std::string> out;
-  for (const auto& p : load.problems) out.push_back(p.path);
+  for (const auto& p : load.problems) out.push_back(p.pointer);
   return out;
 }
 
-const ConfigProblem* problem_at(const ConfigLoad& load, const std::string& path) {
+const Diagnostic* problem_at(const ConfigLoad& load, const std::string& path) {
   auto it = std::find_if(load.problems.begin(), load.problems.end(),
-                         [&](const ConfigProblem& p) { return p.path == path; });
+                         [&](const Diagnostic& p) { return p.pointer == path; });
   return it == load.problems.end() ? nullptr : &*it;
 }
 
 std::string describe(const ConfigLoad& load) {
   std::string out;
-  for (const auto& p : load.problems) out += "\n  " + p.path + ": " + p.message;
+  for (const auto& p : load.problems) out += "\n  " + p.pointer + ": " + p.message;
   return out;
 }
 
@@ -185,8 +185,45 @@ TEST(ParseConfig, CommentsAreAllowed) {
 TEST(ParseConfig, InvalidJsonIsOneProblemWithLineAndColumn) {
   const ConfigLoad load = parse("{\n  \"server\": {\n    \"listen\": ,\n  }\n}");
   ASSERT_EQ(load.problems.size(), 1u);
-  EXPECT_EQ(load.problems[0].path, "");
-  EXPECT_THAT(load.problems[0].message, HasSubstr("not valid JSON at 3:"));
+  EXPECT_EQ(load.problems[0].pointer, "");
+  EXPECT_THAT(load.problems[0].message, HasSubstr("not valid JSON"));
+  EXPECT_EQ(load.problems[0].line, 3u);
+  EXPECT_EQ(load.problems[0].column, 15u);  // the ","
+}
+
+// Every problem is placed in the file: a bad value at the value, an unknown key at its name, a missing
+// variable at the string that names it; printed as file:line:column with the line and a caret.
+TEST(ParseConfig, ProblemsCarryTheFileLineAndColumn) {
+  const std::string text =
+      "{\n"                                                     // 1
+      "  // comments count as lines too\n"                      // 2
+      "  \"server\": {\n"                                       // 3
+      "    \"threads\": \"many\",\n"                            // 4: the value at column 16
+      "    \"bogus\": 1,\n"                                     // 5: the key at column 5
+      "    \"read_token\": \"${NO_SUCH_VAR}\"\n"                // 6: the value at column 19
+      "  },\n"                                                  // 7
+      "  \"sources\": {\"events\": {\"kind\": \"native\"}},\n"  // 8
+      "  \"log\": {\"level\": \"loud\"}\n"                      // 9: the value at column 20
+      "}\n";
+  const ConfigLoad load = parse_config(text, "/etc/tp", kNoEnv, "/etc/tp/touchpoint.json");
+  ASSERT_EQ(load.problems.size(), 4u) << describe(load);
+  struct Expected {
+    const char* pointer;
+    size_t line, column;
+  };
+  for (const Expected& e : {Expected{"/server/threads", 4, 16}, Expected{"/server/bogus", 5, 5},
+                            Expected{"/server/read_token", 6, 19}, Expected{"/log/level", 9, 20}}) {
+    const Diagnostic* p = problem_at(load, e.pointer);
+    ASSERT_NE(p, nullptr) << e.pointer << describe(load);
+    EXPECT_EQ(p->file, "/etc/tp/touchpoint.json");
+    EXPECT_EQ(p->line, e.line) << e.pointer;
+    EXPECT_EQ(p->column, e.column) << e.pointer;
+    EXPECT_EQ(p->severity, Diagnostic::Severity::Error);
+  }
+  EXPECT_EQ(format_diagnostic(*problem_at(load, "/server/threads")),
+            "/etc/tp/touchpoint.json:4:16: error: /server/threads: must be a whole number\n"
+            "        \"threads\": \"many\",\n"
+            "                   ^");
 }
 
 TEST(ParseConfig, ANumberBeyondADoubleIsAProblemNotACrash) {
@@ -198,7 +235,7 @@ TEST(ParseConfig, ANumberBeyondADoubleIsAProblemNotACrash) {
 TEST(ParseConfig, DocumentMustBeAnObject) {
   const ConfigLoad load = parse("[1, 2]");
   ASSERT_EQ(load.problems.size(), 1u);
-  EXPECT_EQ(load.problems[0].path, "");
+  EXPECT_EQ(load.problems[0].pointer, "");
 }
 
 TEST(ParseConfig, ExpandsEnvironmentVariables) {
@@ -314,7 +351,7 @@ TEST(ParseConfig, NumbersAreRangeChecked) {
     const ConfigLoad load =
         parse(std::string(R"({"server": {)") + server + R"(}, "sources": {"e": {"kind": "native"}}})");
     ASSERT_EQ(load.problems.size(), 1u) << server << describe(load);
-    EXPECT_THAT(load.problems[0].path, HasSubstr("/server/")) << server;
+    EXPECT_THAT(load.problems[0].pointer, HasSubstr("/server/")) << server;
   }
   const ConfigLoad edges =
       parse(R"({"server": {"threads": 2}, "ingest": {"queue_capacity": 1, "max_group": 1},
@@ -454,7 +491,7 @@ TEST(ConfigEnv, DoubleDollarKeepsALiteralDollarBrace) {
   const ConfigLoad load = parse(R"({"server": {"read_token": "a$${NOT_A_VAR}b-${TOKEN}"},
                                    "sources": {"events": {"kind": "native"}}})",
                                 env_of({{"TOKEN", "t0k3n-0123456789abcdef"}}));
-  ASSERT_TRUE(load.ok()) << load.problems.front().path << ": " << load.problems.front().message;
+  ASSERT_TRUE(load.ok()) << load.problems.front().pointer << ": " << load.problems.front().message;
   EXPECT_EQ(load.config.server.read_token, "a${NOT_A_VAR}b-t0k3n-0123456789abcdef");
 }
 
@@ -466,17 +503,41 @@ TEST(WebhookSourceConfig, ProblemsNameTheFieldTheyAreAbout) {
     "generic": {"kind": "webhook", "adapter": "generic", "config": {"map": {}}, "verification": "none"},
     "ok": {"kind": "webhook", "adapter": "dialogflow-es", "verification": "none"}
   }})");
-  ASSERT_TRUE(load.ok()) << load.problems.front().path;
-  std::vector<Problem> problems;
+  ASSERT_TRUE(load.ok()) << load.problems.front().pointer;
+  std::vector<Diagnostic> problems;
   const WebhookSources sources = build_webhook_sources(load.config, problems);
   std::vector<std::string> paths;
-  for (const auto& p : problems) paths.push_back(p.path);
+  for (const auto& p : problems) paths.push_back(p.pointer);
   EXPECT_THAT(paths, ::testing::Contains("/sources/unknown/adapter"));
   EXPECT_THAT(paths, ::testing::Contains("/sources/configured/config"));
   EXPECT_THAT(paths, ::testing::Contains(::testing::StartsWith("/sources/generic/config")));
   EXPECT_THAT(paths, ::testing::Not(::testing::Contains(::testing::StartsWith("/sources/ok"))));
   EXPECT_EQ(sources.count("ok"), 1u);
   EXPECT_EQ(sources.count("unknown"), 0u);
+}
+
+// The adapter's problems point inside its config, so placed in the config's text (as `config check` does)
+// an unknown canonical field lands on its name.
+TEST(WebhookSourceConfig, ProblemsArePlacedInTheConfigText) {
+  const std::string text =
+      "{\"sources\": {\n"
+      "  \"bot\": {\"kind\": \"webhook\", \"adapter\": \"generic\", \"verification\": \"none\",\n"
+      "    \"config\": {\"map\": {\"text\": \"/t\", \"custmer_id\": \"/u\"}}}\n"
+      "}}\n";
+  const ConfigLoad load = parse_config(text, "", kNoEnv, "tp.json");
+  ASSERT_TRUE(load.ok()) << describe(load);
+  std::vector<Diagnostic> problems, placed;
+  build_webhook_sources(load.config, problems);
+  FileDiagnostics in_config(load.file, load.text, placed);
+  for (auto& p : problems) in_config.add(std::move(p));
+  const auto it = std::find_if(placed.begin(), placed.end(), [](const Diagnostic& d) {
+    return d.pointer == "/sources/bot/config/map/custmer_id";
+  });
+  ASSERT_NE(it, placed.end());
+  EXPECT_EQ(it->file, "tp.json");
+  EXPECT_EQ(it->line, 3u);
+  EXPECT_EQ(it->column, 38u);
+  EXPECT_THAT(it->message, HasSubstr("unknown canonical field"));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@ namespace {
 
 using namespace tp::testing_support;
 
-const RuleDiagnostic* find(const RuleLoad& load, const std::string& needle) {
+const Diagnostic* find(const RuleLoad& load, const std::string& needle) {
   for (const auto& d : load.diagnostics)
     if (d.message.find(needle) != std::string::npos) return &d;
   return nullptr;
@@ -56,7 +56,7 @@ TEST(RuleCompile, CollectsEveryErrorWithPositionRuleAndSnippet) {
   const auto* regex = find(load, "bad regular expression");
   ASSERT_NE(regex, nullptr) << all_diagnostics(load);
   EXPECT_EQ(regex->file, "rules/bad.json");
-  EXPECT_EQ(regex->rule, "a");
+  EXPECT_EQ(regex->subject, "a");
   EXPECT_EQ(regex->line, 4u);
   EXPECT_EQ(regex->column, 43u);
   EXPECT_NE(regex->message.find("missing )"), std::string::npos) << regex->message;
@@ -66,13 +66,13 @@ TEST(RuleCompile, CollectsEveryErrorWithPositionRuleAndSnippet) {
   const auto* stage = find(load, "unknown stage id 'checkout'");
   ASSERT_NE(stage, nullptr) << all_diagnostics(load);
   EXPECT_EQ(stage->line, 5u);
-  EXPECT_EQ(stage->rule, "a");
+  EXPECT_EQ(stage->subject, "a");
 
   const auto* colour = find(load, "unknown field 'colour' in a rule");
   ASSERT_NE(colour, nullptr) << all_diagnostics(load);
   EXPECT_EQ(colour->line, 6u);
   EXPECT_EQ(colour->column, 38u);  // at the key
-  EXPECT_EQ(colour->rule, "b");
+  EXPECT_EQ(colour->subject, "b");
 
   const auto* field = find(load, "unknown field (use source");
   ASSERT_NE(field, nullptr);
@@ -123,7 +123,7 @@ TEST(RuleCompile, WarningsForUnusedListsAndMacrosAndMissingDescriptions) {
   EXPECT_NE(find(load, "list 'spare' is never used"), nullptr);
   EXPECT_NE(find(load, "macro 'never' is never used"), nullptr);
   EXPECT_NE(find(load, "rule 'r' has no description"), nullptr);
-  for (const auto& d : load.diagnostics) EXPECT_EQ(d.severity, RuleDiagnostic::Severity::Warning);
+  for (const auto& d : load.diagnostics) EXPECT_EQ(d.severity, Diagnostic::Severity::Warning);
 }
 
 TEST(RuleCompile, UnknownReferencesAndRecursiveMacros) {
@@ -172,9 +172,9 @@ TEST(RuleCompile, MacrosThatExpandTooFarAreRefusedWhereTheRuleUsesThem) {
   EXPECT_EQ(load.errors(), 2u) << all_diagnostics(load);  // "small" (1111 parts) is fine
   const size_t bomb_line = 12;                            // 3 + 7 macros + the "rules" line + 1
   for (const std::string rule : {"bomb", "bomb_again"}) {
-    const RuleDiagnostic* d = nullptr;
+    const Diagnostic* d = nullptr;
     for (const auto& x : load.diagnostics)
-      if (x.rule == rule && x.severity == RuleDiagnostic::Severity::Error) d = &x;
+      if (x.subject == rule && x.severity == Diagnostic::Severity::Error) d = &x;
     ASSERT_NE(d, nullptr) << rule << "\n" << all_diagnostics(load);
     EXPECT_EQ(d->file, "rules/bomb.json");
     EXPECT_NE(d->message.find("more than 10000 parts once its macros are copied in"), std::string::npos)
@@ -278,7 +278,7 @@ TEST(RuleCompile, EachMalformedPartIsReportedWhereItIs) {
     RuleLoad load;
     ASSERT_NO_THROW(load = compile(c.pack)) << c.pack;
     EXPECT_FALSE(load.ok()) << c.pack;
-    const RuleDiagnostic* d = find(load, c.message);
+    const Diagnostic* d = find(load, c.message);
     ASSERT_NE(d, nullptr) << c.pack << "\n" << all_diagnostics(load);
     EXPECT_EQ(d->pointer, c.pointer) << c.pack;
     EXPECT_GE(d->line, 1u) << c.pack;

@@ -35,14 +35,20 @@ json load(const std::string& adapter, const std::string& file) {
   return json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
+std::vector<std::string> messages_of(const std::vector<Diagnostic>& problems) {
+  std::vector<std::string> out;
+  for (const auto& p : problems) out.push_back(p.message);
+  return out;
+}
+
 json generic_config() {
   return load("generic", "botpress_config.json");
 }
 
 std::unique_ptr<Adapter> adapter_for(const std::string& name) {
-  std::vector<std::string> problems;
+  std::vector<Diagnostic> problems;
   auto a = make_adapter(name, name == "generic" ? generic_config() : json(), problems);
-  EXPECT_TRUE(a) << name << ": " << (problems.empty() ? "" : problems[0]);
+  EXPECT_TRUE(a) << name << ": " << (problems.empty() ? "" : problems[0].message);
   return a;
 }
 
@@ -81,7 +87,7 @@ int64_t ms(const char* rfc3339) {
 TEST(AdapterRegistry, EveryNamedAdapterIsBuiltAndConfigIsChecked) {
   EXPECT_EQ(adapter_names().size(), 7u);
   for (const auto& name : adapter_names()) {
-    std::vector<std::string> problems;
+    std::vector<Diagnostic> problems;
     if (name == "generic") {
       EXPECT_FALSE(make_adapter(name, json(), problems));
       EXPECT_FALSE(problems.empty());
@@ -91,13 +97,13 @@ TEST(AdapterRegistry, EveryNamedAdapterIsBuiltAndConfigIsChecked) {
     EXPECT_TRUE(make_adapter(name, json::object(), problems)) << name;
     EXPECT_TRUE(problems.empty()) << name;
     EXPECT_FALSE(make_adapter(name, json{{"x", 1}}, problems)) << name;
-    EXPECT_THAT(problems, Contains(HasSubstr("takes no config")));
+    EXPECT_THAT(messages_of(problems), Contains(HasSubstr("takes no config")));
   }
-  std::vector<std::string> problems;
+  std::vector<Diagnostic> problems;
   EXPECT_FALSE(make_adapter("dialogflow", json(), problems));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_THAT(problems[0], HasSubstr("unknown adapter"));
-  EXPECT_THAT(problems[0], HasSubstr("dialogflow-es"));
+  EXPECT_THAT(problems[0].message, HasSubstr("unknown adapter"));
+  EXPECT_THAT(problems[0].message, HasSubstr("dialogflow-es"));
 }
 
 // ---------------------------------------------------------------------------------------------- Dialogflow
@@ -740,7 +746,7 @@ TEST(Generic, ErrorsNameTheConfiguredPaths) {
 // The fields and path forms docs/adapters.md lists that the Botpress mapping above does not use: array
 // indexes and the ~0 / ~1 escapes of JSON Pointer, sentiment, rating, properties and traits.
 TEST(Generic, PointersIndexArraysAndEscapesAndEveryFieldKindIsMapped) {
-  std::vector<std::string> problems;
+  std::vector<Diagnostic> problems;
   const json config = json::parse(R"({
     "map": {
       "id": "/messages/1/id",
@@ -754,7 +760,7 @@ TEST(Generic, PointersIndexArraysAndEscapesAndEveryFieldKindIsMapped) {
     "defaults": {"type": "feedback"}
   })");
   const auto adapter = make_adapter("generic", config, problems);
-  ASSERT_TRUE(adapter) << (problems.empty() ? "" : problems[0]);
+  ASSERT_TRUE(adapter) << (problems.empty() ? "" : problems[0].message);
   const json payload = json::parse(R"({
     "messages": [{"id": "m0", "body": "first"}, {"id": "m1", "body": "second"}],
     "user/account": {"id": "cust-9", "profile": {"plan": "pro"}},
@@ -790,7 +796,7 @@ TEST(Generic, PointersIndexArraysAndEscapesAndEveryFieldKindIsMapped) {
 }
 
 TEST(Generic, ConfigProblemsAreCollected) {
-  std::vector<std::string> problems;
+  std::vector<Diagnostic> problems;
   const json bad = json::parse(R"({
     "events": "a..b",
     "bogus": 1,
@@ -806,13 +812,14 @@ TEST(Generic, ConfigProblemsAreCollected) {
   })");
   EXPECT_FALSE(make_adapter("generic", bad, problems));
   std::set<std::string> where;
-  for (const auto& p : problems) where.insert(p.substr(0, p.find(':')));
+  for (const auto& p : problems) where.insert(p.pointer);
   EXPECT_EQ(where, (std::set<std::string>{"/events", "/bogus", "/ignore", "/map/custmer_id", "/map/text",
                                           "/map/role/values/customer", "/map/fallback/values", "/map/id",
                                           "/defaults/type", "/defaults/rating", "/defaults/nope"}));
   problems.clear();
   EXPECT_FALSE(make_adapter("generic", json{{"map", json::object()}}, problems));
-  EXPECT_THAT(problems, Contains(HasSubstr("/map")));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].pointer, "/map");
   problems.clear();
   EXPECT_TRUE(make_adapter("generic", generic_config(), problems));
   EXPECT_TRUE(problems.empty());

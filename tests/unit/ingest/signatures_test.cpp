@@ -476,9 +476,9 @@ TEST(WebhookVerifier, RefusesConfigsWithoutSecretsWithoutQuotingThem) {
 // ============================================ parse_verifier_config
 // =========================================
 
-std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
+std::vector<std::string> paths_of(const std::vector<Diagnostic>& problems) {
   std::vector<std::string> out;
-  for (const auto& p : problems) out.push_back(p.path);
+  for (const auto& p : problems) out.push_back(p.pointer);
   return out;
 }
 
@@ -486,7 +486,7 @@ TEST(VerifierConfigParse, StandardWebhooks) {
   const auto load = parse_verifier_config(
       json::parse(R"({"type": "standard-webhooks", "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
                       "secret": "whsec_dG91Y2hwb2ludC1zZWNvbmQta2V5LTAxMjM0NTY3ODk=", "tolerance_s": 120})"));
-  ASSERT_TRUE(load.ok()) << load.problems[0].path << ": " << load.problems[0].message;
+  ASSERT_TRUE(load.ok()) << load.problems[0].pointer << ": " << load.problems[0].message;
   EXPECT_EQ(load.config.kind, VerificationKind::StandardWebhooks);
   EXPECT_EQ(load.config.secrets.size(), 2u);
   EXPECT_EQ(load.config.tolerance_s, 120);
@@ -561,10 +561,10 @@ TEST(VerifierConfigParse, ProblemsAreCollectedByJsonPath) {
                        "/sources/intercom/verification/secrets/2", "/sources/intercom/verification/tokens",
                        "/sources/intercom/verification/tolerance_s"}));
   for (const auto& p : load.problems) {
-    if (p.path.ends_with("/colour")) {
+    if (p.pointer.ends_with("/colour")) {
       EXPECT_EQ(p.message, "unknown key");
     }
-    if (p.path.ends_with("/tokens")) {
+    if (p.pointer.ends_with("/tokens")) {
       EXPECT_EQ(p.message, "is not used by type hmac-sha256");
     }
   }
@@ -574,7 +574,7 @@ TEST(VerifierConfigParse, StandardWebhooksSecretMustBeBase64AndIsNeverQuoted) {
   const std::string secret = "whsec_this is *not* base64";
   const auto load = parse_verifier_config(json{{"type", "standard-webhooks"}, {"secrets", {secret}}});
   ASSERT_EQ(load.problems.size(), 1u);
-  EXPECT_EQ(load.problems[0].path, "/verification/secrets/0");
+  EXPECT_EQ(load.problems[0].pointer, "/verification/secrets/0");
   EXPECT_THAT(load.problems[0].message, Not(HasSubstr("not* base64")));
   EXPECT_THAT(load.problems[0].message, HasSubstr("whsec_ followed by base64"));
 

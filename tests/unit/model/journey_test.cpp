@@ -14,20 +14,21 @@ using ::testing::HasSubstr;
 
 const std::string kDemoJourney = std::string(TP_SOURCE_DIR) + "/config/journey.json";
 
-std::vector<std::string> paths_of(const std::vector<Problem>& problems) {
+std::vector<std::string> paths_of(const std::vector<Diagnostic>& problems) {
   std::vector<std::string> out;
-  for (const auto& p : problems) out.push_back(p.path);
+  for (const auto& p : problems) out.push_back(p.pointer);
   return out;
 }
 
-const Problem* problem_at(const std::vector<Problem>& problems, const std::string& path) {
-  auto it = std::find_if(problems.begin(), problems.end(), [&](const Problem& p) { return p.path == path; });
+const Diagnostic* problem_at(const std::vector<Diagnostic>& problems, const std::string& path) {
+  auto it =
+      std::find_if(problems.begin(), problems.end(), [&](const Diagnostic& p) { return p.pointer == path; });
   return it == problems.end() ? nullptr : &*it;
 }
 
 TEST(Journey, DemoFileLoadsWithFiveStagesInOrder) {
   const JourneyLoad load = load_journey_file(kDemoJourney);
-  ASSERT_TRUE(load.ok()) << load.problems[0].path << ": " << load.problems[0].message;
+  ASSERT_TRUE(load.ok()) << load.problems[0].pointer << ": " << load.problems[0].message;
   const Journey& j = load.journey;
   ASSERT_EQ(j.stages.size(), 5u);
   const std::vector<std::string> expected = {"awareness", "consideration", "purchase", "onboarding",
@@ -90,6 +91,27 @@ TEST(Journey, DuplicateIdsAreReportedWithTheirPath) {
   EXPECT_THAT(problem_at(load.problems, "/stages/2/id")->message, HasSubstr("duplicate"));
 }
 
+TEST(Journey, ProblemsCarryTheFileLineAndColumn) {
+  const JourneyLoad load = parse_journey(
+      "{\n"
+      "  \"stages\": [{\"id\": \"a\"}, {\"id\": \"a\"}],\n"  // the second "a" at column 34
+      "  \"touchpoints\": [],\n"
+      "  \"colour\": \"red\"\n"  // the key at column 3
+      "}\n",
+      "journey.json");
+  ASSERT_EQ(load.problems.size(), 2u);
+  const Diagnostic* duplicate = problem_at(load.problems, "/stages/1/id");
+  ASSERT_NE(duplicate, nullptr);
+  EXPECT_EQ(duplicate->file, "journey.json");
+  EXPECT_EQ(duplicate->line, 2u);
+  EXPECT_EQ(duplicate->column, 34u);
+  const Diagnostic* unknown = problem_at(load.problems, "/colour");
+  ASSERT_NE(unknown, nullptr);
+  EXPECT_EQ(unknown->line, 4u);
+  EXPECT_EQ(unknown->column, 3u);
+  EXPECT_EQ(format_diagnostic(*unknown, false), "journey.json:4:3: error: /colour: unknown key");
+}
+
 TEST(Journey, SameIdInDifferentListsIsFine) {
   const JourneyLoad load = parse_journey(R"({"stages":[{"id":"web"}],"touchpoints":[{"id":"web"}],
                                              "personas":[{"id":"web"}]})");
@@ -133,12 +155,12 @@ TEST(Journey, AtLeastOneStage) {
 TEST(Journey, NotJsonOrNotAnObject) {
   const JourneyLoad broken = parse_journey("{\"stages\": [");
   ASSERT_EQ(broken.problems.size(), 1u);
-  EXPECT_EQ(broken.problems[0].path, "");
+  EXPECT_EQ(broken.problems[0].pointer, "");
   EXPECT_THAT(broken.problems[0].message, HasSubstr("JSON"));
 
   const JourneyLoad array = parse_journey("[]");
   ASSERT_EQ(array.problems.size(), 1u);
-  EXPECT_EQ(array.problems[0].path, "");
+  EXPECT_EQ(array.problems[0].pointer, "");
 }
 
 TEST(Journey, MissingFileIsAProblem) {
