@@ -467,7 +467,8 @@ class StreamWatcher {
       note_silence();
       ++breaks;
       if (first_break.empty())
-        first_break = status ? "status " + std::to_string(status) : httplib::to_string(r.error());
+        first_break = status != 200 && status != 0 ? "answered " + std::to_string(status)
+                                                   : "ended: " + httplib::to_string(r.error());
       std::this_thread::sleep_for(std::chrono::seconds(1));  // the dashboard's first retry delay
     }
   }
