@@ -5,9 +5,12 @@ BUILD_TYPE ?= RelWithDebInfo
 # `make sanitize` and `make fuzz` (docs/TESTING.md): one clang build with ASan, UBSan and libFuzzer.
 SAN_BUILD ?= build-asan
 FUZZ_SECONDS ?= 30
+# `make soak` (docs/TESTING.md): SOAK_SECONDS of mixed traffic, then TP_CRASH_CYCLES SIGKILL-restart cycles.
+SOAK_SECONDS ?= 600
+TP_CRASH_CYCLES ?= 100
 SAN_ENV = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: all setup configure build run test bench clean format tidy san-configure sanitize fuzz
+.PHONY: all setup configure build run test bench soak clean format tidy san-configure sanitize fuzz
 
 all: build
 
@@ -51,6 +54,13 @@ fuzz: san-configure
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)
+
+# The real daemon under mixed traffic (native, Segment, webhooks, reads, a live stream) for SOAK_SECONDS:
+# RSS at start and end, events acknowledged = stored, p99 latency per kind (tests/e2e/soak.cpp); then the
+# crash test with TP_CRASH_CYCLES kills under load instead of make test's 20. SOAK_LOAD scales the rates.
+soak: build
+	@SOAK_SECONDS=$(SOAK_SECONDS) ./$(BUILD)/tests/e2e/tp_soak
+	@TP_CRASH_CYCLES=$(TP_CRASH_CYCLES) ./$(BUILD)/tests/e2e/tp_e2e --gtest_filter='CrashCycles.*'
 
 format:
 	@find src include tests bench plugins -name '*.cpp' -o -name '*.h' | xargs clang-format -i
