@@ -11,6 +11,8 @@ PACKAGES=(
   sqlite3 curl wrk chromium fonts-dejavu-core
   # make sanitize / make fuzz: clang 14, its sanitizer and libFuzzer runtimes, llvm-symbolizer for traces
   clang libclang-rt-14-dev llvm
+  # the format check (CTest `format`): Debian 12's clang-format 14, so every machine formats alike
+  clang-format
 )
 
 missing=()

@@ -121,7 +121,7 @@ class JourneyMap {
   Journey journey_;
   std::vector<std::string> stage_ids_, touchpoint_ids_, persona_ids_;
   mutable std::shared_mutex mu_;
-  CustomerIndex customers_;     // one index per customer or visitor key, linked ones merged
+  CustomerIndex customers_;         // one index per customer or visitor key, linked ones merged
   std::vector<Progress> progress_;  // by customer index
   // The first interaction at each stage, flat (customer x stage): the query's hot loop reads one cache
   // line per customer here instead of chasing each customer's progress.
@@ -129,7 +129,7 @@ class JourneyMap {
   // Where each customer went after reaching each stage (StageVisit::next), packed (pack_next), flat like
   // firsts_: the drop-off loop reads this instead of chasing the customer's visits (a cache miss each).
   std::vector<uint32_t> next_where_;
-  void sync_next(uint32_t c);     // next_where_ row of `c` from its visits
+  void sync_next(uint32_t c);  // next_where_ row of `c` from its visits
   std::unordered_map<CellKey, Rollup, CellKeyHash> cells_;
   std::map<int64_t, std::vector<CellKey>> hours_;  // hour -> cells of that hour
 };

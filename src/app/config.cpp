@@ -167,7 +167,8 @@ void read_server(ObjectReader& root, Config& c, FileDiagnostics& problems) {
   r.number("body_timeout_s", c.server.body_timeout_s, 1, 3600);
   r.number("write_timeout_s", c.server.write_timeout_s, 1, 3600);
   r.number("event_loops", c.server.event_loops, 0, 64);
-  if (c.server.event_loops == 0) c.server.event_loops = 1;  // older configs: 0 meant "no loops"; now they are the server
+  if (c.server.event_loops == 0)
+    c.server.event_loops = 1;  // older configs: 0 meant "no loops"; now they are the server
   r.number("max_connections", c.server.max_connections, 16, 1000000);
   r.number("max_streams", c.server.max_streams, 1, 1024);
   r.number("max_buffered_bytes", c.server.max_buffered_bytes, 65536, int64_t{1} << 40);

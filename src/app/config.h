@@ -39,11 +39,11 @@ struct ServerConfig {
   bool allow_unauthenticated = false;  // required to listen on a non-loopback address without credentials
   int keep_alive_timeout_s = 5;        // an idle connection is closed after this
   size_t keep_alive_max_requests = 10000;
-  int head_timeout_s = 10;   // a request head must arrive within this of its first byte
-  int body_timeout_s = 30;   // its body within this of the head
-  int write_timeout_s = 10;  // a client that reads nothing of its answer for this long is dropped
-  size_t max_streams = 8;    // concurrent /v1/stream subscribers (dashboards), a thread each
-  size_t event_loops = 1;    // epoll loops owning the port (see http/server.h)
+  int head_timeout_s = 10;         // a request head must arrive within this of its first byte
+  int body_timeout_s = 30;         // its body within this of the head
+  int write_timeout_s = 10;        // a client that reads nothing of its answer for this long is dropped
+  size_t max_streams = 8;          // concurrent /v1/stream subscribers (dashboards), a thread each
+  size_t event_loops = 1;          // epoll loops owning the port (see http/server.h)
   size_t max_connections = 10000;  // open connections held at once (also capped by ulimit -n)
   // Request bytes held in memory across all connections; past it only small requests are read.
   size_t max_buffered_bytes = size_t{64} * 1024 * 1024;

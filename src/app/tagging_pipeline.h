@@ -28,8 +28,8 @@ class CounterFamily;
 // Called on the pipeline thread for every interaction once its tags are durably written (and, at
 // start, for every interaction tagged before), with its storage seq and the resolved customer key. Feeds
 // the map, the FAQ and the drill-down index.
-using TaggedListener = std::function<void(int64_t seq, const Interaction& in, const std::string& customer,
-                                          const TagSet& tags)>;
+using TaggedListener =
+    std::function<void(int64_t seq, const Interaction& in, const std::string& customer, const TagSet& tags)>;
 // Called when an event links an alias (anonymous id) to a customer.
 using LinkListener = std::function<void(const std::string& alias, const std::string& customer)>;
 

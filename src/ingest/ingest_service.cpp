@@ -187,27 +187,27 @@ void IngestService::ingest_translated_async(const std::string& source, std::vect
                  0});
   }
   // Called once, on the writer thread after the commit (or at once when refused).
-  writer_.submit_async(std::move(batch), [this, source, error_list = std::move(error_list), errors_omitted,
-                                          none_valid, rejected, ignored,
-                                          done = std::move(done)](const SubmitResult& result) mutable {
-    if (result.status != SubmitStatus::Committed) return done(failure_reply(result));
-    if (events_total_) {
-      events_total_->inc({source, "accepted"}, result.counts.accepted);
-      events_total_->inc({source, "duplicate"}, result.counts.duplicates);
-      events_total_->inc({source, "rejected"}, rejected);
-      events_total_->inc({source, "ignored"}, ignored);
-    }
-    IngestReply reply;
-    reply.status = none_valid ? 400 : 202;
-    reply.body = {{"accepted", result.counts.accepted},
-                  {"duplicates", result.counts.duplicates},
-                  {"ignored", ignored},
-                  {"rejected", rejected},
-                  {"errors", std::move(error_list)}};
-    if (errors_omitted) reply.body["errors_omitted"] = errors_omitted;
-    if (none_valid) reply.body["error"] = "the payload could not be understood";
-    done(std::move(reply));
-  });
+  writer_.submit_async(std::move(batch),
+                       [this, source, error_list = std::move(error_list), errors_omitted, none_valid,
+                        rejected, ignored, done = std::move(done)](const SubmitResult& result) mutable {
+                         if (result.status != SubmitStatus::Committed) return done(failure_reply(result));
+                         if (events_total_) {
+                           events_total_->inc({source, "accepted"}, result.counts.accepted);
+                           events_total_->inc({source, "duplicate"}, result.counts.duplicates);
+                           events_total_->inc({source, "rejected"}, rejected);
+                           events_total_->inc({source, "ignored"}, ignored);
+                         }
+                         IngestReply reply;
+                         reply.status = none_valid ? 400 : 202;
+                         reply.body = {{"accepted", result.counts.accepted},
+                                       {"duplicates", result.counts.duplicates},
+                                       {"ignored", ignored},
+                                       {"rejected", rejected},
+                                       {"errors", std::move(error_list)}};
+                         if (errors_omitted) reply.body["errors_omitted"] = errors_omitted;
+                         if (none_valid) reply.body["error"] = "the payload could not be understood";
+                         done(std::move(reply));
+                       });
 }
 
 // A dead letter is stored too, so it gets what an interaction gets before storage, as far as text that

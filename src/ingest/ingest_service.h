@@ -64,8 +64,8 @@ class IngestService {
                                 std::string_view raw, int64_t received_ms);
   // The same without blocking: `done` gets the reply after the commit (see ingest_async).
   void ingest_translated_async(const std::string& source, std::vector<Interaction> interactions,
-                               const FieldErrors& errors, size_t rejected, size_t ignored, std::string_view raw,
-                               int64_t received_ms, ReplyCallback done);
+                               const FieldErrors& errors, size_t rejected, size_t ignored,
+                               std::string_view raw, int64_t received_ms, ReplyCallback done);
 
   // Redaction and pseudonyms, applied to every interaction before storage.
   void protect(Interaction& in) const;

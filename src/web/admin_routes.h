@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "engine/rule_set.h"
-
 #include "http/router.h"
 
 namespace tp {

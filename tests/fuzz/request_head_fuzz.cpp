@@ -115,7 +115,7 @@ void check(std::string_view buf, const tp::http::HeadLimits& limits) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view buf = tp::fuzz::as_text(data, size);
-  check(buf, tp::http::HeadLimits{});                 // the server's defaults
+  check(buf, tp::http::HeadLimits{});                                        // the server's defaults
   check(buf, tp::http::HeadLimits{.max_head_bytes = 64, .max_headers = 3});  // small, to reach the edges
   return 0;
 }

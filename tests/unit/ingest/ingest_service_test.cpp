@@ -1,5 +1,4 @@
 #include "ingest/ingest_service.h"
-#include "http/replies.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "http/replies.h"
 #include "ingest/segment_adapter.h"
 #include "model/interaction_json.h"
 #include "model/privacy/pseudonyms.h"

@@ -63,8 +63,9 @@ TEST(IdHash, IsPrefixedSha256OfTheIdAsGiven) {
   EXPECT_TRUE(is_id_hash(h));
   EXPECT_NE(id_hash("Jane@example.com"), h);  // the suppression list hashes ids exactly as stored
   EXPECT_EQ(suppression_hash("jane@example.com"), h);
-  for (const std::string& not_one : {std::string("h:"), h.substr(0, 65), h + "0", "H" + h.substr(1),
-                                    std::string("h:8C87B489CE35CF2E2F39F80E282CB2E804932A56A213983EEEB428407D43B52D")})
+  for (const std::string& not_one :
+       {std::string("h:"), h.substr(0, 65), h + "0", "H" + h.substr(1),
+        std::string("h:8C87B489CE35CF2E2F39F80E282CB2E804932A56A213983EEEB428407D43B52D")})
     EXPECT_FALSE(is_id_hash(not_one)) << not_one;
 }
 
@@ -123,8 +124,8 @@ TEST(Protect, HashesLinksRedactsAndPseudonymises) {
 TEST(Protect, RawTextIsPseudonymisedRedactedAndCutOnACharacter) {
   PrivacyOptions options;
   options.pseudonym_key = "k";
-  const std::string raw = R"({"userId":"u-1","text":"mail jane@example.com","note":")" +
-                          std::string(200, 'x') + R"("})";
+  const std::string raw =
+      R"({"userId":"u-1","text":"mail jane@example.com","note":")" + std::string(200, 'x') + R"("})";
   const std::string kept = protect_raw(raw, options, 4096);
   EXPECT_THAT(kept, HasSubstr(pseudonymize("u-1", "k")));
   EXPECT_THAT(kept, Not(HasSubstr("u-1")));
