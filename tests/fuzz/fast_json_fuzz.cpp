@@ -4,36 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_check.h"
+#include "support/json_same.h"
 #include "util/fast_json.h"
 
 namespace {
 
 using json = nlohmann::json;
-
-// Equal as documents and in every value's type (nlohmann's == calls 1, 1u and 1.0 equal, and -0.0 == 0.0).
-bool same(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib)
-        if (ia.key() != ib.key() || !same(*ia, *ib)) return false;
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (size_t i = 0; i < a.size(); ++i)
-        if (!same(a[i], b[i])) return false;
-      return true;
-    }
-    case json::value_t::number_float: {
-      const double x = a.get<double>(), y = b.get<double>();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    default:
-      return a == b;
-  }
-}
 
 // Containers nested in `v` (a scalar: 0), counted the way max_depth is.
 size_t nesting(const json& v) {
@@ -59,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (accepted) {
     FUZZ_CHECK(reference_ok);
-    FUZZ_CHECK(same(fast, reference));
+    FUZZ_CHECK(tp::testing::json_same(fast, reference));
     FUZZ_CHECK(nesting(fast) <= 64);
   }
 
@@ -69,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (tp::fast_json_parse(text, shallow, kShallow)) {
     FUZZ_CHECK(accepted);
     FUZZ_CHECK(nesting(shallow) <= kShallow);
-    FUZZ_CHECK(same(shallow, fast));
+    FUZZ_CHECK(tp::testing::json_same(shallow, fast));
   }
   return 0;
 }

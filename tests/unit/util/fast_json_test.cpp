@@ -10,35 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "support/json_same.h"
+
 namespace tp {
 namespace {
 
 using json = nlohmann::json;
-
-// Equal as documents and in every value's type (nlohmann's == treats 1, 1u and 1.0 as equal).
-bool same(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case json::value_t::object: {
-      if (a.size() != b.size()) return false;
-      for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib)
-        if (ia.key() != ib.key() || !same(*ia, *ib)) return false;
-      return true;
-    }
-    case json::value_t::array: {
-      if (a.size() != b.size()) return false;
-      for (size_t i = 0; i < a.size(); ++i)
-        if (!same(a[i], b[i])) return false;
-      return true;
-    }
-    case json::value_t::number_float: {
-      const double x = a.get<double>(), y = b.get<double>();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    default:
-      return a == b;
-  }
-}
 
 // Checks the contract on one text; returns whether the fast path accepted it.
 bool check(const std::string& text) {
@@ -53,7 +30,7 @@ bool check(const std::string& text) {
   }
   if (accepted) {
     EXPECT_TRUE(reference_ok) << "accepted what nlohmann refuses: " << text;
-    EXPECT_TRUE(!reference_ok || same(fast, reference))
+    EXPECT_TRUE(!reference_ok || tp::testing::json_same(fast, reference))
         << text << "\nfast: " << fast.dump() << "\nnlohmann: " << reference.dump();
   }
   return accepted;
