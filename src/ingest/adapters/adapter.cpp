@@ -4,6 +4,7 @@
 
 #include "ingest/adapters/botframework.h"
 #include "ingest/adapters/chatwoot.h"
+#include "ingest/adapters/crisp.h"
 #include "ingest/adapters/dialogflow_cx.h"
 #include "ingest/adapters/dialogflow_es.h"
 #include "ingest/adapters/generic.h"
@@ -14,8 +15,9 @@
 namespace tp {
 
 const std::vector<std::string>& adapter_names() {
-  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa",    "botframework",
-                                               "intercom",      "zendesk",       "generic", "chatwoot"};
+  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa",
+                                               "botframework",  "intercom",      "zendesk",
+                                               "generic",       "chatwoot",      "crisp"};
   return kNames;
 }
 
@@ -37,6 +39,8 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
     adapter = make_zendesk_adapter();
   else if (name == "chatwoot")
     adapter = make_chatwoot_adapter();
+  else if (name == "crisp")
+    adapter = make_crisp_adapter();
   if (!adapter) {
     std::string known;
     for (const auto& n : adapter_names()) known += (known.empty() ? "" : ", ") + n;
