@@ -3,8 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/adapters/botframework.h"
+#include "ingest/adapters/chatwoot.h"
+#include "ingest/adapters/crisp.h"
 #include "ingest/adapters/dialogflow_cx.h"
 #include "ingest/adapters/dialogflow_es.h"
+#include "ingest/adapters/freshchat.h"
 #include "ingest/adapters/generic.h"
 #include "ingest/adapters/intercom.h"
 #include "ingest/adapters/rasa.h"
@@ -13,8 +16,9 @@
 namespace tp {
 
 const std::vector<std::string>& adapter_names() {
-  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa",   "botframework",
-                                               "intercom",      "zendesk",       "generic"};
+  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa",    "botframework",
+                                               "intercom",      "zendesk",       "generic", "chatwoot",
+                                               "crisp",         "freshchat"};
   return kNames;
 }
 
@@ -34,6 +38,12 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
     adapter = make_intercom_adapter();
   else if (name == "zendesk")
     adapter = make_zendesk_adapter();
+  else if (name == "chatwoot")
+    adapter = make_chatwoot_adapter();
+  else if (name == "crisp")
+    adapter = make_crisp_adapter();
+  else if (name == "freshchat")
+    adapter = make_freshchat_adapter();
   if (!adapter) {
     std::string known;
     for (const auto& n : adapter_names()) known += (known.empty() ? "" : ", ") + n;
