@@ -427,4 +427,32 @@ Interaction bot_turn(const Interaction& customer_turn, std::string id, EventType
   return bot;
 }
 
+std::optional<std::string> envelope_event(const json& payload, std::string_view what_body,
+                                          std::string_view field, AdapterOutput& out) {
+  FieldReader r(out.errors, "");
+  if (!payload.is_object()) {
+    r.fail("", std::string(what_body) + " must be a JSON object");
+    out.rejected = 1;
+    return std::nullopt;
+  }
+  auto name = r.text(member(payload, std::string(field)), field, true);
+  if (r.failed()) {
+    out.rejected = 1;
+    return std::nullopt;
+  }
+  return name;
+}
+
+void push_interaction(AdapterOutput& out, Interaction in, FieldReader& r, std::string_view platform,
+                      std::string_view channel, std::string_view identity_field, json props) {
+  props["platform"] = platform;
+  in.channel = channel;
+  in.properties_json = properties_text(std::move(props));
+  if (!finish(in, r, identity_field)) {
+    ++out.rejected;
+    return;
+  }
+  out.interactions.push_back(std::move(in));
+}
+
 }  // namespace tp::adapters

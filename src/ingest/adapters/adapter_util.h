@@ -93,6 +93,17 @@ std::string properties_text(json object);
 // user): id present, customer_id or anonymous_id present. Returns true when `in` can be stored.
 bool finish(const Interaction& in, FieldReader& r, std::string_view identity_field);
 
+// The name of the event an envelope carries (the text member `field`), or nullopt with the payload counted
+// rejected and the error added: the body is not an object (`what_body` names it in the error), or the member
+// is missing or not text.
+std::optional<std::string> envelope_event(const json& payload, std::string_view what_body,
+                                          std::string_view field, AdapterOutput& out);
+
+// Appends `in` with the platform (in its properties) and channel set, when it has what every stored
+// interaction needs (finish()); else counts it rejected.
+void push_interaction(AdapterOutput& out, Interaction in, FieldReader& r, std::string_view platform,
+                      std::string_view channel, std::string_view identity_field, json props);
+
 // The idempotency key of event `index` when the platform gave none: the verified webhook-id (":<index>" when
 // the payload holds several events), or nullopt.
 std::optional<std::string> webhook_id_key(const AdapterContext& ctx, size_t index, size_t count);

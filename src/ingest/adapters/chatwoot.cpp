@@ -74,17 +74,8 @@ class ChatwootAdapter final : public Adapter {
  public:
   AdapterOutput translate(const json& p, const AdapterContext& ctx) const override {
     AdapterOutput out;
-    FieldReader r(out.errors, "");
-    if (!p.is_object()) {
-      r.fail("", "a Chatwoot webhook body must be a JSON object");
-      out.rejected = 1;
-      return out;
-    }
-    const auto event = r.text(member(p, "event"), "event", true);
-    if (r.failed()) {
-      out.rejected = 1;
-      return out;
-    }
+    const auto event = adapters::envelope_event(p, "a Chatwoot webhook body", "event", out);
+    if (!event) return out;
     if (*event == "message_created" || *event == "message_updated")
       message_event(p, *event, ctx, out);
     else if (*event == "conversation_status_changed" || *event == "conversation_resolved")
@@ -96,14 +87,8 @@ class ChatwootAdapter final : public Adapter {
 
  private:
   static void push(AdapterOutput& out, Interaction in, FieldReader& r, json props) {
-    props["platform"] = kPlatform;
-    in.channel = "helpdesk";
-    in.properties_json = adapters::properties_text(std::move(props));
-    if (!adapters::finish(in, r, kIdentityField)) {
-      ++out.rejected;
-      return;
-    }
-    out.interactions.push_back(std::move(in));
+    adapters::push_interaction(out, std::move(in), r, kPlatform, "helpdesk", kIdentityField,
+                               std::move(props));
   }
 
   // message_created / message_updated: the message's webhook_data, its conversation inside.

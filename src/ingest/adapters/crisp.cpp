@@ -37,17 +37,9 @@ class CrispAdapter final : public Adapter {
  public:
   AdapterOutput translate(const json& p, const AdapterContext& ctx) const override {
     AdapterOutput out;
+    const auto event = adapters::envelope_event(p, "a Crisp web hook body", "event", out);
+    if (!event) return out;
     FieldReader r(out.errors, "");
-    if (!p.is_object()) {
-      r.fail("", "a Crisp web hook body must be a JSON object");
-      out.rejected = 1;
-      return out;
-    }
-    const auto event = r.text(member(p, "event"), "event", true);
-    if (r.failed()) {
-      out.rejected = 1;
-      return out;
-    }
     const bool message = *event == "message:send" || *event == "message:received";
     if (!message && *event != "session:set_state" && *event != "session:set_routing" &&
         *event != "session:sync:rating") {

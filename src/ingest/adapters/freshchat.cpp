@@ -39,17 +39,9 @@ class FreshchatAdapter final : public Adapter {
  public:
   AdapterOutput translate(const json& p, const AdapterContext& ctx) const override {
     AdapterOutput out;
+    const auto action = adapters::envelope_event(p, "a Freshchat webhook body", "action", out);
+    if (!action) return out;
     FieldReader r(out.errors, "");
-    if (!p.is_object()) {
-      r.fail("", "a Freshchat webhook body must be a JSON object");
-      out.rejected = 1;
-      return out;
-    }
-    const auto action = r.text(member(p, "action"), "action", true);
-    if (r.failed()) {
-      out.rejected = 1;
-      return out;
-    }
     // The payload member each documented action carries its object in.
     std::string_view holder;
     if (*action == "message_create")
@@ -101,14 +93,8 @@ class FreshchatAdapter final : public Adapter {
 
   static void emit(AdapterOutput& out, Interaction in, FieldReader& r, std::string_view identity_field,
                    json props) {
-    props["platform"] = kPlatform;
-    in.channel = "helpdesk";
-    in.properties_json = adapters::properties_text(std::move(props));
-    if (!adapters::finish(in, r, identity_field)) {
-      ++out.rejected;
-      return;
-    }
-    out.interactions.push_back(std::move(in));
+    adapters::push_interaction(out, std::move(in), r, kPlatform, "helpdesk", identity_field,
+                               std::move(props));
   }
 
   // Identity: the conversation is the session and its id the anonymous id, so that every event of the

@@ -55,14 +55,8 @@ class ZendeskAdapter final : public Adapter {
  private:
   static void push(AdapterOutput& out, Interaction in, FieldReader& r, std::string_view identity_field,
                    json props) {
-    props["platform"] = kPlatform;
-    in.channel = "helpdesk";
-    in.properties_json = adapters::properties_text(std::move(props));
-    if (!adapters::finish(in, r, identity_field)) {
-      ++out.rejected;
-      return;
-    }
-    out.interactions.push_back(std::move(in));
+    adapters::push_interaction(out, std::move(in), r, kPlatform, "helpdesk", identity_field,
+                               std::move(props));
   }
 
   // Event webhooks: {"type": "zen:event-type:ticket.comment_added", "id", "time", "detail": {ticket},
