@@ -41,6 +41,29 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> parse_form(std::string_view body) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!body.empty()) {
+    const size_t amp = body.find('&');
+    const std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    out.emplace_back(
+        percent_decode(pair.substr(0, eq), true),
+        eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1), true));
+  }
+  return out;
+}
+
+bool is_media_type(std::string_view content_type, std::string_view media_type) {
+  const std::string_view type = content_type.substr(0, content_type.find(';'));
+  size_t b = 0, e = type.size();
+  while (b < e && (type[b] == ' ' || type[b] == '\t')) ++b;
+  while (e > b && (type[e - 1] == ' ' || type[e - 1] == '\t')) --e;
+  return iequals(type.substr(b, e - b), media_type);
+}
+
 std::optional<std::string_view> Request::header(std::string_view name) const {
   for (const auto& [n, v] : headers)
     if (iequals(n, name)) return std::string_view(v);

@@ -62,6 +62,14 @@ struct Response {
 // Percent-decoding; '+' is a space when `plus_is_space` (query strings). Invalid escapes stay as typed.
 std::string percent_decode(std::string_view s, bool plus_is_space);
 
+// The parameters of an application/x-www-form-urlencoded body (or a query string), in order, names and
+// values decoded ('+' is a space, %XX a byte). A pair without '=' has an empty value; empty pairs are
+// skipped.
+std::vector<std::pair<std::string, std::string>> parse_form(std::string_view body);
+
+// Whether a Content-Type names `media_type` (case-insensitively, parameters such as charset ignored).
+bool is_media_type(std::string_view content_type, std::string_view media_type);
+
 bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace tp::http

@@ -14,6 +14,52 @@ namespace tp {
 
 using json = nlohmann::json;
 
+namespace {
+
+// Decoded form text as JSON may hold it: %XX can decode to bytes that are not UTF-8, and a JSON string
+// must be (nlohmann would throw when the interaction is written), so each invalid byte becomes U+FFFD.
+std::string as_utf8(const std::string& decoded) {
+  std::string out;
+  out.reserve(decoded.size());
+  for (size_t i = 0; i < decoded.size();) append_utf8(next_code_point(decoded, i), out);
+  return out;
+}
+
+// A form-encoded body (Twilio, a generic bot posting a form) as the flat object adapters map from: each
+// parameter a string member. A repeated name keeps its first value.
+json form_object(std::string_view body) {
+  json out = json::object();
+  for (auto& [name, value] : http::parse_form(body)) {
+    std::string key = as_utf8(name);
+    if (!out.contains(key)) out[std::move(key)] = as_utf8(value);
+  }
+  return out;
+}
+
+void translate_and_ingest(IngestService& ingest, const WebhookSource& source, const std::string& name,
+                          const json& root, const VerifyResult& verified, const http::Request& req,
+                          const std::shared_ptr<http::Reply>& shared) {
+  AdapterContext ctx;
+  ctx.received_ms = req.received_ms;
+  ctx.source = name;
+  ctx.webhook_id = verified.webhook_id;
+  AdapterOutput out = source.adapter->translate(root, ctx);
+  // The platform gets the answer it expects (Dialogflow: an empty WebhookResponse) once stored.
+  auto platform_answer = std::make_shared<std::optional<std::string>>(std::move(out.response_body));
+  ingest.ingest_translated_async(name, std::move(out.interactions), out.errors, out.rejected, out.ignored,
+                                 req.body, req.received_ms, [shared, platform_answer](IngestReply r) {
+                                   if (r.status < 300 && *platform_answer) {
+                                     http::Response res;
+                                     res.status = 200;
+                                     res.set_content(std::move(**platform_answer), "application/json");
+                                     return shared->send(std::move(res));
+                                   }
+                                   shared->send(ingest_response(r));
+                                 });
+}
+
+}  // namespace
+
 void add_webhook_route(http::Router& router, IngestService& ingest, const WebhookSources& sources,
                        const IngestHttpOptions& options, CounterFamily* verification_failures) {
   http::RouteOptions o = commit_timeout(ingest, options.commit_timeout_ms);
@@ -44,6 +90,9 @@ void add_webhook_route(http::Router& router, IngestService& ingest, const Webhoo
           return reply.send(std::move(res));
         }
         auto shared = std::make_shared<http::Reply>(std::move(reply));
+        const auto content_type = req.header("Content-Type");
+        if (content_type && http::is_media_type(*content_type, "application/x-www-form-urlencoded"))
+          return translate_and_ingest(ingest, source, name, form_object(body), verified, req, shared);
         EventBody parsed = parse_event_body(body);
         const json* root = parsed.ok() ? &parsed.doc : nullptr;
         if (!root) {
@@ -57,24 +106,7 @@ void add_webhook_route(http::Router& router, IngestService& ingest, const Webhoo
           parsed.doc = std::move(doc);
           root = &parsed.doc;
         }
-        AdapterContext ctx;
-        ctx.received_ms = req.received_ms;
-        ctx.source = name;
-        ctx.webhook_id = verified.webhook_id;
-        AdapterOutput out = source.adapter->translate(*root, ctx);
-        // The platform gets the answer it expects (Dialogflow: an empty WebhookResponse) once stored.
-        auto platform_answer = std::make_shared<std::optional<std::string>>(std::move(out.response_body));
-        ingest.ingest_translated_async(name, std::move(out.interactions), out.errors, out.rejected,
-                                       out.ignored, body, req.received_ms,
-                                       [shared, platform_answer](IngestReply r) {
-                                         if (r.status < 300 && *platform_answer) {
-                                           http::Response res;
-                                           res.status = 200;
-                                           res.set_content(std::move(**platform_answer), "application/json");
-                                           return shared->send(std::move(res));
-                                         }
-                                         shared->send(ingest_response(r));
-                                       });
+        translate_and_ingest(ingest, source, name, *root, verified, req, shared);
       },
       std::move(o));
 }

@@ -22,7 +22,7 @@ std::string fixture(const std::string& path) {
   return ss.str();
 }
 
-class ChatPlatformWebhooks : public ::testing::Test {
+class MessagingPlatformWebhooks : public ::testing::Test {
  protected:
   void SetUp() override {
     json sources = json::object();
@@ -52,7 +52,7 @@ class ChatPlatformWebhooks : public ::testing::Test {
   std::unique_ptr<DaemonProcess> daemon_;
 };
 
-TEST_F(ChatPlatformWebhooks, ZendeskMessagingEventsOfSeveralConversationsAndAHandoff) {
+TEST_F(MessagingPlatformWebhooks, ZendeskMessagingEventsOfSeveralConversationsAndAHandoff) {
   auto [status, body] = post("zendesk-messaging", "batch_two_conversations.json");
   EXPECT_EQ(status, 202) << body.dump();
   EXPECT_EQ(body["accepted"], 3) << body.dump();
@@ -78,7 +78,7 @@ TEST_F(ChatPlatformWebhooks, ZendeskMessagingEventsOfSeveralConversationsAndAHan
   EXPECT_EQ(rows("zendesk-messaging").size(), 4u);
 }
 
-TEST_F(ChatPlatformWebhooks, LiveChatMessagesTransferRatingAndReceipts) {
+TEST_F(MessagingPlatformWebhooks, LiveChatMessagesTransferRatingAndReceipts) {
   for (const char* file : {"incoming_event_customer.json", "incoming_event_agent.json",
                            "chat_transferred.json", "thread_properties_rating_bad.json"}) {
     auto [status, body] = post("livechat", file);
@@ -108,7 +108,7 @@ TEST_F(ChatPlatformWebhooks, LiveChatMessagesTransferRatingAndReceipts) {
   EXPECT_TRUE(rating);  // thumbs down
 }
 
-TEST_F(ChatPlatformWebhooks, WatsonLogWebhookTurnReplyAndHandoff) {
+TEST_F(MessagingPlatformWebhooks, WatsonLogWebhookTurnReplyAndHandoff) {
   auto [status, body] = post("watson-assistant", "message_logged_connect_to_agent.json");
   EXPECT_EQ(status, 202) << body.dump();
   EXPECT_EQ(body["accepted"], 3) << body.dump();
@@ -130,7 +130,7 @@ TEST_F(ChatPlatformWebhooks, WatsonLogWebhookTurnReplyAndHandoff) {
             true);
 }
 
-TEST_F(ChatPlatformWebhooks, PayloadsMissingThePlatformsFieldsAre400NamingThem) {
+TEST_F(MessagingPlatformWebhooks, PayloadsMissingThePlatformsFieldsAre400NamingThem) {
   const std::map<std::string, std::pair<std::string, std::string>> cases = {
       {"zendesk-messaging", {R"({"app": {"id": "a"}, "webhook": {"id": "w", "version": "v2"}})", "events"}},
       {"livechat", {R"({"webhook_id": "w", "payload": {"chat_id": "C"}})", "action"}},

@@ -167,6 +167,39 @@ TEST_F(Webhooks, StandardWebhooksSignaturesAreVerifiedOnTheRawBytes) {
   EXPECT_EQ(stored, 1u);  // only the verified delivery
 }
 
+// A form-encoded body (as Twilio and simple bots post) is read as a flat object of its parameters, so the
+// generic mapping works on it unchanged: '+' is a space, %2B a plus, %XX any byte (invalid UTF-8 becomes
+// U+FFFD instead of failing the write), a repeated name keeps its first value.
+TEST_F(Webhooks, AFormEncodedBodyIsMappedAsAFlatObject) {
+  auto c = client(daemon_->port());
+  auto r =
+      c.Post("/v1/webhooks/generic", "id=form-1&user=u%2B1&text=Where+is+my+order%3F+caf%C3%A9&text=second",
+             "application/x-www-form-urlencoded; charset=UTF-8");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  auto bad =
+      c.Post("/v1/webhooks/generic", "id=form-2&user=u-2&text=half+%C3", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 202) << bad->body;
+  // A form without what the mapping requires is refused naming the mapped path, like a JSON body.
+  auto missing = c.Post("/v1/webhooks/generic", "user=u-3&text=hi", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_NE(missing->body.find("/id"), std::string::npos) << missing->body;
+
+  const json rows = interactions(daemon_->port());
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    if (row["id"] == "form-1") {
+      EXPECT_EQ(row["customer_id"], "u+1");
+      EXPECT_EQ(row["text"], "Where is my order? caf\u00e9");
+    } else {
+      EXPECT_EQ(row["id"], "form-2");
+      EXPECT_EQ(row["text"], "half \ufffd");
+    }
+  }
+}
+
 TEST_F(Webhooks, TextIsRedactedBeforeStorage) {
   const json payload = {
       {"id", "g-1"},

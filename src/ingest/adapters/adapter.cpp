@@ -3,8 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/adapters/botframework.h"
+#include "ingest/adapters/chatwoot.h"
+#include "ingest/adapters/crisp.h"
 #include "ingest/adapters/dialogflow_cx.h"
 #include "ingest/adapters/dialogflow_es.h"
+#include "ingest/adapters/freshchat.h"
 #include "ingest/adapters/generic.h"
 #include "ingest/adapters/intercom.h"
 #include "ingest/adapters/livechat.h"
@@ -16,10 +19,10 @@
 namespace tp {
 
 const std::vector<std::string>& adapter_names() {
-  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa", "botframework",
-                                               "intercom", "zendesk", "generic",
-                                               // Added for issue 20.
-                                               "zendesk-messaging", "livechat", "watson-assistant"};
+  static const std::vector<std::string> kNames{
+      "dialogflow-es",   "dialogflow-cx", "rasa",  "botframework", "intercom",          "zendesk",
+      "generic",         "chatwoot",      "crisp", "freshchat",    "zendesk-messaging", "livechat",
+      "watson-assistant"};
   return kNames;
 }
 
@@ -39,6 +42,12 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
     adapter = make_intercom_adapter();
   else if (name == "zendesk")
     adapter = make_zendesk_adapter();
+  else if (name == "chatwoot")
+    adapter = make_chatwoot_adapter();
+  else if (name == "crisp")
+    adapter = make_crisp_adapter();
+  else if (name == "freshchat")
+    adapter = make_freshchat_adapter();
   else if (name == "zendesk-messaging")
     adapter = make_zendesk_messaging_adapter();
   else if (name == "livechat")

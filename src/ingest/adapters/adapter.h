@@ -62,8 +62,8 @@ class Adapter {
 std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::json& config,
                                       std::vector<Diagnostic>& problems);
 
-// "dialogflow-es", "dialogflow-cx", "rasa", "botframework", "intercom", "zendesk", "generic",
-// "zendesk-messaging", "livechat", "watson-assistant".
+// "dialogflow-es", "dialogflow-cx", "rasa", "botframework", "intercom", "zendesk", "generic", "chatwoot",
+// "crisp", "freshchat", "zendesk-messaging", "livechat", "watson-assistant".
 const std::vector<std::string>& adapter_names();
 
 }  // namespace tp

@@ -6,7 +6,8 @@
 namespace tp {
 namespace {
 
-using namespace adapter_test;
+using namespace tp::testing;  // NOLINT: the shared adapter test helpers
+using json = nlohmann::json;
 constexpr const char* kName = "watson-assistant";
 
 TEST(WatsonAssistant, MessageLoggedGivesTheTurnWithItsTopIntentAndTheReply) {
