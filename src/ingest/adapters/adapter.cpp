@@ -10,15 +10,19 @@
 #include "ingest/adapters/freshchat.h"
 #include "ingest/adapters/generic.h"
 #include "ingest/adapters/intercom.h"
+#include "ingest/adapters/livechat.h"
 #include "ingest/adapters/rasa.h"
+#include "ingest/adapters/watson_assistant.h"
 #include "ingest/adapters/zendesk.h"
+#include "ingest/adapters/zendesk_messaging.h"
 
 namespace tp {
 
 const std::vector<std::string>& adapter_names() {
-  static const std::vector<std::string> kNames{"dialogflow-es", "dialogflow-cx", "rasa",    "botframework",
-                                               "intercom",      "zendesk",       "generic", "chatwoot",
-                                               "crisp",         "freshchat"};
+  static const std::vector<std::string> kNames{
+      "dialogflow-es",   "dialogflow-cx", "rasa",  "botframework", "intercom",          "zendesk",
+      "generic",         "chatwoot",      "crisp", "freshchat",    "zendesk-messaging", "livechat",
+      "watson-assistant"};
   return kNames;
 }
 
@@ -44,6 +48,12 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
     adapter = make_crisp_adapter();
   else if (name == "freshchat")
     adapter = make_freshchat_adapter();
+  else if (name == "zendesk-messaging")
+    adapter = make_zendesk_messaging_adapter();
+  else if (name == "livechat")
+    adapter = make_livechat_adapter();
+  else if (name == "watson-assistant")
+    adapter = make_watson_assistant_adapter();
   if (!adapter) {
     std::string known;
     for (const auto& n : adapter_names()) known += (known.empty() ? "" : ", ") + n;

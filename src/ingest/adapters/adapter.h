@@ -63,7 +63,7 @@ std::unique_ptr<Adapter> make_adapter(const std::string& name, const nlohmann::j
                                       std::vector<Diagnostic>& problems);
 
 // "dialogflow-es", "dialogflow-cx", "rasa", "botframework", "intercom", "zendesk", "generic", "chatwoot",
-// "crisp", "freshchat".
+// "crisp", "freshchat", "zendesk-messaging", "livechat", "watson-assistant".
 const std::vector<std::string>& adapter_names();
 
 }  // namespace tp

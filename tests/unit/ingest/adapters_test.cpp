@@ -42,7 +42,7 @@ using testing::run_fixture;
 // ---------------------------------------------------------------------------------------------- registry
 
 TEST(AdapterRegistry, EveryNamedAdapterIsBuiltAndConfigIsChecked) {
-  EXPECT_EQ(adapter_names().size(), 10u);
+  EXPECT_EQ(adapter_names().size(), 13u);
   for (const auto& name : adapter_names()) {
     std::vector<Diagnostic> problems;
     if (name == "generic") {
