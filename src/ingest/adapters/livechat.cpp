@@ -63,17 +63,9 @@ class LiveChatAdapter final : public Adapter {
  public:
   AdapterOutput translate(const json& p, const AdapterContext& ctx) const override {
     AdapterOutput out;
+    const auto action = adapters::envelope_event(p, "a LiveChat webhook body", "action", out);
+    if (!action) return out;
     FieldReader r(out.errors, "");
-    if (!p.is_object()) {
-      r.fail("", "a LiveChat webhook body must be a JSON object");
-      out.rejected = 1;
-      return out;
-    }
-    const auto action = r.text(member(p, "action"), "action", true);
-    if (!action) {
-      out.rejected = 1;
-      return out;
-    }
     const bool handled = *action == "incoming_chat" || *action == "incoming_event" ||
                          *action == "chat_transferred" || *action == "chat_deactivated" ||
                          *action == "thread_properties_updated" || *action == "chat_properties_updated";
