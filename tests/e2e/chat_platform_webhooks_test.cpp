@@ -21,13 +21,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string fixture(const std::string& path) {
-  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class ChatPlatformWebhooks : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -78,13 +78,6 @@ std::string mutate(std::string body, std::mt19937& rng) {
   return body;
 }
 
-std::string fixture(const std::string& path) {
-  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Runs the mutation test on the daemon as started; with the privacy options on, the same requests also go
 // through pseudonyms, identity traits and the dead letters' id scan.
 class HostileBodiesWithPrivacy : public HostileBodies, public ::testing::WithParamInterface<bool> {};

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -111,6 +112,13 @@ double metric_value(const std::string& metrics_text, const std::string& series) 
     if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
   }
   return -1;
+}
+
+std::string fixture(const std::string& path) {
+  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace tp::e2e

@@ -36,4 +36,7 @@ nlohmann::json event(const std::string& id, const std::string& customer = "c-1")
 // Value of an unlabelled sample (or a labelled one, given with its labels) in Prometheus text.
 double metric_value(const std::string& metrics_text, const std::string& series);
 
+// A platform payload from tests/fixtures/adapters/ (e.g. "chatwoot/message_created_sample.json"), as bytes.
+std::string fixture(const std::string& path);
+
 }  // namespace tp::e2e

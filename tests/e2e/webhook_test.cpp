@@ -16,13 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string fixture(const std::string& path) {
-  std::ifstream in(std::string(TP_SOURCE_DIR) + "/tests/fixtures/adapters/" + path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string base64(const unsigned char* data, size_t len) {
   static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
